@@ -1,0 +1,58 @@
+"""Tasks (runs of a template) and their output lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from semaphore.db.models.base import Base
+from semaphore.db.types import UTCDateTime, utcnow
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_status_project", "status", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("project__template.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default="waiting")
+    debug: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    diff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    playbook: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    environment: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object of extra vars
+    hosts_limit: Mapped[str | None] = mapped_column(Text, nullable=True)
+    arguments: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON array
+    git_branch: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    params: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object, app-specific
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True, nullable=True)
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project__integration.id", ondelete="SET NULL"), index=True, nullable=True)
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project__schedule.id", ondelete="SET NULL"), index=True, nullable=True)
+    inventory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project__inventory.id", ondelete="SET NULL"), index=True, nullable=True)
+    build_task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task.id", ondelete="SET NULL"), index=True, nullable=True)
+    runner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runner.id", ondelete="SET NULL"), index=True, nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    commit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    commit_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class TaskOutput(Base):
+    """One line of a task's log, numbered by ``seq`` within the task."""
+
+    __tablename__ = "task__output"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    output: Mapped[str] = mapped_column(Text, default="")
