@@ -12,6 +12,7 @@ import os
 import secrets
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from semaphore.errors import ConfigError, DecryptionError
 
 NONCE_SIZE = 12

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from semaphore.config import Config
-from semaphore.errors import ConfigError
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from semaphore.config import Config
+from semaphore.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from semaphore.db.models.base import Base
-from semaphore.db.types import UTCDateTime, utcnow
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
+
+from semaphore.db.models.base import Base
+from semaphore.db.types import UTCDateTime, utcnow
 
 
 class Project(Base):

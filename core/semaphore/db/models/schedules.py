@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from semaphore.db.models.base import Base
 from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
+
+from semaphore.db.models.base import Base
 
 
 class Schedule(Base):

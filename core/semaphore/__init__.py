@@ -1,0 +1,29 @@
+"""Semaphore for Python: the public plugin API.
+
+Plugins import from here only::
+
+    from semaphore import hookimpl, Executor
+"""
+
+from pluggy import HookimplMarker
+
+from semaphore.interfaces import (
+    Alert,
+    AuthBackend,
+    AuthContext,
+    Executor,
+    Identity,
+    IntegrationAuth,
+    IntegrationExtractor,
+    IntegrationMatcher,
+    Notifier,
+    WebhookRequest,
+)
+from semaphore.version import __version__
+
+hookimpl = HookimplMarker("semaphore")
+
+__all__ = [
+    "Alert", "AuthBackend", "Executor", "AuthContext", "Identity", "IntegrationAuth", "IntegrationExtractor",
+    "IntegrationMatcher", "Notifier", "WebhookRequest", "__version__", "hookimpl",
+]

@@ -1,0 +1,48 @@
+"""The REST API under /api: one blueprint per resource, plus the OpenAPI document."""
+
+from __future__ import annotations
+
+import importlib
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from semaphore.api.errors import SemaphoreApi
+from semaphore.version import __version__
+
+# Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
+RESOURCE_MODULES = (
+    "system", "auth", "user", "users", "projects", "members", "keys", "repositories", "inventories",
+    "environments", "templates", "views", "schedules", "tasks", "integrations", "events",
+)
+
+SWAGGER_ASSETS = "/api/swagger-ui/"
+
+
+def register_api(app: Flask) -> SemaphoreApi:
+    app.config.update(
+        API_TITLE="Semaphore",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/swagger",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "semaphore"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            }},
+            "security": [{"cookie": []}, {"bearer": []}],
+        },
+    )
+    api = SemaphoreApi(app)
+    for name in RESOURCE_MODULES:
+        module = importlib.import_module(f"semaphore.api.{name}")
+        api.register_blueprint(module.blp)
+
+    @app.get(SWAGGER_ASSETS + "<path:filename>")
+    def swagger_assets(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+    return api

@@ -1,0 +1,108 @@
+"""Who is calling: a session cookie or an ``Authorization: Bearer`` API token.
+
+Cookie-authenticated writes must come from our own origin (browsers send Origin/Referer on
+cross-site requests; together with SameSite=Lax this is the CSRF defence). Token-authenticated
+requests carry no ambient credentials and need no such check.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, request
+from flask_login import LoginManager, UserMixin
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from semaphore.api import context
+from semaphore.api.context import AuthInfo
+from semaphore.db.models import Session, User
+from semaphore.errors import Forbidden, Unauthorized
+from semaphore.services.sessions import active_session
+from semaphore.services.tokens import user_for_token
+from semaphore.state import app_state
+
+COOKIE_NAME = "semaphore"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class LoginUser(UserMixin):
+    """flask-login's view of a user row."""
+
+    def __init__(self, user: User) -> None:
+        self.row = user
+
+    def get_id(self) -> str:
+        return str(self.row.id)
+
+
+def cookie_serializer() -> URLSafeSerializer:
+    key = base64.b64decode(app_state().config.cookie_hash)
+    return URLSafeSerializer(key, salt="semaphore-session")
+
+
+def set_session_cookie(response: Response, session: Session) -> None:
+    value = cookie_serializer().dumps({"user": session.user_id, "session": session.id})
+    response.set_cookie(COOKIE_NAME, value, httponly=True, samesite="Lax", secure=_is_secure(), path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=_is_secure())
+
+
+def _is_secure() -> bool:
+    return request.is_secure or app_state().config.web_host.startswith("https://")
+
+
+def _load_from_token(header: str) -> AuthInfo | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("malformed Authorization header; expected 'Bearer <token>'")
+    user = user_for_token(context.db(), token)
+    return AuthInfo(user=user, method="token") if user else None
+
+
+def _load_from_cookie(raw: str) -> AuthInfo | None:
+    try:
+        data: Any = cookie_serializer().loads(raw)
+        user_id, session_id = int(data["user"]), int(data["session"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    db = context.db()
+    session = active_session(db, session_id, user_id, app_state().config.session_idle_days)
+    if session is None:
+        db.commit()  # keep the expiry of an idle session even though this request fails
+        return None
+    user = db.get(User, user_id)
+    return AuthInfo(user=user, method="session", session_id=session.id) if user else None
+
+
+def _check_origin() -> None:
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return
+    if urlsplit(origin).netloc != request.host:
+        raise Forbidden("cross-origin request refused")
+
+
+def install_authentication(app: Flask) -> None:
+    manager = LoginManager()
+    manager.session_protection = None
+    manager.init_app(app)
+
+    @manager.request_loader
+    def _load(_request: Any) -> LoginUser | None:
+        header = request.headers.get("Authorization")
+        raw_cookie = request.cookies.get(COOKIE_NAME)
+        info = _load_from_token(header) if header else (_load_from_cookie(raw_cookie) if raw_cookie else None)
+        if info is None:
+            return None
+        if info.method == "session" and request.method not in SAFE_METHODS:
+            _check_origin()
+        g.auth = info
+        return LoginUser(info.user)
+
+    @manager.unauthorized_handler
+    def _unauthorized() -> Response:
+        raise Unauthorized("authentication required")

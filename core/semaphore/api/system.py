@@ -1,0 +1,80 @@
+"""Server-wide endpoints: health, server info, installed plugins and apps."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from semaphore.api import context
+from semaphore.schemas.base import ResponseSchema
+from semaphore.services.apps import list_apps
+from semaphore.state import app_state
+from semaphore.version import __version__
+
+blp = Blueprint("system", __name__, url_prefix="/api", description="Health, server information, plugins and apps")
+
+
+class InfoSchema(ResponseSchema):
+    version = fields.String()
+    ansible = fields.String()
+    web_host = fields.String()
+    use_remote_runner = fields.Boolean()
+
+
+class PluginSchema(ResponseSchema):
+    name = fields.String()
+    distribution = fields.String(allow_none=True)
+    version = fields.String(allow_none=True)
+    builtin = fields.Boolean()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    hooks = fields.List(fields.String())
+
+
+class AppSchema(ResponseSchema):
+    id = fields.String()
+    title = fields.String()
+    active = fields.Boolean()
+    installed = fields.Boolean()
+    priority = fields.Integer()
+    icon = fields.String()
+    color = fields.String()
+    dark_color = fields.String()
+    path = fields.String()
+    args = fields.List(fields.String())
+    plugin = fields.String(allow_none=True)
+
+
+@blp.route("/ping", methods=["GET", "HEAD"])
+@blp.doc(security=[])
+def ping() -> Response:
+    """Health check for load balancers; no authentication."""
+    return Response("pong", mimetype="text/plain")
+
+
+@blp.route("/info")
+@blp.response(200, InfoSchema)
+def info():  # type: ignore[no-untyped-def]
+    context.user()
+    state = app_state()
+    ansible = state.registry.executors.get("ansible")
+    return {"version": __version__, "ansible": ansible.version() if ansible else "",
+            "web_host": state.config.web_host, "use_remote_runner": state.config.use_remote_runner}
+
+
+@blp.route("/plugins")
+@blp.response(200, PluginSchema(many=True))
+def plugins():  # type: ignore[no-untyped-def]
+    """Plugins: built-ins and entry points, with what loaded, failed or was disabled."""
+    context.user()
+    return [info.to_json() for info in app_state().plugins.info()]
+
+
+@blp.route("/apps")
+@blp.response(200, AppSchema(many=True))
+def apps():  # type: ignore[no-untyped-def]
+    """Template apps: every registered executor and every app named in the `apps` setting."""
+    context.user()
+    state = app_state()
+    return list_apps(state.config, state.registry)

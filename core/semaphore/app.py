@@ -1,0 +1,51 @@
+"""create_app(config) -> the Flask application; all plugin wiring happens here."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Flask
+
+from semaphore.api import register_api
+from semaphore.api.authn import install_authentication
+from semaphore.api.context import install_db_session
+from semaphore.api.errors import install_error_handlers
+from semaphore.config import Config
+from semaphore.crypto import SecretBox
+from semaphore.db.engine import Database
+from semaphore.generated_secrets import ensure_secrets
+from semaphore.plugins import Plugins
+from semaphore.registry import Registry
+from semaphore.state import AppState
+
+
+def build_plugins(config: Config, *, entry_points: bool = True) -> Plugins:
+    plugins = Plugins(strict=config.plugins_strict)
+    plugins.register_builtins()
+    if entry_points:
+        plugins.load_entry_points(allow=config.plugins, deny=config.disable_plugins)
+    return plugins
+
+
+def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | None = None,
+               database: Database | None = None) -> Flask:
+    """Build the application. Tests pass ``entry_points=False`` (or their own ``plugins``) to
+    get an app with built-ins only, and may share one ``database`` between apps."""
+    ensure_secrets(config)
+    plugins = plugins or build_plugins(config, entry_points=entry_points)
+    registry = Registry(plugins)
+    state = AppState(config=config, db=database or Database.from_config(config), plugins=plugins,
+                     registry=registry, secrets=SecretBox.from_config_value(config.access_key_encryption))
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = base64.b64decode(config.cookie_hash)
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
+    app.url_map.strict_slashes = False  # /api/user and /api/user/ both work, as in the original
+    app.extensions["semaphore"] = state
+
+    install_db_session(app)
+    install_authentication(app)
+    install_error_handlers(app)
+    register_api(app)
+    registry.add_blueprints(app)
+    return app

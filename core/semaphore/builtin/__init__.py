@@ -1,0 +1,1 @@
+"""Built-in plugins: ordinary plugins that the core registers before any entry point."""

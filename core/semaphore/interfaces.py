@@ -1,0 +1,192 @@
+"""Base classes of the components plugins register.
+
+A component is a small class; the hook that registers it only hands an instance to the core.
+Attributes without a default must be set by the subclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class Component:
+    """Common to every registered component: the core stamps ``plugin`` on registration."""
+
+    kind: ClassVar[str] = "component"
+    plugin: str = ""
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+
+class Executor(Component):
+    """Runs one template app (``ansible``, ``bash``, ...).
+
+    Subclasses set ``app_id`` and ``title`` and override :meth:`validate_template`; the task
+    engine calls the execution methods.
+    """
+
+    kind = "executor"
+    app_id: str
+    title: str = ""
+    icon: str = ""
+    color: str = ""
+    #: Inventory types this app accepts; empty means the app takes no inventory.
+    inventory_types: tuple[str, ...] = ()
+    #: Whether the template's ``playbook`` field (script / sub-directory) is required.
+    requires_playbook: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.app_id
+
+    def version(self) -> str:
+        """The tool's version line for ``GET /api/info`` ("" when unknown)."""
+        return ""
+
+    def validate_template(self, template: Mapping[str, Any]) -> None:
+        """Raise :class:`semaphore.errors.ValidationError` (naming the field) for a template this
+        app cannot run. ``template`` holds the template's JSON fields."""
+
+
+@dataclass
+class Alert:
+    """What a notifier is told about a task status change."""
+
+    project_id: int
+    project_name: str
+    task_id: int
+    template_id: int
+    template_name: str
+    status: str
+    author: str
+    version: str | None
+    url: str
+    chat_override: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Notifier(Component):
+    """Sends alerts to one channel (``slack``, ``telegram``, ``email``, ...)."""
+
+    kind = "notifier"
+    channel: str
+
+    @property
+    def key(self) -> str:
+        return self.channel
+
+    def enabled(self, config: Any) -> bool:
+        """Whether the server configuration turns this channel on."""
+        raise NotImplementedError
+
+    def send(self, alert: Alert, config: Any) -> None:
+        """Send one alert; raise on failure (the core logs it and carries on)."""
+        raise NotImplementedError
+
+
+@dataclass
+class Identity:
+    """Who a login method says the user is. ``external`` identities (LDAP, OIDC) are matched to
+    or created as external users; a local identity names an existing local user."""
+
+    username: str
+    email: str
+    name: str
+    external: bool = True
+
+
+@dataclass
+class AuthContext:
+    """What a login method may use: the configuration and the database session."""
+
+    config: Any
+    db: Any
+
+
+class AuthBackend(Component):
+    """A login method.
+
+    ``kind_of_login`` is ``"password"`` for backends that check a login and password (LDAP, the
+    local database) or ``"redirect"`` for browser-redirect providers (OIDC).
+    """
+
+    kind = "auth backend"
+    id: str
+    title: str = ""
+    kind_of_login: str = "password"
+    order: int = 500
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    def enabled(self, config: Any) -> bool:
+        return True
+
+    def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
+        """Check a password login. Return the identity, or None when this backend does not know
+        the login (the next backend is tried). Raise :class:`semaphore.errors.Unauthorized` when
+        it knows the login and the password is wrong."""
+        raise NotImplementedError
+
+
+@dataclass
+class WebhookRequest:
+    """An inbound webhook request as matchers, extractors and auth see it."""
+
+    method: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+class IntegrationMatcher(Component):
+    """Decides whether a webhook request fits one matcher row (``match_type``)."""
+
+    kind = "integration matcher"
+    match_type: str
+
+    @property
+    def key(self) -> str:
+        return self.match_type
+
+    def value(self, request: WebhookRequest, key: str, body_data_type: str) -> Any:
+        """The request's value to compare against the matcher's ``value``."""
+        raise NotImplementedError
+
+
+class IntegrationExtractor(Component):
+    """Pulls one variable out of a webhook request (``value_source``)."""
+
+    kind = "integration extractor"
+    value_source: str
+
+    @property
+    def key(self) -> str:
+        return self.value_source
+
+    def extract(self, request: WebhookRequest, key: str, body_data_type: str) -> Any:
+        raise NotImplementedError
+
+
+class IntegrationAuth(Component):
+    """Authenticates a webhook request (``auth_method``)."""
+
+    kind = "integration auth"
+    auth_method: str
+
+    @property
+    def key(self) -> str:
+        return self.auth_method
+
+    def verify(self, request: WebhookRequest, secret: str | None, header: str | None) -> bool:
+        raise NotImplementedError

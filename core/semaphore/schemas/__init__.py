@@ -1,0 +1,1 @@
+"""marshmallow schemas: the JSON contract, with the original Semaphore's field names."""

@@ -1,0 +1,38 @@
+"""Access keys (the key store). Secret fields are write-only: no response ever carries them."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from semaphore.schemas.base import RequestSchema, ResponseSchema, name_field
+
+KEY_TYPES = ("none", "ssh", "login_password")
+
+
+class LoginPasswordSchema(RequestSchema):
+    login = fields.String(load_default="", validate=validate.Length(max=255))
+    password = fields.String(load_default="", validate=validate.Length(max=4096))
+
+
+class SshSchema(RequestSchema):
+    login = fields.String(load_default="", validate=validate.Length(max=255))
+    passphrase = fields.String(load_default="", validate=validate.Length(max=4096))
+    private_key = fields.String(load_default="", validate=validate.Length(max=65536))
+
+
+class AccessKeySchema(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    type = fields.String()
+    project_id = fields.Integer(allow_none=True)
+    empty = fields.Function(lambda key: not key.secret, metadata={"description": "no secret is stored"})
+
+
+class AccessKeyWriteSchema(RequestSchema):
+    id = fields.Integer()
+    project_id = fields.Integer(allow_none=True)
+    name = name_field()
+    type = fields.String(required=True, validate=validate.OneOf(KEY_TYPES))
+    login_password = fields.Nested(LoginPasswordSchema, load_default=None, allow_none=True)
+    ssh = fields.Nested(SshSchema, load_default=None, allow_none=True)
+    override_secret = fields.Boolean(load_default=False, metadata={"description": "on update: replace type and secret"})

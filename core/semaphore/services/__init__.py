@@ -1,0 +1,1 @@
+"""Domain logic shared by the API, the UI, the CLI, the scheduler and the runner."""

@@ -1,0 +1,82 @@
+"""Password login through the registered backends, with rate limiting per account and address."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import LoginFailure, User
+from semaphore.db.types import utcnow
+from semaphore.errors import Forbidden, TooManyRequests, Unauthorized
+from semaphore.interfaces import AuthContext, Identity
+from semaphore.state import AppState
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_LOGIN = 10
+MAX_FAILURES_PER_ADDRESS = 50
+INVALID = "invalid login or password"
+
+
+def check_rate_limit(db: DbSession, login: str, ip: str) -> None:
+    since = utcnow() - WINDOW
+    for column, value, limit in ((LoginFailure.login, login, MAX_FAILURES_PER_LOGIN),
+                                 (LoginFailure.ip, ip, MAX_FAILURES_PER_ADDRESS)):
+        count, oldest = db.execute(select(func.count(), func.min(LoginFailure.created)).where(
+            column == value, LoginFailure.created > since)).one()
+        if count >= limit:
+            retry_after = int((oldest + WINDOW - utcnow()).total_seconds()) + 1 if oldest else int(WINDOW.total_seconds())
+            raise TooManyRequests("too many failed logins; try again later", retry_after=max(retry_after, 1))
+
+
+def record_failure(state: AppState, login: str, ip: str) -> None:
+    """Kept in its own transaction: the request that failed is rolled back."""
+    with state.db.session() as db:
+        db.execute(delete(LoginFailure).where(LoginFailure.created < utcnow() - WINDOW))
+        db.add(LoginFailure(login=login[:255], ip=ip[:64]))
+
+
+def clear_failures(db: DbSession, login: str) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.login == login))
+
+
+def password_login(db: DbSession, state: AppState, login: str, password: str, ip: str) -> User:
+    """The user for this login and password, or Unauthorized / Forbidden / TooManyRequests."""
+    login = login.strip().lower()
+    backends = state.registry.password_backends(state.config)
+    if not backends:
+        raise Forbidden("password login is disabled")
+    check_rate_limit(db, login, ip)
+    identity: Identity | None = None
+    try:
+        for backend in backends:
+            identity = backend.authenticate(login, password, AuthContext(config=state.config, db=db))
+            if identity is not None:
+                break
+        if identity is None:
+            raise Unauthorized(INVALID)
+        user = user_for_identity(db, identity)
+    except Unauthorized:
+        record_failure(state, login, ip)
+        raise Unauthorized(INVALID) from None
+    clear_failures(db, login)
+    return user
+
+
+def user_for_identity(db: DbSession, identity: Identity) -> User:
+    """The local user an identity stands for; external identities create external users."""
+    username, email = identity.username.strip().lower(), identity.email.strip().lower()
+    user = db.scalar(select(User).where(or_(func.lower(User.username) == username, func.lower(User.email) == email)))
+    if not identity.external:
+        if user is None:
+            raise Unauthorized(INVALID)
+        return user
+    if user is not None:
+        if not user.external:
+            raise Unauthorized("a local account with this login or e-mail already exists")
+        return user
+    user = User(username=username, email=email, name=identity.name or username, external=True)
+    db.add(user)
+    db.flush()
+    return user

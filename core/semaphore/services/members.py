@@ -1,0 +1,76 @@
+"""Project members and their roles.
+
+Rules: only users who may manage members change the team; only owners (or admins) add, change
+or remove an owner or make someone owner; the last owner can be neither removed nor demoted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import ProjectUser, User
+from semaphore.errors import Conflict, Forbidden, NotFound
+from semaphore.services import activity
+from semaphore.services.access import ProjectAccess
+from semaphore.services.roles import Role
+
+
+def list_members(db: DbSession, project_id: int) -> list[tuple[User, str]]:
+    rows = db.execute(select(User, ProjectUser.role).join(ProjectUser, ProjectUser.user_id == User.id)
+                      .where(ProjectUser.project_id == project_id).order_by(User.name, User.username))
+    return [(user, role) for user, role in rows]
+
+
+def get_membership(db: DbSession, project_id: int, user_id: int) -> ProjectUser:
+    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project_id, ProjectUser.user_id == user_id))
+    if membership is None:
+        raise NotFound("user is not a member of this project")
+    return membership
+
+
+def _owner_guard(access: ProjectAccess, *roles: str) -> None:
+    if Role.OWNER.value in roles and not (access.user.admin or access.role == Role.OWNER.value):
+        raise Forbidden("only owners can add, change or remove owners")
+
+
+def ensure_not_last_owner(db: DbSession, membership: ProjectUser) -> None:
+    if membership.role != Role.OWNER.value:
+        return
+    owners = db.scalar(select(func.count()).select_from(ProjectUser).where(
+        ProjectUser.project_id == membership.project_id, ProjectUser.role == Role.OWNER.value))
+    if owners is not None and owners <= 1:
+        raise Conflict("the last owner of a project cannot be removed or demoted")
+
+
+def add_member(db: DbSession, access: ProjectAccess, user_id: int, role: str) -> ProjectUser:
+    _owner_guard(access, role)
+    if db.get(User, user_id) is None:
+        raise NotFound("user not found")
+    if db.scalar(select(ProjectUser.id).where(ProjectUser.project_id == access.project.id,
+                                              ProjectUser.user_id == user_id)) is not None:
+        raise Conflict("user is already a member of this project")
+    membership = ProjectUser(project_id=access.project.id, user_id=user_id, role=role)
+    db.add(membership)
+    activity.record(db, access.user, access.project.id, "user", user_id, str(user_id), activity.CREATED,
+                    f"User ID {user_id} added to team")
+    return membership
+
+
+def change_role(db: DbSession, access: ProjectAccess, user_id: int, role: str) -> None:
+    membership = get_membership(db, access.project.id, user_id)
+    _owner_guard(access, membership.role, role)
+    if membership.role == Role.OWNER.value and role != Role.OWNER.value:
+        ensure_not_last_owner(db, membership)
+    membership.role = role
+    activity.record(db, access.user, access.project.id, "user", user_id, str(user_id), activity.UPDATED,
+                    f"Changed role for User ID {user_id}")
+
+
+def remove_member(db: DbSession, access: ProjectAccess, user_id: int) -> None:
+    membership = get_membership(db, access.project.id, user_id)
+    _owner_guard(access, membership.role)
+    ensure_not_last_owner(db, membership)
+    db.delete(membership)
+    activity.record(db, access.user, access.project.id, "user", user_id, str(user_id), activity.DELETED,
+                    f"User ID {user_id} removed from team")

@@ -1,0 +1,32 @@
+"""Password hashing (bcrypt, cost 11 as the original)."""
+
+from __future__ import annotations
+
+import bcrypt
+
+from semaphore.errors import ValidationError
+
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer passwords are refused rather than silently cut
+MIN_PASSWORD_LENGTH = 1
+
+
+def validate_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("must not be empty", field=field)
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValidationError(f"must be at most {MAX_PASSWORD_BYTES} bytes", field=field)
+
+
+def hash_password(password: str) -> str:
+    validate_password(password)
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=11)).decode()
+
+
+def check_password(password: str, hashed: str) -> bool:
+    encoded = password.encode()
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        return False
+    try:
+        return bcrypt.checkpw(encoded, hashed.encode())
+    except ValueError:
+        return False

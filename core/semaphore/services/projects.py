@@ -1,0 +1,66 @@
+"""Projects: creation with their defaults, updates, deletion, and leaving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
+from semaphore.errors import Forbidden, ValidationError
+from semaphore.services import activity
+from semaphore.services.members import ensure_not_last_owner
+from semaphore.services.roles import Role
+from semaphore.state import AppState
+
+MAX_LISTED = 1000
+
+
+def list_projects(db: DbSession, user: User) -> list[Project]:
+    query = select(Project).order_by(Project.name, Project.id).limit(MAX_LISTED)
+    if not user.admin:
+        query = query.join(ProjectUser, ProjectUser.project_id == Project.id).where(ProjectUser.user_id == user.id)
+    return list(db.scalars(query))
+
+
+def create_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any]) -> Project:
+    if not (user.admin or state.config.non_admin_can_create_project):
+        raise Forbidden("only admins can create projects")
+    if fields.pop("demo", False):
+        raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
+    project = Project(**fields)
+    db.add(project)
+    db.flush()
+    db.add(ProjectUser(project_id=project.id, user_id=user.id, role=Role.OWNER.value))
+    db.add(AccessKey(name="None", type="none", project_id=project.id))
+    db.add(Environment(name="Empty", project_id=project.id, json="{}"))
+    activity.record(db, user, project.id, "project", project.id, project.name, activity.CREATED, "Project created")
+    return project
+
+
+def update_project(db: DbSession, user: User, project: Project, fields: dict[str, Any]) -> Project:
+    body_id = fields.pop("id", None)
+    if body_id is not None and body_id != project.id:
+        raise ValidationError("project ID in body and URL must be the same", field="id")
+    for name, value in fields.items():
+        setattr(project, name, value)
+    activity.record(db, user, project.id, "project", project.id, project.name, activity.UPDATED,
+                    f"Project {project.name} updated")
+    return project
+
+
+def delete_project(db: DbSession, user: User, project: Project) -> None:
+    activity.record(db, user, None, "project", project.id, project.name, activity.DELETED,
+                    f"Project {project.name} deleted")
+    db.delete(project)  # everything of the project goes with it (ON DELETE CASCADE)
+
+
+def leave_project(db: DbSession, user: User, project: Project) -> None:
+    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project.id, ProjectUser.user_id == user.id))
+    if membership is None:
+        raise ValidationError("you are not a member of this project")
+    ensure_not_last_owner(db, membership)
+    db.delete(membership)
+    activity.record(db, user, project.id, "user", user.id, user.username, activity.DELETED,
+                    f"User ID {user.id} left the project")

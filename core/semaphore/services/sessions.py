@@ -1,0 +1,42 @@
+"""Login sessions: created at login, touched while used, expired at logout or when idle."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Session, User
+from semaphore.db.types import utcnow
+
+TOUCH_INTERVAL = timedelta(minutes=1)  # avoid a write on every request
+
+
+def create_session(db: DbSession, user: User, ip: str, user_agent: str) -> Session:
+    session = Session(user_id=user.id, ip=ip[:64], user_agent=user_agent[:1000])
+    db.add(session)
+    db.flush()
+    return session
+
+
+def active_session(db: DbSession, session_id: int, user_id: int, idle_days: int) -> Session | None:
+    """The session if it is still valid; an idle one is expired on the way."""
+    session = db.get(Session, session_id)
+    if session is None or session.user_id != user_id or session.expired:
+        return None
+    now = utcnow()
+    if now - session.last_active > timedelta(days=idle_days):
+        session.expired = True
+        return None
+    if now - session.last_active > TOUCH_INTERVAL:
+        session.last_active = now
+    return session
+
+
+def expire_session(db: DbSession, session_id: int) -> None:
+    db.execute(update(Session).where(Session.id == session_id).values(expired=True))
+
+
+def expire_user_sessions(db: DbSession, user_id: int) -> None:
+    db.execute(update(Session).where(Session.user_id == user_id).values(expired=True))

@@ -1,0 +1,27 @@
+"""The per-application state kept in ``app.extensions["semaphore"]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from semaphore.config import Config
+from semaphore.crypto import SecretBox
+from semaphore.db.engine import Database
+from semaphore.plugins import Plugins
+from semaphore.registry import Registry
+
+
+@dataclass
+class AppState:
+    config: Config
+    db: Database
+    plugins: Plugins
+    registry: Registry
+    secrets: SecretBox
+
+
+def app_state(app: Flask | None = None) -> AppState:
+    state: AppState = (app or current_app).extensions["semaphore"]
+    return state
