@@ -31,7 +31,7 @@ class JsonText(fields.String):
         super().__init__(**kwargs)
         self.kind = kind
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:  # type: ignore[override]
         if isinstance(value, (dict, list)):  # accept a JSON value as well as its text
             value = json.dumps(value)
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -39,7 +39,7 @@ class JsonText(fields.String):
             return None
         try:
             parsed = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ValidationError(f"must be valid JSON ({exc.msg})") from exc
         expected = dict if self.kind == "object" else list
         if not isinstance(parsed, expected):

@@ -28,7 +28,7 @@ class ProjectAccess:
 
     def require(self, permission: Permission) -> None:
         if permission and not (self.permissions & permission) == permission:
-            raise Forbidden(f"your role in this project does not allow this ({permission.name.lower()})")
+            raise Forbidden(f"your role in this project does not allow this ({str(permission.name).lower()})")
 
 
 def project_access(db: DbSession, user: User, project_id: int) -> ProjectAccess:

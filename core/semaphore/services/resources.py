@@ -3,6 +3,7 @@ create, update, delete refused while referenced, referrers, and an event for eve
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -62,14 +63,14 @@ class ProjectResource(Generic[M]):
             raise NotFound(f"{self.label.lower()} not found")
         return row  # type: ignore[no-any-return]
 
-    def referrers(self, db: DbSession, row: M) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
+    def referrers(self, db: DbSession, row: M) -> dict[str, builtins.list[dict[str, Any]]]:
+        found: dict[str, builtins.list[dict[str, Any]]] = {}
         for spec in self.refs:
             entity = spec.column.class_
             query = select(entity.id, spec.label).where(spec.column == row.id)  # type: ignore[attr-defined]
             if spec.owner_id is not None and spec.via is not None:
                 query = (select(spec.owner_id, spec.label).join(entity, spec.via == spec.owner_id)
-                         .where(spec.column == row.id).distinct())
+                         .where(spec.column == row.id).distinct())  # type: ignore[attr-defined]
             items = [{"id": ref_id, "name": name} for ref_id, name in db.execute(query)]
             found.setdefault(spec.group, [])
             found[spec.group].extend(item for item in items if item not in found[spec.group])
