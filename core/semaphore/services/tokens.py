@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import APIToken, User
 from semaphore.errors import NotFound
+from semaphore.services import activity
 
 
 def token_hash(token: str) -> str:
@@ -22,6 +23,8 @@ def create_token(db: DbSession, user: User) -> tuple[str, APIToken]:
     row = APIToken(id=token_hash(token), user_id=user.id)
     db.add(row)
     db.flush()
+    activity.record(db, user, None, "user", user.id, user.username, activity.CREATED,
+                    f"API token {row.id[:8]} created for {user.username}")
     return token, row
 
 
@@ -42,3 +45,5 @@ def expire_token(db: DbSession, user: User, token_or_id: str) -> None:
     if row is None or row.user_id != user.id:
         raise NotFound("token not found")
     row.expired = True
+    activity.record(db, user, None, "user", user.id, user.username, activity.DELETED,
+                    f"API token {row.id[:8]} expired for {user.username}")
