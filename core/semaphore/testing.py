@@ -226,3 +226,56 @@ def admin_client(app: Any) -> Any:
     create_user_row(app, "admin", admin=True)
     return log_in(app.test_client(), "admin")
 
+
+# -- helpers for plugin tests -------------------------------------------------------------------
+
+def load_installed_plugin(name: str) -> Any:
+    """Load the installed plugin ``name`` through its real entry point, as the server does (strict,
+    with only this plugin allowed), and return its :class:`semaphore.plugins.PluginInfo`."""
+    from semaphore.plugins import Plugins
+
+    plugins = Plugins(strict=True)
+    plugins.load_entry_points(allow=[name])
+    found = [info for info in plugins.info() if info.name == name]
+    assert found, f"no entry point {name!r} in group 'semaphore': is the plugin installed?"
+    return found[0]
+
+
+def imported_top_level_modules(import_name: str) -> set[str]:
+    """The top-level modules a fresh interpreter has loaded after ``import <import_name>``: lets a
+    plugin's tests assert that importing it stays cheap (heavy libraries load lazily)."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {import_name}; print(*sorted({{m.partition('.')[0] for m in sys.modules}}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def create_app_with_plugins(config: Config, plugins: dict[str, object]) -> Any:
+    """An app with the built-ins plus ``plugins`` (name -> module or object with ``@hookimpl``
+    methods) registered, in strict mode: a plugin that fails raises instead of being skipped."""
+    from semaphore.app import create_app
+    from semaphore.plugins import Plugins
+
+    manager = Plugins(strict=True)
+    manager.register_builtins()
+    for name, plugin in plugins.items():
+        manager.register(plugin, name)
+    return create_app(config, plugins=manager)
+
+
+@pytest.fixture
+def plugin_app(config: Config) -> Iterator[Callable[..., Any]]:
+    """``plugin_app(name=plugin, ...)`` -> an app (on the ``config`` fixture's database) with the
+    built-ins and these plugins registered; see :func:`create_app_with_plugins`."""
+    apps: list[Any] = []
+
+    def make(**plugins: object) -> Any:
+        apps.append(create_app_with_plugins(config, plugins))
+        return apps[-1]
+
+    yield make
+    for application in apps:
+        application.extensions["semaphore"].db.dispose()
