@@ -34,10 +34,10 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 def setting(default: Any, env: str | None = None, help: str = "", json_key: str | None = None,
             secret: bool = False, choices: tuple[str, ...] | None = None,
-            pattern: str | None = None) -> Any:
-    """Declare one configuration field."""
+            pattern: str | None = None, env_alias: str | None = None) -> Any:
+    """Declare one configuration field (``env_alias``: a second variable the original also reads)."""
     meta = {"env": env, "help": help, "json_key": json_key, "secret": secret,
-            "choices": choices, "pattern": pattern}
+            "choices": choices, "pattern": pattern, "env_alias": env_alias}
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -53,7 +53,7 @@ class DbConfig:
     host: str = setting("", "SEMAPHORE_DB_HOST", "SQLite: database file path. MySQL/PostgreSQL: host[:port].")
     user: str = setting("", "SEMAPHORE_DB_USER", "Database user.")
     password: str = setting("", "SEMAPHORE_DB_PASS", "Database password.", json_key="pass", secret=True)
-    name: str = setting("", "SEMAPHORE_DB", "Database name.")
+    name: str = setting("", "SEMAPHORE_DB", "Database name.", env_alias="SEMAPHORE_DB_NAME")
     options: dict[str, str] = setting({}, "SEMAPHORE_DB_OPTIONS", "Extra connection options (JSON object), passed as URL query parameters.")
 
 
@@ -211,6 +211,8 @@ def load_config(path: str | None = None, *, no_config: bool = False,
             data = _read_json(config_file)
     config = Config()
     _apply_mapping(config, data, prefix="")
+    if not data.get("dialect"):
+        config.dialect = _dialect_of_blocks(data) or config.dialect
     _apply_environment(config, env)
     _fill_empty_defaults(config)
     validate(config)
@@ -259,7 +261,7 @@ def iter_settings(obj: type | Any = Config, prefix: str = ""):
 
 
 def setting_env_names() -> set[str]:
-    return {f.metadata["env"] for _, f, _ in iter_settings() if f.metadata.get("env")}
+    return {name for _, f, _ in iter_settings() for name in (f.metadata.get("env"), f.metadata.get("env_alias")) if name}
 
 
 def _apply_mapping(target: Any, data: Mapping[str, Any], prefix: str) -> None:
@@ -279,12 +281,31 @@ def _apply_mapping(target: Any, data: Mapping[str, Any], prefix: str) -> None:
             setattr(target, f.name, _coerce(value, hint, f"{prefix}{key}"))
 
 
+def _dialect_of_blocks(data: Mapping[str, Any]) -> str | None:
+    """As the original: without a dialect, the first database block with a host decides."""
+    for name in ("mysql", "bolt", "postgres"):
+        block = data.get(name)
+        if isinstance(block, dict) and block.get("host"):
+            return name
+    return None
+
+
+def _env_value(env: Mapping[str, str], f: dataclasses.Field[Any]) -> tuple[str, str] | None:
+    """(variable, raw value) of a setting, from its variable or its alias; None when neither is set."""
+    found = [(name, env[name]) for name in (f.metadata.get("env"), f.metadata.get("env_alias"))
+             if name and name in env]
+    if len(found) == 2 and found[0][1] != found[1][1]:
+        raise ConfigError(f"{found[0][0]} and {found[1][0]} are both set, to different values; use one of them")
+    return found[0] if found else None
+
+
 def _apply_environment(config: Config, env: Mapping[str, str]) -> None:
     for path, f, owner in iter_settings():
-        name = f.metadata.get("env")
-        if not name or name not in env:
+        found = _env_value(env, f)
+        if found is None:
             continue
-        value = _parse_env(env[name], get_type_hints(owner)[f.name], name)
+        name, raw = found
+        value = _parse_env(raw, get_type_hints(owner)[f.name], name)
         for target in _owners_of(config, path, owner):
             setattr(target, f.name, value)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from pathlib import Path
 
 from semaphore.config import Config
 from semaphore.crypto import generate_key
+from semaphore.db.engine import sqlite_path
 from semaphore.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -28,8 +30,8 @@ def ensure_secrets(config: Config) -> None:
     if config.db_dialect != "sqlite":
         raise ConfigError(f"{missing[0]}: required with the {config.dialect} dialect "
                           "(run `semaphore setup`, or set SEMAPHORE_" + missing[0].upper() + ")")
-    path = config.data_path / FILE_NAME
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    path = sqlite_path(config).parent / FILE_NAME
+    stored = _read_stored(path)
     if any(name not in stored for name in missing):
         for name in missing:
             stored.setdefault(name, generate_key())
@@ -41,3 +43,15 @@ def ensure_secrets(config: Config) -> None:
                     ", ".join(missing), path)
     for name in missing:
         setattr(config, name, stored[name])
+
+
+def _read_stored(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the generated secrets in {path}: {exc}") from exc
+    if not isinstance(stored, dict):
+        raise ConfigError(f"{path}: expected a JSON object of generated secrets")
+    return stored

@@ -41,17 +41,17 @@ def database_url(config: Config) -> URL:
 def create_db_engine(config: Config) -> Engine:
     url = database_url(config)
     if config.db_dialect == "sqlite":
-        return _sqlite_engine(sqlite_path(config))
+        return _sqlite_engine(sqlite_path(config), f"{config.dialect}.host (SEMAPHORE_DB_HOST)")
     return create_engine(url, pool_pre_ping=True, pool_recycle=3600)
 
 
-def _sqlite_engine(path: Path) -> Engine:
+def _sqlite_engine(path: Path, setting: str = "sqlite.host") -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as fh:
             if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                 raise ConfigError(
-                    f"sqlite.host: {path} is not an SQLite database (a BoltDB file from the original "
+                    f"{setting}: {path} is not an SQLite database (a BoltDB file from the original "
                     "Semaphore cannot be read; point the setting at a new file)")
     engine = create_engine(URL.create("sqlite+pysqlite", database=str(path)),
                            connect_args={"check_same_thread": False, "timeout": 30})
