@@ -57,3 +57,18 @@ class Refs(ResponseSchema):
     repositories = fields.List(fields.Dict())
     integrations = fields.List(fields.Dict())
     schedules = fields.List(fields.Dict())
+
+
+MAX_INT = 2**31 - 1  # the INTEGER range of every supported database
+TEXT_MAX_BYTES = 65535  # a TEXT column on MySQL/MariaDB
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """A reference to another object; out-of-range numbers are bad input, not a database error."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
+
+
+def fits_text_column(value: str | None) -> None:
+    """Text longer than a TEXT column holds on MySQL would fail at INSERT: refuse it up front."""
+    if value is not None and len(value.encode()) > TEXT_MAX_BYTES:
+        raise ValidationError(f"must be at most {TEXT_MAX_BYTES} bytes")

@@ -1,0 +1,35 @@
+"""Inventories (/api/project/{id}/inventory)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.services.inventory_formats import INVENTORY_TYPES
+
+
+class InventorySchema(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    project_id = fields.Integer()
+    inventory = fields.String()
+    type = fields.String()
+    ssh_key_id = fields.Integer(allow_none=True)
+    become_key_id = fields.Integer(allow_none=True)
+    repository_id = fields.Integer(allow_none=True)
+    holder_id = fields.Integer(allow_none=True)
+
+
+class InventoryWriteSchema(RequestSchema):
+    id = fields.Integer()
+    project_id = fields.Integer(allow_none=True)
+    name = name_field()
+    type = fields.String(required=True, validate=validate.OneOf(INVENTORY_TYPES))
+    inventory = fields.String(load_default="", allow_none=True, validate=fits_text_column, metadata={
+        "description": "static: INI text; static-yaml: YAML; file: path in the repository; "
+                       "terraform-workspace/tofu-workspace: the workspace name"})
+    ssh_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "connection user's key"})
+    become_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "a login_password key"})
+    repository_id = id_field(load_default=None, allow_none=True,
+                             metadata={"description": "the repository that holds a file inventory"})
+    holder_id = id_field(load_default=None, allow_none=True, metadata={"description": "the template that owns it"})

@@ -1,0 +1,27 @@
+"""Repositories (/api/project/{id}/repositories)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+
+
+class RepositorySchema(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    project_id = fields.Integer()
+    git_url = fields.String()
+    git_branch = fields.String()
+    ssh_key_id = fields.Integer()
+
+
+class RepositoryWriteSchema(RequestSchema):
+    id = fields.Integer()
+    project_id = fields.Integer(allow_none=True)
+    name = name_field()
+    git_url = fields.String(required=True, validate=[validate.Length(min=1), fits_text_column], metadata={
+        "description": "absolute local path, file://, git://, ssh://, http(s):// URL, or user@host:path"})
+    git_branch = fields.String(load_default="", allow_none=True, validate=validate.Length(max=255),
+                               metadata={"description": "required unless git_url is a local path"})
+    ssh_key_id = id_field(required=True, metadata={"description": "a key of this project (may be a 'none' key)"})
