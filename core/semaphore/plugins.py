@@ -67,6 +67,9 @@ class Plugins:
                  distribution: str | None = None, version: str | None = None) -> None:
         """Register one plugin object under ``name``; unknown hook names are refused."""
         info = PluginInfo(name=name, distribution=distribution, version=version, builtin=builtin)
+        if name in self._infos:
+            self._refuse_duplicate(info)
+            return
         self._infos[name] = info
         try:
             self.pm.register(plugin, name=name)
@@ -83,6 +86,9 @@ class Plugins:
         for ep in sorted(importlib_metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist.name if ep.dist else None
             version = ep.dist.version if ep.dist else None
+            if ep.name in self._infos:  # another distribution (or a built-in) already has this name
+                self._refuse_duplicate(PluginInfo(name=ep.name, distribution=dist, version=version))
+                continue
             if (allow_set and ep.name not in allow_set) or ep.name in deny_set:
                 self._infos[ep.name] = PluginInfo(name=ep.name, distribution=dist, version=version, status="disabled")
                 continue
@@ -99,10 +105,21 @@ class Plugins:
     def fail(self, name: str, exc: BaseException) -> None:
         """Mark ``name`` as failed; raise in strict mode."""
         info = self._infos.setdefault(name, PluginInfo(name=name))
-        info.status = "failed"
-        info.error = f"{type(exc).__name__}: {exc}"
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
+        self._report_failure(info, exc)
+
+    def _refuse_duplicate(self, info: PluginInfo) -> None:
+        """Keep the plugin that has the name; list the newcomer as failed under its own entry."""
+        first = self._infos[info.name]
+        origin = "built in" if first.builtin else f"from {first.distribution or 'an unknown distribution'}"
+        self._infos[f"{info.name}#{len(self._infos)}"] = info
+        self._report_failure(info, PluginError(f"a plugin named {info.name!r} is already registered ({origin})"))
+
+    def _report_failure(self, info: PluginInfo, exc: BaseException) -> None:
+        name = info.name
+        info.status = "failed"
+        info.error = f"{type(exc).__name__}: {exc}"
         if self.strict:
             raise PluginError(f"plugin {name!r} failed to load: {info.error}") from exc
         log.error("plugin %r failed to load and is skipped: %s\n%s", name, info.error,
@@ -113,13 +130,15 @@ class Plugins:
     def info(self) -> list[PluginInfo]:
         return sorted(self._infos.values(), key=lambda i: (not i.builtin, i.name))
 
+    def is_loaded(self, name: str) -> bool:
+        info = self._infos.get(name)
+        return info is not None and info.status == "loaded"
+
     def _hooks_of(self, name: str) -> list[str]:
         plugin = self.pm.get_plugin(name)
         return [caller.name for caller in self.pm.get_hookcallers(plugin) or ()]
 
     def _check_hook_names(self, name: str) -> None:
-        plugin = self.pm.get_plugin(name)
-        known = {h for h in dir(hookspecs) if not h.startswith("_")}
-        for attr in dir(plugin):
-            if self.pm.parse_hookimpl_opts(plugin, attr) is not None and attr not in known:
-                raise PluginError(f"implements unknown hook {attr!r}")
+        for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or ():
+            if not caller.has_spec():
+                raise PluginError(f"implements unknown hook {caller.name!r}")

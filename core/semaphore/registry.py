@@ -44,6 +44,7 @@ class Registry:
             "register_integration_extractors", IntegrationExtractor)
         self.integration_auth: dict[str, IntegrationAuth] = self._collect(
             "register_integration_auth", IntegrationAuth)
+        self._drop_failed_plugins()
 
     # -- lookups that turn "missing" into a clear error ---------------------------------------
 
@@ -67,9 +68,11 @@ class Registry:
 
     def add_blueprints(self, app: Flask) -> None:
         self._call_each("register_blueprints", self._plugins.fail, app=app)
+        self._drop_failed_plugins()
 
     def add_commands(self, cli: click.Group) -> None:
         self._call_each("register_commands", self._plugins.fail, cli=cli)
+        self._drop_failed_plugins()
 
     def task_status_changed(self, app: Flask, task: Any, old_status: str, new_status: str) -> None:
         self._call_each("task_status_changed", _log_failure, app=app, task=task,
@@ -102,6 +105,13 @@ class Registry:
                 found.update(before)  # nothing of a failing plugin stays registered
                 self._plugins.fail(impl.plugin_name, exc)
         return found
+
+    def _drop_failed_plugins(self) -> None:
+        """A plugin that failed in any hook is skipped as a whole: forget what its other hooks registered."""
+        for components in (self.executors, self.notifiers, self.auth_backends, self.integration_matchers,
+                           self.integration_extractors, self.integration_auth):
+            for key in [key for key, component in components.items() if not self._plugins.is_loaded(component.plugin)]:
+                del components[key]
 
     def _call_each(self, hook_name: str, on_error: Callable[[str, BaseException], None], **kwargs: Any) -> None:
         """Call implementations one at a time, so one failing never stops the others."""

@@ -1,0 +1,51 @@
+"""An example plugin: one route, one command and a listener for task status changes.
+
+Read it with docs/writing-plugins.md, which walks through it step by step.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+from flask import Blueprint, Flask, current_app
+from semaphore import hookimpl
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("hello", __name__, url_prefix="/plugins/hello")
+
+
+@blueprint.get("/")
+def greet() -> dict[str, Any]:
+    """Greets the logged-in user; 401 for anonymous requests."""
+    from semaphore.api.context import user
+
+    me = user()
+    return {"message": f"Hello, {me.name}!", "username": me.username,
+            "last_task_change": current_app.extensions.get("hello")}
+
+
+@hookimpl
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+
+
+@click.command("hello")
+@click.option("--name", default="world", show_default=True, help="Who to greet.")
+def hello_command(name: str) -> None:
+    """Print a greeting."""
+    click.echo(f"Hello, {name}!")
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    cli.add_command(hello_command)
+
+
+@hookimpl
+def task_status_changed(app: Flask, task: Any, new_status: str) -> None:
+    # An implementation takes only the arguments it needs: ``old_status`` is left out here.
+    app.extensions["hello"] = {"task_id": task.id, "status": new_status}
+    log.info("task %s is now %s", task.id, new_status)

@@ -1,0 +1,86 @@
+"""The example plugin (examples/hello), loaded through its real entry point as a server loads it.
+
+It relies on the editable install (`pip install -e examples/hello`, part of `make install`);
+nothing is installed at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from semaphore.app import create_app
+from semaphore.db.models import AccessKey, Project, Repository, Task, Template
+from semaphore.services.task_status import change_status
+from semaphore.testing import create_user_row, log_in, make_config
+
+
+@pytest.fixture
+def hello_app(database_env, tmp_path):
+    """An app configured as an operator would: SEMAPHORE_PLUGINS=hello, entry points on."""
+    config = make_config(tmp_path, {**database_env, "SEMAPHORE_PLUGINS": "hello"})
+    application = create_app(config, entry_points=True)
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+def test_loaded_through_its_entry_point(hello_app):
+    create_user_row(hello_app, "ann", admin=True)
+    client = log_in(hello_app.test_client(), "ann")
+    plugins = {p["name"]: p for p in client.get("/api/plugins").get_json()}
+    assert plugins["hello"] == {
+        "name": "hello", "distribution": "semaphore-hello", "version": "0.1.0", "builtin": False,
+        "status": "loaded", "error": None,
+        "hooks": ["register_blueprints", "register_commands", "task_status_changed"]}
+    # SEMAPHORE_PLUGINS is an allow-list: every other installed plugin is listed as disabled.
+    others = {p["status"] for p in plugins.values() if not p["builtin"] and p["name"] != "hello"}
+    assert others <= {"disabled"}
+
+
+def test_route_greets_the_logged_in_user(hello_app):
+    create_user_row(hello_app, "ann", name="Ann Example")
+    client = hello_app.test_client()
+    assert client.get("/plugins/hello/").status_code == 401
+    log_in(client, "ann")
+    response = client.get("/plugins/hello/")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Hello, Ann Example!", "username": "ann", "last_task_change": None}
+
+
+def test_command_runs_in_the_command_line(hello_app):
+    cli = click.Group("semaphore")
+    hello_app.extensions["semaphore"].registry.add_commands(cli)
+    result = CliRunner().invoke(cli, ["hello", "--name", "Ann"])
+    assert (result.exit_code, result.output) == (0, "Hello, Ann!\n")
+    assert "Print a greeting." in CliRunner().invoke(cli, ["--help"]).output
+
+
+def test_task_status_changes_reach_the_plugin(hello_app, caplog):
+    with hello_app.extensions["semaphore"].db.session() as db:
+        project = Project(name="Demo")
+        db.add(project)
+        db.flush()
+        key = AccessKey(name="none", type="none", project_id=project.id)
+        db.add(key)
+        db.flush()
+        repository = Repository(name="repo", project_id=project.id, git_url="file:///srv/repo", ssh_key_id=key.id)
+        db.add(repository)
+        db.flush()
+        template = Template(name="Deploy", project_id=project.id, app="bash", playbook="deploy.sh",
+                            repository_id=repository.id)
+        db.add(template)
+        db.flush()
+        task = Task(template_id=template.id, project_id=project.id, status="waiting")
+        db.add(task)
+        db.flush()
+        with caplog.at_level(logging.INFO, logger="semaphore_hello"):
+            assert change_status(db, hello_app, task, "running")
+        task_id = task.id
+
+    assert f"task {task_id} is now running" in caplog.text
+    create_user_row(hello_app, "ann")
+    greeting = log_in(hello_app.test_client(), "ann").get("/plugins/hello/").get_json()
+    assert greeting["last_task_change"] == {"task_id": task_id, "status": "running"}
