@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from semaphore import hookimpl
 from semaphore.db.models import (
     AccessKey,
     Environment,
@@ -31,6 +32,7 @@ from semaphore.db.models import (
     Template,
     View,
 )
+from semaphore.interfaces import Executor
 from semaphore.services.roles import Permission, permissions_of
 from semaphore.testing import create_user_row, log_in
 from sqlalchemy.orm import Session
@@ -103,6 +105,21 @@ def placeholder_modules(modules: Iterable[str]) -> set[str]:
     return found
 
 
+class AnsibleStandIn(Executor):
+    """Queuing a task needs an executor for the template's app; the matrix never runs the task, so a
+    stand-in registered through the real plugin hook is enough (the real one is a separate plugin)."""
+
+    app_id = "ansible"
+    title = "Ansible"
+    inventory_types = ("static", "static-yaml", "file")
+
+
+class ExecutorPlugin:
+    @hookimpl
+    def register_executors(self, register: Callable[[Executor], None]) -> None:
+        register(AnsibleStandIn())
+
+
 # -- fixture objects, made directly with the models ----------------------------------------------
 
 def _add(db: Session, row: Any) -> int:
@@ -156,6 +173,13 @@ def _task(db: Session, ids: Ids) -> int:
                             status="success", message=""))
     db.add(TaskOutput(task_id=task_id, seq=1, output="ok"))
     return task_id
+
+
+def task_status(db: Session, ids: Ids, status: str) -> None:
+    """Put the fixture task in ``status`` (stop needs an unfinished one, confirm a waiting one)."""
+    task = db.get(Task, ids["task_id"])
+    assert task is not None
+    task.status = status
 
 
 def _integration(db: Session, ids: Ids) -> int:
@@ -227,12 +251,17 @@ class World:
                 setup(db, ids)
         return ids
 
-    def call(self, actor: str, row: Row, ids: Ids) -> int:
+    def call(self, actor: str, row: Row, ids: Ids) -> tuple[int, str]:
+        """The status and, for an error, the API's error message (to make a mismatch readable)."""
         kwargs: dict[str, Any] = {"headers": self.headers[actor]}
         if row.body is not None:
             kwargs["json"] = row.body(ids)
         response = self.clients[actor].open(row.path(ids), method=row.method, **kwargs)
-        return int(response.status_code)
+        error = ""
+        if response.status_code >= 400:
+            data = response.get_json(silent=True)
+            error = str(data.get("error", "")) if isinstance(data, dict) else response.get_data(as_text=True)[:200]
+        return int(response.status_code), error
 
 
 # -- expectations and the run ----------------------------------------------------------------------
@@ -260,9 +289,11 @@ class Mismatch:
     actor: str
     want: int | str
     got: int | str
+    error: str = ""
 
     def __str__(self) -> str:
-        return f"{self.row.method:6} {self.row.rule:80} {self.actor:13} expected {self.want}, got {self.got}"
+        line = f"{self.row.method:6} {self.row.rule:80} {self.actor:13} expected {self.want}, got {self.got}"
+        return f"{line} ({self.error})" if self.error else line
 
 
 def run_matrix(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
@@ -280,11 +311,11 @@ def run_matrix(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
         for actor in ACTORS:
             # Reads change nothing, so they share one project; every write gets its own.
             ids = shared or world.fresh_project(row.fixtures(), row.setup)
-            got[actor] = world.call(actor, row, ids)
+            got[actor], error = world.call(actor, row, ids)
             checks += 1
             want = expected(row, actor)
             if not matches(want, got[actor]):
-                failures.append(Mismatch(row, actor, want, got[actor]))
+                failures.append(Mismatch(row, actor, want, got[actor], error))
         if got["manager_token"] != got["manager"]:
             failures.append(Mismatch(row, "manager_token", f"same as manager's session ({got['manager']})",
                                      got["manager_token"]))
