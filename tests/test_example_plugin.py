@@ -11,11 +11,10 @@ import logging
 import click
 import pytest
 from click.testing import CliRunner
-
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Project, Repository, Task, Template
 from semaphore.services.task_status import change_status
-from semaphore.testing import create_user_row, log_in, make_config
+from semaphore.testing import create_user_row, imported_top_level_modules, log_in, make_config
 
 
 @pytest.fixture
@@ -84,3 +83,8 @@ def test_task_status_changes_reach_the_plugin(hello_app, caplog):
     create_user_row(hello_app, "ann")
     greeting = log_in(hello_app.test_client(), "ann").get("/plugins/hello/").get_json()
     assert greeting["last_task_change"] == {"task_id": task_id, "status": "running"}
+
+
+def test_importing_the_plugin_stays_cheap():
+    # The database layer and the core's API modules load only when a request needs them.
+    assert {"sqlalchemy", "flask_login"} & imported_top_level_modules("semaphore_hello") == set()

@@ -20,7 +20,7 @@ blueprint = Blueprint("hello", __name__, url_prefix="/plugins/hello")
 @blueprint.get("/")
 def greet() -> dict[str, Any]:
     """Greets the logged-in user; 401 for anonymous requests."""
-    from semaphore.api.context import user
+    from semaphore.api.context import user  # here, not at the top: importing the plugin stays cheap
 
     me = user()
     return {"message": f"Hello, {me.name}!", "username": me.username,
