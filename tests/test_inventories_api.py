@@ -75,6 +75,15 @@ def test_inventory_lifecycle_for_every_type(app, admin_client):
         "prod-yaml", "static-yaml", YAML, None)
     assert updated["ssh_key_id"] == ssh_key
 
+    template_id = insert_template(app, pid, repo["id"], "Deploy", inventory_id=static["id"])
+    refs = admin_client.get(f"{url}/{static['id']}/refs").get_json()
+    assert refs == {"templates": [{"id": template_id, "name": "Deploy"}]}
+    response = admin_client.delete(f"{url}/{static['id']}")
+    assert response.status_code == 409
+    assert response.get_json()["inUse"] is True and response.get_json()["refs"] == refs
+    assert "Deploy" in response.get_json()["error"]
+
+    delete_row(app, "project__template", template_id)
     assert admin_client.get(f"{url}/{static['id']}/refs").get_json() == {"templates": []}
     assert admin_client.delete(f"{url}/{static['id']}").status_code == 204
     assert admin_client.get(f"{url}/{static['id']}").status_code == 404
@@ -137,21 +146,3 @@ def test_invalid_inventories_name_the_field_and_write_nothing(app, admin_client)
                            "inventory")
     assert "line 2" in error["error"] and "ansible_password" not in error["error"]
     assert create(admin_client, url, {**static, "become_key_id": become})["become_key_id"] == become
-
-
-def test_inventory_in_use_is_not_deleted(app, admin_client):
-    pid = create_project(admin_client)
-    url = f"/api/project/{pid}/inventory"
-    repo = create_repository(admin_client, pid, create_key(admin_client, pid))
-    inventory = create(admin_client, url, {"name": "hosts", "type": "static", "inventory": "localhost"})
-    template_id = insert_template(app, pid, repo["id"], "Deploy", inventory_id=inventory["id"])
-
-    refs = admin_client.get(f"{url}/{inventory['id']}/refs").get_json()
-    assert refs == {"templates": [{"id": template_id, "name": "Deploy"}]}
-    response = admin_client.delete(f"{url}/{inventory['id']}")
-    assert response.status_code == 409
-    assert response.get_json()["inUse"] is True and response.get_json()["refs"] == refs
-    assert "Deploy" in response.get_json()["error"]
-
-    delete_row(app, "project__template", template_id)
-    assert admin_client.delete(f"{url}/{inventory['id']}").status_code == 204

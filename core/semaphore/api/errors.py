@@ -20,17 +20,18 @@ def error_response(status: int, body: dict[str, Any]) -> Response:
     return response
 
 
-def _first_message(messages: Any, path: str = "") -> tuple[str, str]:
+def _first_message(messages: Any, path: str = "", top: bool = True) -> tuple[str, str]:
     """The first (field path, message) of a nested marshmallow/webargs error structure."""
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if key in ("json", "query", "view_args", "form", "headers", "files"):  # webargs locations
-                return _first_message(value, path)
+            # webargs locations wrap the top level only: a field may be called "json" (environments)
+            if top and key in ("json", "query", "view_args", "form", "headers", "files"):
+                return _first_message(value, path, False)
             if key == "_schema":
-                return _first_message(value, path)
-            return _first_message(value, f"{path}.{key}" if path else str(key))
+                return _first_message(value, path, False)
+            return _first_message(value, f"{path}.{key}" if path else str(key), False)
     if isinstance(messages, (list, tuple)) and messages:
-        return _first_message(messages[0], path)
+        return _first_message(messages[0], path, False)
     return path, str(messages)
 
 
