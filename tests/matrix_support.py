@@ -30,6 +30,7 @@ from semaphore.db.models import (
     Task,
     TaskOutput,
     Template,
+    User,
     View,
 )
 from semaphore.interfaces import Executor
@@ -45,6 +46,9 @@ ROLE_OF = {"guest": "guest", "task_runner": "task_runner", "manager": "manager",
 # demoted without being the last one) and a guest to change or remove. "candidate" is never a member.
 EXTRA_MEMBERS = {"coowner": "owner", "target": "guest"}
 ALLOWED = "allowed"
+# Who a route is for: "project" routes by role; outside projects "login" (anyone logged in) or
+# "admin" (system admins only; others 403).
+ACCESS_LEVELS = ("project", "login", "admin")
 
 Ids = dict[str, int]
 Body = Callable[[Ids], Any]
@@ -66,6 +70,10 @@ class Row:
     setup: Setup | None = None  # adjusts the fresh objects (e.g. a task's status) before the call
     expect: dict[str, int] = field(default_factory=dict)  # per-actor exact status, where not "allowed"
     use: dict[str, str] = field(default_factory=dict)  # path variable -> builder, where not the same name
+    access: str = "project"  # see ACCESS_LEVELS
+
+    def __post_init__(self) -> None:
+        assert self.access in ACCESS_LEVELS, self.access
 
     @property
     def key(self) -> tuple[str, str]:
@@ -182,6 +190,12 @@ def task_status(db: Session, ids: Ids, status: str) -> None:
     task.status = status
 
 
+def _other_user(db: Session, ids: Ids) -> int:
+    """A user who is none of the actors (to view, change or delete as an admin would)."""
+    name = f"other-{ids['project_id']}"
+    return _add(db, User(username=name, email=f"{name}@example.test", name="Other", admin=False, password=None))
+
+
 def _integration(db: Session, ids: Ids) -> int:
     return _add(db, Integration(name="hook", project_id=ids["project_id"], template_id=_build(db, ids, "template_id")))
 
@@ -210,7 +224,7 @@ BUILDERS: dict[str, Callable[[Session, Ids], int]] = {
     "key_id": _key, "repository_id": _repository, "inventory_id": _inventory, "environment_id": _environment,
     "view_id": _view, "template_id": _template, "schedule_id": _schedule, "task_id": _task,
     "integration_id": _integration, "matcher_id": _matcher, "value_id": _value, "alias_id": _alias,
-    "project_alias_id": _project_alias,
+    "project_alias_id": _project_alias, "other_user_id": _other_user,
     # user_id in member routes: the extra guest member, made with every project
     "user_id": lambda db, ids: ids["target"],
 }
@@ -251,11 +265,12 @@ class World:
                 setup(db, ids)
         return ids
 
-    def call(self, actor: str, row: Row, ids: Ids) -> tuple[int, str]:
-        """The status and, for an error, the API's error message (to make a mismatch readable)."""
+    def call(self, actor: str, row: Row, ids: Ids, body: Any = None) -> tuple[int, str]:
+        """The status and, for an error, the API's error message (to make a mismatch readable).
+        ``body`` replaces the row's own body."""
         kwargs: dict[str, Any] = {"headers": self.headers[actor]}
-        if row.body is not None:
-            kwargs["json"] = row.body(ids)
+        if body is not None or row.body is not None:
+            kwargs["json"] = body if body is not None else row.body(ids)  # type: ignore[misc]
         response = self.clients[actor].open(row.path(ids), method=row.method, **kwargs)
         error = ""
         if response.status_code >= 400:
@@ -273,6 +288,8 @@ def expected(row: Row, actor: str) -> int | str:
         return 401
     if actor == "admin":
         return ALLOWED
+    if row.access != "project":
+        return 403 if row.access == "admin" else ALLOWED
     if actor == "non_member":
         return 404
     needed = row.permission
@@ -307,10 +324,12 @@ def run_matrix(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
         if row.module in skipped:
             continue
         got: dict[str, int] = {}
-        shared = world.fresh_project(row.fixtures(), row.setup) if row.method == "GET" else None
+        shared = world.fresh_project(row.fixtures(), row.setup)
         for actor in ACTORS:
-            # Reads change nothing, so they share one project; every write gets its own.
-            ids = shared or world.fresh_project(row.fixtures(), row.setup)
+            # A call that should be refused, or a read, changes nothing: those share one project (one
+            # wrongly let through is reported anyway). Every write that should succeed gets its own.
+            wants_write = row.method != "GET" and expected(row, actor) == ALLOWED
+            ids = world.fresh_project(row.fixtures(), row.setup) if wants_write else shared
             got[actor], error = world.call(actor, row, ids)
             checks += 1
             want = expected(row, actor)
@@ -319,6 +338,27 @@ def run_matrix(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
         if got["manager_token"] != got["manager"]:
             failures.append(Mismatch(row, "manager_token", f"same as manager's session ({got['manager']})",
                                      got["manager_token"]))
+    return failures, checks
+
+
+def run_refusals_with_bad_bodies(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
+    """Anonymous callers and non-members must be refused (401, 404) before the body is looked at:
+    a 400 about the body would answer a question they may not ask."""
+    world = World(app)
+    rows = [row for row in rows if row.body is not None and row.access == "project"]
+    skipped = placeholder_modules(row.module for row in rows)
+    failures: list[Mismatch] = []
+    checks = 0
+    for row in rows:
+        if row.module in skipped:
+            continue
+        ids = world.fresh_project(row.fixtures(), row.setup)
+        for actor in ("anonymous", "non_member"):
+            for body in ({}, ["not", "an", "object"]):
+                got, error = world.call(actor, row, ids, body)
+                checks += 1
+                if got != expected(row, actor):
+                    failures.append(Mismatch(row, actor, expected(row, actor), got, f"body {body!r}: {error}"))
     return failures, checks
 
 
