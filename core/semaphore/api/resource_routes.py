@@ -27,20 +27,23 @@ def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: t
     @project_endpoint()
     def list_rows(project_id: int):  # type: ignore[no-untyped-def]
         sort, order = context.sort_args(set(service.sort_columns))
-        return service.list(context.db(), project_id, sort, order)
+        db = context.db()
+        return service.present(db, service.list(db, project_id, sort, order))
 
     @blp.route("", methods=["POST"], endpoint="create")
     @blp.arguments(write_schema)
     @blp.response(201, schema)
     @project_endpoint(Permission.MANAGE_RESOURCES)
     def create(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
-        return service.create(context.db(), access(), body)
+        db = context.db()
+        return service.present(db, [service.create(db, access(), body)])[0]
 
     @blp.route(item, methods=["GET"], endpoint="get")
     @blp.response(200, schema)
     @project_endpoint()
     def get(project_id: int, **ids: int):  # type: ignore[no-untyped-def]
-        return service.get(context.db(), project_id, ids[id_name])
+        db = context.db()
+        return service.present(db, [service.get(db, project_id, ids[id_name])])[0]
 
     @blp.route(item, methods=["PUT"], endpoint="update")
     @blp.arguments(write_schema)

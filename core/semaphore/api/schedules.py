@@ -1,5 +1,40 @@
-"""Placeholder: filled in by the schedules API work."""
+"""Schedules (/api/project/{id}/schedules)."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("schedules", __name__, url_prefix="/api/schedules-placeholder")
+from semaphore.api import context
+from semaphore.api.access import access, project_endpoint
+from semaphore.api.resource_routes import add_resource_routes
+from semaphore.schemas.schedules import CronSchema, ScheduleActiveSchema, ScheduleSchema, ScheduleWriteSchema
+from semaphore.services.roles import Permission
+from semaphore.services.schedules import SCHEDULES, validate_cron
+
+blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>/schedules",
+                description="Schedules: run a template on a cron, or on a cron when its repository has a new commit")
+
+
+@blp.route("/validate", methods=["POST"], endpoint="validate")
+@blp.arguments(CronSchema)
+@blp.response(200)
+@project_endpoint(Permission.MANAGE_RESOURCES)
+def validate(body: dict[str, Any], project_id: int) -> str:
+    """200 when ``cron_format`` is a valid 5-field cron expression, else 400 with the reason."""
+    validate_cron(body["cron_format"])
+    return ""
+
+
+add_resource_routes(blp, SCHEDULES, ScheduleSchema, ScheduleWriteSchema, "schedule_id")
+
+
+@blp.route("/<int:schedule_id>/active", methods=["PUT"], endpoint="set_active")
+@blp.arguments(ScheduleActiveSchema)
+@blp.response(204)
+@project_endpoint(Permission.MANAGE_RESOURCES)
+def set_active(body: dict[str, Any], project_id: int, schedule_id: int) -> None:
+    """Turn the schedule on or off."""
+    db = context.db()
+    SCHEDULES.set_active(db, access(), SCHEDULES.get(db, project_id, schedule_id), body["active"])

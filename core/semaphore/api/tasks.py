@@ -1,5 +1,103 @@
-"""Placeholder: filled in by the tasks API work."""
+"""Tasks (/api/project/{id}/tasks): queue a run, list, output, stop, confirm, delete."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
 from flask_smorest import Blueprint
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/tasks-placeholder")
+from semaphore.api import context
+from semaphore.api.access import access, project_endpoint
+from semaphore.schemas.tasks import (
+    TaskCreateSchema,
+    TaskLastArgs,
+    TaskListArgs,
+    TaskOutputArgs,
+    TaskOutputSchema,
+    TaskSchema,
+    TaskStopSchema,
+    TaskWithTplSchema,
+)
+from semaphore.services import tasks
+from semaphore.services.roles import Permission
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
+                description="Tasks: runs of templates, queued in the database and run by the task engine")
+
+
+@blp.route("", methods=["GET"], endpoint="list")
+@blp.arguments(TaskListArgs, location="query")
+@blp.response(200, TaskWithTplSchema(many=True))
+@project_endpoint()
+def list_tasks(args: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
+    """The project's tasks, newest first (at most 1000; ``before`` pages back)."""
+    db = context.db()
+    return tasks.with_templates(db, tasks.list_tasks(db, project_id, before=args["before"]))
+
+
+@blp.route("/last", methods=["GET"], endpoint="last")
+@blp.arguments(TaskLastArgs, location="query")
+@blp.response(200, TaskWithTplSchema(many=True))
+@project_endpoint()
+def last_tasks(args: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
+    """The project's newest ``limit`` tasks (1-200, default 200)."""
+    db = context.db()
+    return tasks.with_templates(db, tasks.list_tasks(db, project_id, before=args["before"], limit=args["limit"]))
+
+
+@blp.route("", methods=["POST"], endpoint="create")
+@blp.arguments(TaskCreateSchema)
+@blp.response(201, TaskSchema)
+@project_endpoint(Permission.RUN_TASKS)
+def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
+    """Queue a run of a template; the task starts as ``waiting``."""
+    return tasks.create_task(context.db(), project_id, access().user, body)
+
+
+@blp.route("/<int:task_id>", methods=["GET"], endpoint="get")
+@blp.response(200, TaskSchema)
+@project_endpoint()
+def get_task(project_id: int, task_id: int):  # type: ignore[no-untyped-def]
+    return tasks.get_task(context.db(), project_id, task_id)
+
+
+@blp.route("/<int:task_id>", methods=["DELETE"], endpoint="delete")
+@blp.response(204)
+@project_endpoint(Permission.MANAGE_RESOURCES)
+def delete_task(project_id: int, task_id: int) -> None:
+    """Delete a finished task and its output (409 while it is not finished)."""
+    db = context.db()
+    tasks.delete_task(db, access().user, tasks.get_task(db, project_id, task_id))
+
+
+@blp.route("/<int:task_id>/output", methods=["GET"], endpoint="output")
+@blp.arguments(TaskOutputArgs, location="query")
+@blp.response(200, TaskOutputSchema(many=True))
+@project_endpoint()
+def task_output(args: dict[str, Any], project_id: int, task_id: int):  # type: ignore[no-untyped-def]
+    """Output lines ordered by ``seq``; ``after`` (a seq) and ``limit`` page through them."""
+    db = context.db()
+    return tasks.task_output(db, tasks.get_task(db, project_id, task_id), args["after"], args["limit"])
+
+
+@blp.route("/<int:task_id>/stop", methods=["POST"], endpoint="stop")
+@blp.arguments(TaskStopSchema)
+@blp.response(204)
+@project_endpoint(Permission.RUN_TASKS)
+def stop_task(body: dict[str, Any], project_id: int, task_id: int) -> None:
+    """Stop a task: one that has not started stops at once; a running one is asked to stop
+    (``force``: marked stopped at once). 400 for a finished task."""
+    db = context.db()
+    tasks.stop_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
+                    tasks.get_task(db, project_id, task_id), body["force"])
+
+
+@blp.route("/<int:task_id>/confirm", methods=["POST"], endpoint="confirm")
+@blp.response(204)
+@project_endpoint(Permission.RUN_TASKS)
+def confirm_task(project_id: int, task_id: int) -> None:
+    """Let a task that waits for confirmation (e.g. terraform apply after plan) go on."""
+    db = context.db()
+    tasks.confirm_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
+                       tasks.get_task(db, project_id, task_id))

@@ -63,6 +63,10 @@ class ProjectResource(Generic[M]):
             raise NotFound(f"{self.label.lower()} not found")
         return row  # type: ignore[no-any-return]
 
+    def present(self, db: DbSession, rows: builtins.list[M]) -> builtins.list[Any]:
+        """What the API shows for ``rows``: the rows themselves, or views with computed fields."""
+        return rows
+
     def referrers(self, db: DbSession, row: M) -> dict[str, builtins.list[dict[str, Any]]]:
         found: dict[str, builtins.list[dict[str, Any]]] = {}
         for spec in self.refs:

@@ -1,0 +1,42 @@
+"""Schedules: run a template on a cron, or on a cron only when its repository has a new commit."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from semaphore.schemas.base import RequestSchema, ResponseSchema, id_field
+
+
+class ScheduleSchema(ResponseSchema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    template_id = fields.Integer()
+    cron_format = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+    repository_id = fields.Integer(allow_none=True, metadata={"description": "set: run only on a new commit"})
+    last_commit_hash = fields.String(allow_none=True)
+    tpl_name = fields.String(metadata={"description": "the template's name"})
+
+
+def cron_field() -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=255),
+                         metadata={"description": "5-field cron expression, e.g. \"*/15 * * * *\""})
+
+
+class ScheduleWriteSchema(RequestSchema):
+    id = fields.Integer()
+    project_id = fields.Integer(allow_none=True)
+    template_id = id_field(required=True)
+    cron_format = cron_field()
+    name = fields.String(load_default="", allow_none=True, validate=validate.Length(max=255))
+    active = fields.Boolean(load_default=True)
+    repository_id = id_field(load_default=None, allow_none=True)
+
+
+class CronSchema(RequestSchema):
+    cron_format = cron_field()
+
+
+class ScheduleActiveSchema(RequestSchema):
+    active = fields.Boolean(required=True)

@@ -1,0 +1,93 @@
+"""Tasks (runs of a template), their output lines and the run request."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field
+
+MAX_LAST = 200
+
+
+class TaskSchema(ResponseSchema):
+    id = fields.Integer()
+    template_id = fields.Integer()
+    project_id = fields.Integer()
+    status = fields.String()
+    debug = fields.Boolean()
+    dry_run = fields.Boolean()
+    diff = fields.Boolean()
+    playbook = fields.String(allow_none=True)
+    environment = fields.String(allow_none=True)
+    limit = fields.String(attribute="hosts_limit", allow_none=True)
+    arguments = fields.String(allow_none=True)
+    git_branch = fields.String(allow_none=True)
+    params = fields.String(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    integration_id = fields.Integer(allow_none=True)
+    schedule_id = fields.Integer(allow_none=True)
+    inventory_id = fields.Integer(allow_none=True)
+    build_task_id = fields.Integer(allow_none=True)
+    created = fields.DateTime()
+    start = fields.DateTime(allow_none=True)
+    end = fields.DateTime(allow_none=True)
+    message = fields.String()
+    commit_hash = fields.String(allow_none=True)
+    commit_message = fields.String(allow_none=True)
+    version = fields.String(allow_none=True)
+
+
+class TaskWithTplSchema(TaskSchema):
+    """A task with what lists show about its template, author and build."""
+
+    tpl_playbook = fields.String()
+    tpl_alias = fields.String(metadata={"description": "the template's name"})
+    tpl_type = fields.String()
+    tpl_app = fields.String()
+    user_name = fields.String(allow_none=True)
+    build_task = fields.Nested(TaskSchema, allow_none=True)
+
+
+class TaskCreateSchema(RequestSchema):
+    template_id = id_field(required=True)
+    debug = fields.Boolean(load_default=False)
+    dry_run = fields.Boolean(load_default=False)
+    diff = fields.Boolean(load_default=False)
+    playbook = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    environment = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column,
+                           metadata={"description": "extra variables: a JSON object (or its text)"})
+    limit = fields.String(load_default=None, allow_none=True, validate=fits_text_column)
+    message = fields.String(load_default="", allow_none=True, validate=fits_text_column)
+    arguments = JsonText("array", load_default=None, allow_none=True, validate=fits_text_column,
+                         metadata={"description": "extra CLI arguments; only when the template allows it"})
+    git_branch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    inventory_id = id_field(load_default=None, allow_none=True)
+    build_task_id = id_field(load_default=None, allow_none=True)
+    params = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column)
+    secret = JsonText("object", load_default=None, allow_none=True, load_only=True,
+                      metadata={"description": "secret extra variables: used for this run, never stored"})
+
+
+class TaskStopSchema(RequestSchema):
+    force = fields.Boolean(load_default=False)
+
+
+class TaskListArgs(RequestSchema):
+    before = fields.Integer(load_default=None, metadata={"description": "only tasks with a smaller id (paging)"})
+
+
+class TaskLastArgs(TaskListArgs):
+    limit = fields.Integer(load_default=MAX_LAST, validate=validate.Range(min=1, max=MAX_LAST))
+
+
+class TaskOutputSchema(ResponseSchema):
+    task_id = fields.Integer()
+    task = fields.Constant("")
+    time = fields.DateTime()
+    output = fields.String()
+    seq = fields.Integer()
+
+
+class TaskOutputArgs(RequestSchema):
+    after = fields.Integer(load_default=None, metadata={"description": "only lines with a larger seq"})
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))

@@ -1,0 +1,75 @@
+"""Schedules of templates. Nothing here fires them; the scheduler reads these rows."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from croniter import CroniterError, croniter
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Repository, Schedule, Template
+from semaphore.errors import ValidationError
+from semaphore.services import activity
+from semaphore.services.access import ProjectAccess
+from semaphore.services.resources import ProjectResource, require_in_project
+
+CRON_FIELDS = 5
+SCHEDULE_FIELDS = ("id", "project_id", "template_id", "cron_format", "name", "active", "repository_id",
+                   "last_commit_hash")
+
+
+def validate_cron(expression: str) -> None:
+    """Standard 5-field cron (minute hour day month weekday) or a macro such as @daily;
+    400 naming ``cron_format`` with the parser's reason otherwise."""
+    expression = expression.strip()
+    if not expression.startswith("@") and len(expression.split()) != CRON_FIELDS:
+        raise ValidationError(f"needs exactly {CRON_FIELDS} fields (minute hour day month weekday), "
+                              f"got {len(expression.split())}", field="cron_format")
+    try:
+        croniter.expand(expression, strict=True)
+    except (CroniterError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ValidationError(str(exc) or "is not a valid cron expression", field="cron_format") from None
+
+
+class Schedules(ProjectResource[Schedule]):
+    model = Schedule
+    object_type = "schedule"
+    label = "Schedule"
+    sort_columns = {"name": "name", "cron_format": "cron_format"}
+
+    def list_for_template(self, db: DbSession, project_id: int, template_id: int) -> builtins.list[Schedule]:
+        """Every schedule of the template, plain and commit-triggered alike."""
+        query = self.query(project_id).where(Schedule.template_id == template_id).order_by(Schedule.id)
+        return builtins.list(db.scalars(query))
+
+    def present(self, db: DbSession, rows: builtins.list[Schedule]) -> builtins.list[dict[str, Any]]:
+        ids = {row.template_id for row in rows}
+        names = {tid: name for tid, name in db.execute(select(Template.id, Template.name).where(Template.id.in_(ids)))}
+        return [{**{name: getattr(row, name) for name in SCHEDULE_FIELDS}, "tpl_name": names.get(row.template_id, "")}
+                for row in rows]
+
+    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Schedule | None) -> None:
+        require_in_project(db, Template, data["template_id"], project_id, "template_id")
+        require_in_project(db, Repository, data["repository_id"], project_id, "repository_id")
+        validate_cron(data["cron_format"])
+        data["cron_format"] = data["cron_format"].strip()
+
+    def apply(self, db: DbSession, row: Schedule, data: dict[str, Any], access: ProjectAccess) -> None:
+        row.template_id = data["template_id"]
+        row.cron_format = data["cron_format"]
+        row.name = data["name"] or ""
+        row.active = data["active"]
+        row.repository_id = data["repository_id"]
+        row.last_commit_hash = None  # a changed schedule starts watching afresh
+
+    def set_active(self, db: DbSession, access: ProjectAccess, row: Schedule, active: bool) -> None:
+        row.active = active
+        self.record(db, access, row, activity.UPDATED)
+
+    def display_name(self, row: Schedule) -> str:
+        return row.name or f"ID {row.id}"
+
+
+SCHEDULES = Schedules()

@@ -1,0 +1,106 @@
+"""Task statuses and the one function that changes them.
+
+:func:`change_status` is the only writer of ``task.status``: it applies the transition guard,
+stamps start/end, commits, writes the activity event, publishes the websocket update and calls
+the ``task_status_changed`` hook, in that order.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Task, Template, User
+from semaphore.db.types import utcnow
+from semaphore.services import activity
+from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+class TaskStatus(StrEnum):
+    WAITING = "waiting"
+    STARTING = "starting"
+    WAITING_CONFIRMATION = "waiting_confirmation"
+    CONFIRMED = "confirmed"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    SUCCESS = "success"
+    ERROR = "error"
+
+
+FINISHED = frozenset({TaskStatus.STOPPED, TaskStatus.SUCCESS, TaskStatus.ERROR})
+
+# Changes that arrive late (a runner reporting "running" after the user asked to stop) are ignored.
+_IGNORED: dict[str, frozenset[str]] = {
+    TaskStatus.CONFIRMED: frozenset({TaskStatus.WAITING_CONFIRMATION}),
+    TaskStatus.RUNNING: frozenset({TaskStatus.WAITING}),
+    TaskStatus.STOPPING: frozenset({TaskStatus.WAITING, TaskStatus.RUNNING}),
+}
+
+# A concurrent writer can change the row between our read and our write; judge again a few times.
+_ATTEMPTS = 3
+
+
+def is_finished(status: str) -> bool:
+    return status in FINISHED
+
+
+def is_allowed(old: str, new: str) -> bool:
+    """Whether a task in status ``old`` may move to ``new``. Finished states are final."""
+    if old == new or is_finished(old):
+        return False
+    return new not in _IGNORED.get(old, frozenset())
+
+
+def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, user: User | None = None) -> bool:
+    """Move ``task`` to ``new_status`` if the guard allows it; True when the status changed.
+
+    The row is updated only if it still holds the status we judged, so two processes changing
+    the same task never both win. ``user`` is who asked (None for the system).
+    """
+    new = TaskStatus(new_status)
+    for _attempt in range(_ATTEMPTS):
+        old = task.status
+        if not is_allowed(old, new):
+            return False
+        values: dict[str, object] = {"status": new.value}
+        if new == TaskStatus.RUNNING and task.start is None:
+            values["start"] = utcnow()
+        if new in FINISHED:
+            values["end"] = utcnow()
+        result = db.execute(update(Task).where(Task.id == task.id, Task.status == old).values(**values))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            break
+        db.refresh(task, with_for_update=True)
+    else:
+        return False
+    _record(db, task, old, new, user)
+    db.commit()
+    publish_task_update(app, task)
+    app_state(app).registry.task_status_changed(app, task, old, new.value)
+    return True
+
+
+def publish_task_update(app: Flask, task: Task) -> None:
+    """Tell websocket subscribers of the task's project about its new status."""
+    log.debug("task %s of project %s is now %s", task.id, task.project_id, task.status)
+
+
+def _record(db: DbSession, task: Task, old: str, new: TaskStatus, user: User | None) -> None:
+    template_name = db.scalar(select(Template.name).where(Template.id == task.template_id)) or ""
+    if new == TaskStatus.RUNNING:
+        description = f"Task ID {task.id} ({template_name}) is running"
+    elif new in FINISHED:
+        description = f"Task ID {task.id} ({template_name}) finished - {new.value.upper()}"
+    else:
+        description = f"Task ID {task.id} ({template_name}) is {new.value.replace('_', ' ')}"
+    activity.record(db, user, task.project_id, "task", task.id, template_name, activity.UPDATED, description)

@@ -1,0 +1,208 @@
+"""Tasks on the API side: queueing a run, listing, output, stop, confirm and delete.
+
+The database is the queue: a new task is a ``waiting`` row that the task engine claims. Nothing
+here starts a process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, func, inspect, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Inventory, Task, TaskOutput, Template, User
+from semaphore.db.types import utcnow
+from semaphore.errors import Conflict, NotFound, ValidationError
+from semaphore.services import activity
+from semaphore.services.resources import require_in_project
+from semaphore.services.task_status import TaskStatus, change_status, is_finished
+from semaphore.services.versions import next_build_version, parse_version
+from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+MAX_LISTED = 1000
+TASK_COLUMNS = tuple(attr.key for attr in inspect(Task).column_attrs)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def _tasks_query(project_id: int, template_id: int | None, before: int | None) -> Select[Task]:
+    query = select(Task).where(Task.project_id == project_id)
+    if template_id is not None:
+        query = query.where(Task.template_id == template_id)
+    if before is not None:
+        query = query.where(Task.id < before)
+    return query.order_by(Task.id.desc())
+
+
+def list_tasks(db: DbSession, project_id: int, *, template_id: int | None = None, before: int | None = None,
+               limit: int = MAX_LISTED) -> list[Task]:
+    """Newest first; ``before`` (a task id) pages back through older tasks."""
+    return list(db.scalars(_tasks_query(project_id, template_id, before).limit(min(limit, MAX_LISTED))))
+
+
+def get_task(db: DbSession, project_id: int, task_id: int) -> Task:
+    task = db.scalar(select(Task).where(Task.project_id == project_id, Task.id == task_id))
+    if task is None:
+        raise NotFound("task not found")
+    return task
+
+
+def with_templates(db: DbSession, tasks: Iterable[Task]) -> builtins.list[dict[str, Any]]:
+    """Tasks as lists show them (TaskWithTpl): with template fields, author name and build task."""
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    templates = {t.id: t for t in db.scalars(select(Template).where(Template.id.in_({t.template_id for t in tasks})))}
+    user_ids = {t.user_id for t in tasks if t.user_id is not None}
+    names = {uid: name for uid, name in db.execute(select(User.id, User.name).where(User.id.in_(user_ids)))}
+    build_ids = {t.build_task_id for t in tasks if t.build_task_id is not None}
+    builds = {b.id: b for b in db.scalars(select(Task).where(Task.id.in_(build_ids)))} if build_ids else {}
+    views = []
+    for task in tasks:
+        template = templates[task.template_id]
+        view = {name: getattr(task, name) for name in TASK_COLUMNS}
+        view.update(tpl_playbook=template.playbook, tpl_alias=template.name, tpl_type=template.type,
+                    tpl_app=template.app, user_name=names.get(task.user_id) if task.user_id else None,
+                    build_task=builds.get(task.build_task_id) if task.build_task_id else None)
+        views.append(view)
+    return views
+
+
+def last_tasks(db: DbSession, project_id: int, template_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The newest task of each of these templates, by template id."""
+    newest = (select(func.max(Task.id)).where(Task.project_id == project_id, Task.template_id.in_(list(template_ids)))
+              .group_by(Task.template_id))
+    tasks = db.scalars(select(Task).where(Task.id.in_(newest)))
+    return {view["template_id"]: view for view in with_templates(db, tasks)}
+
+
+def task_output(db: DbSession, task: Task, after: int | None = None, limit: int | None = None) -> list[TaskOutput]:
+    """Output lines in order; ``after`` (a seq) and ``limit`` page through them."""
+    query = select(TaskOutput).where(TaskOutput.task_id == task.id)
+    if after is not None:
+        query = query.where(TaskOutput.seq > after)
+    query = query.order_by(TaskOutput.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.scalars(query))
+
+
+# -- queueing a run ---------------------------------------------------------------------------
+
+def create_task(db: DbSession, project_id: int, user: User | None, data: dict[str, Any]) -> Task:
+    """Validate a run request and queue it as a ``waiting`` task. ``data`` is a TaskCreateSchema
+    load; ``secret`` is checked by the schema and never stored."""
+    template = db.get(Template, data["template_id"])
+    if template is None or template.project_id != project_id:
+        raise ValidationError(f"no such template in this project (id {data['template_id']})", field="template_id")
+    _require_executor(template)
+    arguments = _task_arguments(template, data.get("arguments"))
+    git_branch = data.get("git_branch") or None
+    if git_branch and not template.allow_override_branch_in_task:
+        raise ValidationError("the template does not allow overriding the branch", field="git_branch")
+    require_in_project(db, Inventory, data.get("inventory_id"), project_id, "inventory_id")
+    build_task_id = _build_task_id(db, template, data.get("build_task_id"))
+
+    # Counting the task locks the template row, so concurrent builds get distinct versions.
+    db.execute(update(Template).where(Template.id == template.id).values(tasks=Template.tasks + 1),
+               execution_options={"synchronize_session": False})
+    db.expire(template, ["tasks"])
+    task = Task(
+        template_id=template.id, project_id=project_id, status=TaskStatus.WAITING.value,
+        debug=data.get("debug", False), dry_run=data.get("dry_run", False), diff=data.get("diff", False),
+        playbook=data.get("playbook") or None, environment=data.get("environment"),
+        hosts_limit=data.get("limit") or None, arguments=arguments, git_branch=git_branch,
+        params=data.get("params"), user_id=user.id if user else None, inventory_id=data.get("inventory_id"),
+        build_task_id=build_task_id, schedule_id=data.get("schedule_id"), integration_id=data.get("integration_id"),
+        created=utcnow(), message=data.get("message") or "", version=_build_version(db, template),
+    )
+    db.add(task)
+    db.flush()
+    activity.record(db, user, project_id, "task", task.id, template.name, activity.CREATED,
+                    f"Task ID {task.id} queued for running")
+    return task
+
+
+def _require_executor(template: Template) -> None:
+    executors = app_state().registry.executors
+    if template.app not in executors:
+        available = ", ".join(sorted(repr(app_id) for app_id in executors)) or "none"
+        raise ValidationError(f"no executor for app {template.app!r} is installed (available: {available})",
+                              field="template_id")
+
+
+def _task_arguments(template: Template, arguments: str | None) -> str | None:
+    if not arguments or not json.loads(arguments):
+        return None
+    if not template.allow_override_args_in_task:
+        raise ValidationError("the template does not allow overriding arguments", field="arguments")
+    return arguments
+
+
+def _build_task_id(db: DbSession, template: Template, requested: int | None) -> int | None:
+    """The build a deploy task deploys: the one asked for, or the newest successful build."""
+    if template.type != "deploy":
+        if requested is not None:
+            raise ValidationError("only tasks of deploy templates take a build task", field="build_task_id")
+        return None
+    if requested is None:
+        if template.build_template_id is None:
+            return None
+        newest = db.scalar(select(Task.id).where(Task.template_id == template.build_template_id,
+                                                 Task.status == TaskStatus.SUCCESS.value)
+                           .order_by(Task.id.desc()).limit(1))
+        if newest is None:
+            raise ValidationError("the build template has no successful task yet", field="build_task_id")
+        return newest
+    build = db.get(Task, requested)
+    if build is None or build.project_id != template.project_id:
+        raise ValidationError(f"no such task in this project (id {requested})", field="build_task_id")
+    if template.build_template_id is not None and build.template_id != template.build_template_id:
+        raise ValidationError("is not a task of the template's build template", field="build_task_id")
+    if build.status != TaskStatus.SUCCESS:
+        raise ValidationError(f"the build task did not succeed (status {build.status})", field="build_task_id")
+    return build.id
+
+
+def _build_version(db: DbSession, template: Template) -> str | None:
+    if template.type != "build" or parse_version(template.start_version) is None:
+        return None
+    # A locking read: on MySQL a plain read would see the snapshot from before the template lock.
+    earlier = db.scalars(select(Task.version).where(Task.template_id == template.id, Task.version.is_not(None))
+                         .with_for_update())
+    return next_build_version(template.start_version or "", earlier)
+
+
+# -- changing a task --------------------------------------------------------------------------
+
+def stop_task(db: DbSession, app: Flask, user: User, task: Task, force: bool) -> None:
+    """A task that has not started stops at once; a running one is asked to stop (``force``:
+    marked stopped at once)."""
+    if is_finished(task.status):
+        raise ValidationError(f"task is already finished (status {task.status})")
+    not_started = task.status in (TaskStatus.WAITING, TaskStatus.STARTING)
+    target = TaskStatus.STOPPED if force or not_started else TaskStatus.STOPPING
+    change_status(db, app, task, target, user=user)
+
+
+def confirm_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
+    if task.status != TaskStatus.WAITING_CONFIRMATION:
+        raise ValidationError("task is not waiting for confirmation")
+    change_status(db, app, task, TaskStatus.CONFIRMED, user=user)
+
+
+def delete_task(db: DbSession, user: User, task: Task) -> None:
+    """Delete a finished task and its output (the output rows go by ON DELETE CASCADE)."""
+    if not is_finished(task.status):
+        raise Conflict(f"task is not finished (status {task.status}): stop it first")
+    template_name = db.scalar(select(Template.name).where(Template.id == task.template_id)) or ""
+    activity.record(db, user, task.project_id, "task", task.id, template_name, activity.DELETED,
+                    f"Task ID {task.id} deleted")
+    db.delete(task)

@@ -1,0 +1,171 @@
+"""Templates: validation of everything a template points at, vault passwords, and what the API
+shows (survey variables as a list, vaults, the newest task)."""
+
+from __future__ import annotations
+
+import builtins
+import json
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Environment, Integration, Inventory, Repository, Schedule, Template, View
+from semaphore.errors import InUse, ValidationError
+from semaphore.schemas.base import TEXT_MAX_BYTES
+from semaphore.services import activity
+from semaphore.services.access import ProjectAccess
+from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
+from semaphore.services.tasks import last_tasks
+from semaphore.services.template_vaults import check_vaults, replace_vaults, vaults_by_template
+from semaphore.services.versions import parse_version
+from semaphore.state import app_state
+
+#: App ids a template may name even when no executor for them is installed yet.
+KNOWN_APPS = ("ansible", "terraform", "tofu", "terragrunt", "bash", "powershell", "python", "pulumi")
+
+#: Columns a client writes; ``tasks`` (a counter) and ``id``/``project_id`` are not among them.
+WRITABLE_COLUMNS = (
+    "name", "app", "type", "playbook", "description", "inventory_id", "repository_id", "environment_id",
+    "arguments", "allow_override_args_in_task", "allow_override_branch_in_task", "allow_parallel_tasks",
+    "start_version", "build_template_id", "view_id", "autorun", "git_branch", "suppress_success_alerts",
+    "runner_tag",
+)
+_REFERENCES = (("repository_id", Repository), ("inventory_id", Inventory), ("environment_id", Environment),
+               ("view_id", View))
+_SORT_BY_NAME_OF = {"inventory": (Inventory, Template.inventory_id),
+                    "environment": (Environment, Template.environment_id),
+                    "repository": (Repository, Template.repository_id)}
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+class Templates(ProjectResource[Template]):
+    model = Template
+    object_type = "template"
+    label = "Template"
+    sort_columns = {"name": "name", "playbook": "playbook", "inventory": "inventory_id",
+                    "environment": "environment_id", "repository": "repository_id"}
+    refs = (
+        RefSpec("templates", Template.build_template_id, Template.name),
+        RefSpec("schedules", Schedule.template_id, Schedule.name),
+        RefSpec("integrations", Integration.template_id, Integration.name),
+    )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def list(self, db: DbSession, project_id: int, sort: str | None = None, order: str = "asc") -> list[Template]:
+        if sort not in _SORT_BY_NAME_OF:
+            return super().list(db, project_id, sort, order)
+        model, column = _SORT_BY_NAME_OF[sort]
+        name = model.name.desc() if order == "desc" else model.name  # type: ignore[attr-defined]
+        query = self.query(project_id).outerjoin(model, model.id == column).order_by(name, Template.id)  # type: ignore[attr-defined]
+        return builtins.list(db.scalars(query))
+
+    def present(self, db: DbSession, rows: builtins.list[Template]) -> builtins.list[dict[str, Any]]:
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        newest = last_tasks(db, rows[0].project_id, ids)
+        vaults = vaults_by_template(db, ids)
+        return [{**{name: getattr(row, name) for name in (*WRITABLE_COLUMNS, "id", "project_id", "tasks")},
+                 "survey_vars": _loads(row.survey_vars, []), "task_params": _loads(row.task_params, {}),
+                 "vaults": vaults.get(row.id, []), "last_task": newest.get(row.id)} for row in rows]
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Template | None) -> None:
+        _normalize(data)
+        for name in ("survey_vars", "task_params"):
+            if len(json.dumps(data[name]).encode()) > TEXT_MAX_BYTES:
+                raise ValidationError(f"must be at most {TEXT_MAX_BYTES} bytes as JSON", field=name)
+        for field, model in _REFERENCES:
+            require_in_project(db, model, data[field], project_id, field)
+        self._check_app(data["app"])
+        self._check_kind(db, project_id, data, existing)
+        check_vaults(db, project_id, data["vaults"], existing.id if existing else None)
+        executor = app_state().registry.executors.get(data["app"])
+        if executor is not None:
+            if executor.requires_playbook and not data["playbook"].strip():
+                raise ValidationError(f"required for app {data['app']!r}", field="playbook")
+            executor.validate_template({**data, "id": existing.id if existing else None, "project_id": project_id})
+
+    @staticmethod
+    def _check_app(app_id: str) -> None:
+        state = app_state()
+        available = set(state.registry.executors) | set(KNOWN_APPS) | set(state.config.apps)
+        if app_id not in available:
+            raise ValidationError(f"unknown app {app_id!r} (available: {', '.join(sorted(available))})", field="app")
+
+    @staticmethod
+    def _check_kind(db: DbSession, project_id: int, data: dict[str, Any], existing: Template | None) -> None:
+        """Build templates carry a start version; deploy templates name their build template."""
+        kind = data["type"]
+        if data["start_version"] is not None:
+            if kind != "build":
+                raise ValidationError("only build templates have a start version", field="start_version")
+            if parse_version(data["start_version"]) is None:
+                raise ValidationError("must contain a number, e.g. 1.0.0", field="start_version")
+        if data["autorun"] and kind != "deploy":
+            raise ValidationError("only deploy templates run automatically after a build", field="autorun")
+        build_id = data["build_template_id"]
+        if kind != "deploy" and build_id is not None:
+            raise ValidationError("only deploy templates have a build template", field="build_template_id")
+        if kind == "deploy":
+            if build_id is None:
+                raise ValidationError("required for a deploy template", field="build_template_id")
+            require_in_project(db, Template, build_id, project_id, "build_template_id")
+            if existing is not None and build_id == existing.id:
+                raise ValidationError("a template cannot be its own build template", field="build_template_id")
+            if db.get(Template, build_id).type != "build":  # type: ignore[union-attr]
+                raise ValidationError("must be a build template", field="build_template_id")
+        if existing is not None and existing.type == "build" and kind != "build":
+            users = db.scalars(select(Template.name).where(Template.build_template_id == existing.id)).all()
+            if users:
+                raise ValidationError(f"deploy templates build from this template: {', '.join(users)}", field="type")
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def apply(self, db: DbSession, row: Template, data: dict[str, Any], access: ProjectAccess) -> None:
+        for name in WRITABLE_COLUMNS:
+            setattr(row, name, data[name])
+        row.survey_vars = json.dumps(data["survey_vars"]) if data["survey_vars"] else None
+        row.task_params = json.dumps(data["task_params"]) if data["task_params"] else None
+
+    def after_save(self, db: DbSession, row: Template, data: dict[str, Any], access: ProjectAccess) -> None:
+        replace_vaults(db, row, data["vaults"])
+
+    def delete(self, db: DbSession, access: ProjectAccess, row: Template) -> None:
+        """Refused while deploy templates build from it; its tasks, schedules, integrations and
+        vaults go with it."""
+        deploys = self.referrers(db, row).get("templates")
+        if deploys:
+            names = ", ".join(str(item["name"]) for item in deploys)
+            raise InUse(f"Template is the build template of: {names}", refs={"templates": deploys})
+        db.execute(update(Inventory).where(Inventory.holder_id == row.id).values(holder_id=None),
+                   execution_options={"synchronize_session": False})
+        self.record(db, access, row, activity.DELETED)
+        db.delete(row)
+
+
+def _normalize(data: dict[str, Any]) -> None:
+    """Empty strings mean "not set"; missing lists and objects mean empty."""
+    for name in ("start_version", "git_branch", "runner_tag"):
+        if not (data.get(name) or "").strip():
+            data[name] = None
+    for name, empty in (("survey_vars", []), ("task_params", {}), ("vaults", [])):
+        if data.get(name) is None:
+            data[name] = empty
+    for vault in data["vaults"]:
+        vault["name"] = vault.get("name") or None
+
+
+TEMPLATES = Templates()
