@@ -183,6 +183,10 @@ class IntegrationAuth(Component):
 
     kind = "integration auth"
     auth_method: str
+    #: Whether the integration needs ``auth_secret_id`` (a login_password key; its password is the secret).
+    requires_secret: bool = False
+    #: Whether the integration needs ``auth_header`` (the request header that carries the token or signature).
+    requires_header: bool = False
 
     @property
     def key(self) -> str:

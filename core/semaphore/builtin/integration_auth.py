@@ -24,6 +24,7 @@ class GitHubSignature(IntegrationAuth):
     """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>``."""
 
     auth_method = "github"
+    requires_secret = True
 
     def verify(self, request: WebhookRequest, secret: str | None, header: str | None) -> bool:
         given = request.header("X-Hub-Signature-256") or ""
@@ -36,6 +37,8 @@ class TokenHeader(IntegrationAuth):
     """The header named by ``auth_header`` must equal the secret."""
 
     auth_method = "token"
+    requires_secret = True
+    requires_header = True
 
     def verify(self, request: WebhookRequest, secret: str | None, header: str | None) -> bool:
         given = request.header(header or "")
@@ -46,6 +49,8 @@ class HmacHeader(IntegrationAuth):
     """The header named by ``auth_header`` must equal hex HMAC-SHA256(secret, body)."""
 
     auth_method = "hmac"
+    requires_secret = True
+    requires_header = True
 
     def verify(self, request: WebhookRequest, secret: str | None, header: str | None) -> bool:
         given = request.header(header or "")
