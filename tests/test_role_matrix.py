@@ -13,6 +13,7 @@ import pytest
 from matrix_support import (
     ExecutorPlugin,
     Row,
+    World,
     placeholder_modules,
     report,
     resource_rows,
@@ -156,6 +157,24 @@ def test_every_role_on_every_route_outside_projects(app):
     failures, checks = run_matrix(app, GLOBAL_ROWS)
     assert checks > 0
     assert not failures, report(failures)
+
+
+def test_role_endpoint_tells_each_caller_their_role(sqlite_app):
+    """What the web UI uses to show or hide buttons agrees with what the matrix enforces."""
+    world = World(sqlite_app)
+    ids = world.fresh_project([], None)
+    seen = {}
+    for actor in ("guest", "task_runner", "manager", "owner", "admin", "manager_token"):
+        response = world.clients[actor].get(f"/api/project/{ids['project_id']}/role", headers=world.headers[actor])
+        seen[actor] = response.get_json()
+    assert seen == {
+        "guest": {"role": "guest", "permissions": 0},
+        "task_runner": {"role": "task_runner", "permissions": int(RUN)},
+        "manager": {"role": "manager", "permissions": int(RUN | MANAGE)},
+        "owner": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
+        "admin": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
+        "manager_token": {"role": "manager", "permissions": int(RUN | MANAGE)},
+    }
 
 
 @pytest.mark.xfail(strict=True, reason="project routes parse the body before the membership check, so anonymous "
