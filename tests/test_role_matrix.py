@@ -10,6 +10,7 @@ valid body, so a permission bug cannot hide behind a validation error.
 from __future__ import annotations
 
 import pytest
+from flask import Blueprint
 from matrix_support import (
     ExecutorPlugin,
     Row,
@@ -21,7 +22,10 @@ from matrix_support import (
     run_refusals_with_bad_bodies,
     task_status,
 )
+from semaphore import hookimpl
+from semaphore.api.access import project_endpoint
 from semaphore.services.roles import Permission
+from semaphore.testing import create_app_with_plugins
 
 P = "/api/project/<int:project_id>"
 RUN, UPDATE, MANAGE, USERS = (Permission.RUN_TASKS, Permission.UPDATE_PROJECT, Permission.MANAGE_RESOURCES,
@@ -175,6 +179,33 @@ def test_role_endpoint_tells_each_caller_their_role(sqlite_app):
         "admin": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
         "manager_token": {"role": "manager", "permissions": int(RUN | MANAGE)},
     }
+
+
+class LaxProbePlugin:
+    """Adds a project route that forgets its permission (any member may write), to show that the
+    matrix and the coverage check catch such a route."""
+
+    @hookimpl
+    def register_blueprints(self, app):
+        probe = Blueprint("matrix_probe", __name__, url_prefix=f"{P}/matrix-probe")
+
+        @probe.post("")
+        @project_endpoint()  # should be project_endpoint(Permission.MANAGE_RESOURCES)
+        def lax_write(project_id):
+            return "", 204
+
+        app.register_blueprint(probe)
+
+
+def test_the_matrix_catches_a_route_that_forgets_its_permission(sqlite_app):
+    app = create_app_with_plugins(sqlite_app.extensions["semaphore"].config, {"lax_probe": LaxProbePlugin()})
+    try:
+        failures, _ = run_matrix(app, [Row("plugin", "POST", f"{P}/matrix-probe", MANAGE)])
+        assert {(f.actor, f.want, f.got) for f in failures} == {("guest", 403, 204), ("task_runner", 403, 204)}
+        with pytest.raises(AssertionError, match="matrix-probe"):
+            _check_coverage(_registered(app, True), ROWS, SKIP)
+    finally:
+        app.extensions["semaphore"].db.dispose()
 
 
 @pytest.mark.xfail(strict=True, reason="project routes parse the body before the membership check, so anonymous "
