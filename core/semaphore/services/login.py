@@ -26,7 +26,8 @@ def check_rate_limit(db: DbSession, login: str, ip: str) -> None:
         count, oldest = db.execute(select(func.count(), func.min(LoginFailure.created)).where(
             column == value, LoginFailure.created > since)).one()
         if count >= limit:
-            retry_after = int((oldest + WINDOW - utcnow()).total_seconds()) + 1 if oldest else int(WINDOW.total_seconds())
+            retry_after = (int((oldest + WINDOW - utcnow()).total_seconds()) + 1 if oldest
+                           else int(WINDOW.total_seconds()))
             raise TooManyRequests("too many failed logins; try again later", retry_after=max(retry_after, 1))
 
 
@@ -47,7 +48,8 @@ def password_login(db: DbSession, state: AppState, login: str, password: str, ip
     backends = state.registry.password_backends(state.config)
     if not backends:
         raise Forbidden("password login is disabled")
-    check_rate_limit(db, login, ip)
+    account = account_key(db, login)
+    check_rate_limit(db, account, ip)
     identity: Identity | None = None
     try:
         for backend in backends:
@@ -58,10 +60,18 @@ def password_login(db: DbSession, state: AppState, login: str, password: str, ip
             raise Unauthorized(INVALID)
         user = user_for_identity(db, identity)
     except Unauthorized:
-        record_failure(state, login, ip)
+        record_failure(state, account, ip)
         raise Unauthorized(INVALID) from None
-    clear_failures(db, login)
+    clear_failures(db, account)
     return user
+
+
+def account_key(db: DbSession, login: str) -> str:
+    """What failures are counted by: the account's username, whether it was named by login or by
+    e-mail (so both spellings share one limit); the login as typed for unknown accounts."""
+    username = db.scalar(select(User.username).where(
+        or_(func.lower(User.username) == login, func.lower(User.email) == login)).limit(1))
+    return username or login
 
 
 def user_for_identity(db: DbSession, identity: Identity) -> User:

@@ -64,12 +64,13 @@ def create_user(db: DbSession, actor: User | None, *, username: str, email: str,
     return user
 
 
-def update_user(db: DbSession, actor: User, user: User, changes: dict[str, Any],
+def update_user(db: DbSession, actor: User | None, user: User, changes: dict[str, Any],
                 current_session_id: int | None = None) -> User:
+    """``actor`` None is the operator at the command line, who may change anyone's admin flag."""
     if "admin" in changes and changes["admin"] != user.admin:
-        if not actor.admin:
+        if actor is not None and not actor.admin:
             raise Forbidden("only an admin can change the admin flag")
-        if actor.id == user.id:
+        if actor is not None and actor.id == user.id:
             raise Forbidden("you cannot change your own admin flag")
         if not changes["admin"]:
             _keep_one_admin(db, user)
@@ -84,7 +85,7 @@ def update_user(db: DbSession, actor: User, user: User, changes: dict[str, Any],
         if name in changes:
             setattr(user, name, changes[name])
     if changes.get("password"):
-        set_password(db, actor, user, changes["password"], current_session_id)
+        _replace_password(db, user, changes["password"], current_session_id)
     activity.record(db, actor, None, "user", user.id, user.username, activity.UPDATED, f"User {user.username} updated")
     return user
 
@@ -92,6 +93,12 @@ def update_user(db: DbSession, actor: User, user: User, changes: dict[str, Any],
 def set_password(db: DbSession, actor: User | None, user: User, password: str,
                  keep_session_id: int | None = None) -> None:
     """Change the password and end the user's other sessions."""
+    _replace_password(db, user, password, keep_session_id)
+    activity.record(db, actor, None, "user", user.id, user.username, activity.UPDATED,
+                    f"Password of {user.username} changed")
+
+
+def _replace_password(db: DbSession, user: User, password: str, keep_session_id: int | None) -> None:
     if user.external:
         raise ValidationError("external users have no local password", field="password")
     user.password = hash_password(password)
