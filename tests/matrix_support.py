@@ -365,5 +365,31 @@ def run_refusals_with_bad_bodies(app: Any, rows: Iterable[Row]) -> tuple[list[Mi
     return failures, checks
 
 
+def run_cross_project(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
+    """An object of project B reached through project A's URL is 404, even for a caller who may do
+    everything in both: first with every object of the path from B, then (for nested paths) with
+    only the last one from B."""
+    world = World(app)
+    rows = [row for row in rows if row.access == "project"]
+    skipped = placeholder_modules(row.module for row in rows)
+    failures: list[Mismatch] = []
+    checks = 0
+    for row in rows:
+        names = [name for name in _PATH_VAR.findall(row.rule) if name not in ("project_id", "user_id")]
+        if row.module in skipped or not names:
+            continue
+        variants = [names] + ([names[-1:]] if len(names) > 1 else [])
+        for foreign in variants:
+            for actor in ("owner", "admin"):
+                ids = world.fresh_project(row.fixtures(), row.setup)
+                other = world.fresh_project(row.fixtures(), row.setup)
+                mixed = {**ids, **{name: other[name] for name in foreign}}
+                got, error = world.call(actor, row, mixed)
+                checks += 1
+                if got != 404:
+                    failures.append(Mismatch(row, actor, 404, got, f"{', '.join(foreign)} of another project: {error}"))
+    return failures, checks
+
+
 def report(failures: list[Mismatch]) -> str:
     return f"{len(failures)} mismatches:\n" + "\n".join(str(failure) for failure in failures)

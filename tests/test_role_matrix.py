@@ -18,6 +18,7 @@ from matrix_support import (
     placeholder_modules,
     report,
     resource_rows,
+    run_cross_project,
     run_matrix,
     run_refusals_with_bad_bodies,
     task_status,
@@ -179,6 +180,13 @@ def test_role_endpoint_tells_each_caller_their_role(sqlite_app):
         "admin": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
         "manager_token": {"role": "manager", "permissions": int(RUN | MANAGE)},
     }
+
+
+def test_objects_of_another_project_are_not_found(sqlite_app):
+    """No route lets a path of one project reach another project's objects."""
+    failures, checks = run_cross_project(sqlite_app, ROWS)
+    assert checks > 0
+    assert not failures, report(failures)
 
 
 class LaxProbePlugin:
