@@ -176,9 +176,12 @@ def test_lists_are_newest_first_with_template_fields(app, admin_client, project,
     assert len(admin_client.get(f"{project.url}/tasks/last").get_json()) == 4
     for bad in ("0", "201", "x"):
         assert_refused(admin_client, "GET", f"{project.url}/tasks/last?limit={bad}", None, "limit")
+    assert_refused(admin_client, "GET", f"{project.url}/tasks?before={2**70}", None, "before")
     other = create_project(app, admin_client, "Other")
     assert admin_client.get(f"{other.url}/tasks").get_json() == []
     assert admin_client.get(f"{other.url}/tasks/{ids[0]}").status_code == 404
+    for url in (f"{project.url}/tasks/{2**70}", f"{project.url}/templates/{2**70}", f"/api/project/{2**70}/tasks"):
+        assert admin_client.get(url).status_code == 404, url
 
 
 def test_output_is_ordered_by_seq_and_pages(app, admin_client, project, template):
@@ -194,6 +197,7 @@ def test_output_is_ordered_by_seq_and_pages(app, admin_client, project, template
     assert [line["seq"] for line in admin_client.get(f"{url}?after=5").get_json()] == [6, 7]
     assert admin_client.get(f"{url}?after=7").get_json() == []
     assert_refused(admin_client, "GET", f"{url}?limit=0", None, "limit")
+    assert_refused(admin_client, "GET", f"{url}?after={2**70}", None, "after")
     assert admin_client.get(f"{project.url}/tasks/999999/output").status_code == 404
 
 

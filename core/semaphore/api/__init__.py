@@ -6,8 +6,10 @@ import importlib
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from werkzeug.routing import IntegerConverter
 
 from semaphore.api.errors import SemaphoreApi
+from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
 # Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
@@ -17,6 +19,15 @@ RESOURCE_MODULES = (
 )
 
 SWAGGER_ASSETS = "/api/swagger-ui/"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: a number beyond the databases' integer range matches no route (404)
+    instead of failing in the database driver (500)."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def register_api(app: Flask) -> SemaphoreApi:
@@ -36,6 +47,7 @@ def register_api(app: Flask) -> SemaphoreApi:
             "security": [{"cookie": []}, {"bearer": []}],
         },
     )
+    app.url_map.converters["int"] = IdConverter
     api = SemaphoreApi(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"semaphore.api.{name}")

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field
 
 MAX_LAST = 200
+MAX_SEQ = 2**63 - 1  # task__output.seq is a BIGINT
 
 
 class TaskSchema(ResponseSchema):
@@ -73,7 +74,7 @@ class TaskStopSchema(RequestSchema):
 
 
 class TaskListArgs(RequestSchema):
-    before = fields.Integer(load_default=None, metadata={"description": "only tasks with a smaller id (paging)"})
+    before = id_field(load_default=None, metadata={"description": "only tasks with a smaller id (paging)"})
 
 
 class TaskLastArgs(TaskListArgs):
@@ -89,5 +90,6 @@ class TaskOutputSchema(ResponseSchema):
 
 
 class TaskOutputArgs(RequestSchema):
-    after = fields.Integer(load_default=None, metadata={"description": "only lines with a larger seq"})
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ),
+                           metadata={"description": "only lines with a larger seq"})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))
