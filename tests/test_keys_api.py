@@ -39,3 +39,11 @@ def test_bad_key_names_the_field_and_writes_nothing(admin_client):
     response = admin_client.post(f"/api/project/{pid}/keys", json={"name": "x", "type": "rsa"})
     assert response.status_code == 400 and response.get_json()["field"] == "type"
     assert admin_client.get(f"/api/project/{pid}/keys").get_json() == before
+
+
+def test_oversized_private_key_is_refused_not_a_server_error(admin_client):
+    pid = create_project(admin_client)
+    huge = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "A" * 40000 + "\n-----END OPENSSH PRIVATE KEY-----\n"
+    response = admin_client.post(f"/api/project/{pid}/keys", json={"name": "big", "type": "ssh", "ssh": {"private_key": huge}})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "ssh.private_key"

@@ -17,7 +17,8 @@ class LoginPasswordSchema(RequestSchema):
 class SshSchema(RequestSchema):
     login = fields.String(load_default="", validate=validate.Length(max=255))
     passphrase = fields.String(load_default="", validate=validate.Length(max=4096))
-    private_key = fields.String(load_default="", validate=validate.Length(max=65536))
+    # 16 KiB holds any real key (an RSA-16384 PEM is about 12 KiB) and, encrypted, fits a MySQL TEXT column.
+    private_key = fields.String(load_default="", validate=validate.Length(max=16384))
 
 
 class AccessKeySchema(ResponseSchema):
