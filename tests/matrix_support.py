@@ -368,26 +368,31 @@ def run_refusals_with_bad_bodies(app: Any, rows: Iterable[Row]) -> tuple[list[Mi
 def run_cross_project(app: Any, rows: Iterable[Row]) -> tuple[list[Mismatch], int]:
     """An object of project B reached through project A's URL is 404, even for a caller who may do
     everything in both: first with every object of the path from B, then (for nested paths) with
-    only the last one from B."""
+    only the last one from B. Member routes: a user who is not in the project is 404 likewise."""
     world = World(app)
     rows = [row for row in rows if row.access == "project"]
     skipped = placeholder_modules(row.module for row in rows)
     failures: list[Mismatch] = []
     checks = 0
     for row in rows:
-        names = [name for name in _PATH_VAR.findall(row.rule) if name not in ("project_id", "user_id")]
+        names = [name for name in _PATH_VAR.findall(row.rule) if name != "project_id"]
         if row.module in skipped or not names:
             continue
         variants = [names] + ([names[-1:]] if len(names) > 1 else [])
+        if names == ["user_id"]:
+            variants = [[]]  # handled below: the user of the path is simply not a member
         for foreign in variants:
             for actor in ("owner", "admin"):
                 ids = world.fresh_project(row.fixtures(), row.setup)
                 other = world.fresh_project(row.fixtures(), row.setup)
                 mixed = {**ids, **{name: other[name] for name in foreign}}
+                if "user_id" in names:
+                    mixed["user_id"] = ids["candidate"]
                 got, error = world.call(actor, row, mixed)
                 checks += 1
                 if got != 404:
-                    failures.append(Mismatch(row, actor, 404, got, f"{', '.join(foreign)} of another project: {error}"))
+                    what = ", ".join(foreign) + " of another project" if foreign else "a user who is not a member"
+                    failures.append(Mismatch(row, actor, 404, got, f"{what}: {error}"))
     return failures, checks
 
 
