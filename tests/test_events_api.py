@@ -76,6 +76,9 @@ def test_project_events_need_membership(app, scene, admin_client):
     assert admin_client.get(f"/api/project/{second}/events").status_code == 200
     for url in ("/api/events", "/api/events/last", f"/api/project/{first}/events"):
         assert app.test_client().get(url).status_code == 401
+    # Outsiders are refused before their paging parameters are looked at.
+    assert alice.get(f"/api/project/{second}/events?limit=0").status_code == 404
+    assert app.test_client().get(f"/api/project/{first}/events?before=x").status_code == 401
 
 
 def test_event_json_names_user_and_project_newest_first(scene, admin_client):

@@ -188,6 +188,10 @@ def test_reads_need_membership_and_writes_manage_resources(app, admin_client, pr
                 f"{project['url']}/aliases"):
         assert stranger.get(url).status_code == 404, url
     assert stranger.post(f"{item}/aliases").status_code == 404
+    # Refused before the body is read: outsiders learn nothing from validation messages.
+    assert stranger.post(f"{item}/matchers", json={}).status_code == 404
+    assert stranger.put(f"{item}/values/1", json=[]).status_code == 404
+    assert app.test_client().post(f"{item}/matchers", json={}).status_code == 401
 
     body = {"name": "x", "template_id": project["template_id"]}
     matcher = {"name": "m", "match_type": "header", "key": "X-Event", "value": "push"}

@@ -39,18 +39,18 @@ def last_events(page: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/project/<int:project_id>/events", methods=["GET"])
+@project_endpoint()
 @blp.arguments(EventPageSchema, location="query")
 @blp.response(200, EventSchema(many=True))
-@project_endpoint()
 def project_events(page: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
     """Events of this project."""
     return _events(page, DEFAULT_LIMIT, project_id)
 
 
 @blp.route("/project/<int:project_id>/events/last", methods=["GET"])
+@project_endpoint()
 @blp.arguments(EventPageSchema, location="query")
 @blp.response(200, EventSchema(many=True))
-@project_endpoint()
 def last_project_events(page: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
     """As /project/{id}/events, 200 by default."""
     return _events(page, LAST_LIMIT, project_id)

@@ -46,7 +46,10 @@ def _integration(project_id: int, integration_id: int) -> Integration:
 
 def add_part_routes(service: IntegrationPart[Any], schema: type[Schema], write_schema: type[Schema],
                     collection: str, id_name: str) -> None:
-    """GET/POST ``/{integration_id}/<collection>``, GET/PUT/DELETE ``.../{id}`` and GET ``.../{id}/refs``."""
+    """GET/POST ``/{integration_id}/<collection>``, GET/PUT/DELETE ``.../{id}`` and GET ``.../{id}/refs``.
+
+    The access check wraps the body parsing: callers who may not write never learn about the body.
+    """
     base = f"/<int:integration_id>/{collection}"
     item = f"{base}/<int:{id_name}>"
 
@@ -58,9 +61,9 @@ def add_part_routes(service: IntegrationPart[Any], schema: type[Schema], write_s
         return service.list(context.db(), _integration(project_id, integration_id), sort, order)
 
     @blp.route(base, methods=["POST"], endpoint=f"{collection}_create")
+    @project_endpoint(Permission.MANAGE_RESOURCES)
     @blp.arguments(write_schema)
     @blp.response(201, schema)
-    @project_endpoint(Permission.MANAGE_RESOURCES)
     def create_part(body: dict[str, Any], project_id: int, integration_id: int):  # type: ignore[no-untyped-def]
         return service.create(context.db(), access(), _integration(project_id, integration_id), body)
 
@@ -71,9 +74,9 @@ def add_part_routes(service: IntegrationPart[Any], schema: type[Schema], write_s
         return service.get(context.db(), _integration(project_id, integration_id), ids[id_name])
 
     @blp.route(item, methods=["PUT"], endpoint=f"{collection}_update")
+    @project_endpoint(Permission.MANAGE_RESOURCES)
     @blp.arguments(write_schema)
     @blp.response(204)
-    @project_endpoint(Permission.MANAGE_RESOURCES)
     def update_part(body: dict[str, Any], project_id: int, integration_id: int, **ids: int) -> None:
         db, integration = context.db(), _integration(project_id, integration_id)
         service.update(db, access(), integration, service.get(db, integration, ids[id_name]), body)
