@@ -1,0 +1,128 @@
+"""`semaphore server`: prepare the database and the first admin, then serve with gunicorn.
+
+One worker process with ``web_threads`` threads (gthread): the websocket hub and the task engine
+live in that process's memory, and each open websocket holds a thread. The application is built
+in the master before the fork, so configuration and plugin errors end the command with one clear
+line instead of a worker that fails to boot. SIGTERM and SIGINT (Ctrl-C) both stop gracefully:
+requests in progress finish, for at most ``GRACEFUL_TIMEOUT`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+from semaphore.app import create_app
+from semaphore.config import Config, resolve_file_variables
+from semaphore.db.engine import Database
+from semaphore.db.migrate import upgrade
+from semaphore.errors import SemaphoreError
+from semaphore.generated_secrets import ensure_secrets
+from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
+from semaphore.state import app_state
+
+GRACEFUL_TIMEOUT = 10
+GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
+                       logging.ERROR: "error", logging.CRITICAL: "critical"}
+
+
+def prepare(config: Config, environ: Mapping[str, str]) -> tuple[Flask, Bootstrapped | None]:
+    """Migrate the schema, build the application and make sure of the first admin."""
+    ensure_secrets(config)  # before touching the database: a shared database needs configured keys
+    database = Database.from_config(config)
+    upgrade(database.engine)
+    app = create_app(config, database=database)
+    with app_state(app).db.session() as db:
+        admin = bootstrap_admin(db, resolve_file_variables(dict(environ)))
+    return app, admin
+
+
+def bind_address(config: Config) -> str:
+    host = config.listen_host
+    return f"[{host}]:{config.listen_port}" if ":" in host else f"{host}:{config.listen_port}"
+
+
+def browser_url(config: Config) -> str:
+    """Where a browser on this machine reaches the server (the wildcard address is not a host)."""
+    host = config.listen_host
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    return f"http://[{host}]:{config.listen_port}" if ":" in host else f"http://{host}:{config.listen_port}"
+
+
+def check_can_listen(config: Config) -> None:
+    """Fail at once with a clear message when the address is taken (gunicorn retries for 5 s)."""
+    host, port = config.listen_host, config.listen_port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SemaphoreError(f"cannot listen on {bind_address(config)}: {exc.strerror or exc} "
+                                 "(set port / SEMAPHORE_PORT or interface / SEMAPHORE_INTERFACE)") from None
+
+
+def serve(app: Flask, config: Config, log_level: int, on_ready: Callable[[], None] | None = None) -> None:
+    """Run until stopped; does not return (gunicorn's master exits the process)."""
+    check_can_listen(config)
+    # The worker opens its own connections; none may be shared across the fork.
+    app_state(app).db.dispose()
+    GunicornServer(app, config, log_level, on_ready).run()
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Flask, config: Config, log_level: int, on_ready: Callable[[], None] | None) -> None:
+        self.application = app
+        self.semaphore_config = config
+        self.log_level = log_level
+        self.on_ready = on_ready
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings: dict[str, Any] = {
+            "bind": [bind_address(self.semaphore_config)],
+            "worker_class": "gthread",
+            "workers": 1,
+            "threads": max(1, self.semaphore_config.web_threads),
+            "preload_app": True,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "accesslog": "-" if self.log_level <= logging.DEBUG else None,
+            "loglevel": GUNICORN_LOG_LEVELS.get(self.log_level, "info"),
+            "proc_name": "semaphore",
+            "control_socket_disable": True,  # gunicorn >= 24: one fixed socket path per user would clash
+            "when_ready": self._when_ready,
+            "post_worker_init": _graceful_interrupt,
+        }
+        for name, value in settings.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+    def run(self) -> None:
+        GracefulArbiter(self).run()
+
+    def _when_ready(self, _arbiter: Arbiter) -> None:
+        if self.on_ready is not None:
+            self.on_ready()
+
+
+class GracefulArbiter(Arbiter):  # type: ignore[misc]
+    """Ctrl-C stops as gently as SIGTERM does (gunicorn's default for SIGINT is an immediate stop)."""
+
+    def handle_int(self) -> None:
+        self.handle_term()
+
+
+def _graceful_interrupt(worker: Any) -> None:
+    # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
+    signal.signal(signal.SIGINT, worker.handle_exit)

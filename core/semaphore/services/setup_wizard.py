@@ -1,0 +1,286 @@
+"""`semaphore setup`: ask for a database, paths, the public URL and the first admin; write
+config.json with fresh keys, migrate the database and create the admin.
+
+Answers are read line by line, so the wizard works as well with answers piped on stdin (scripts,
+container entry points) as at a terminal. An invalid answer is explained and asked again; the end
+of the input is an error that names the question left unanswered.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from marshmallow import ValidationError as SchemaError
+from marshmallow.validate import Email
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.config import Config, to_json_dict, validate
+from semaphore.crypto import generate_key
+from semaphore.db.engine import Database, sqlite_path
+from semaphore.db.migrate import current_revision, upgrade
+from semaphore.errors import NotFound, SemaphoreError, ValidationError
+from semaphore.schemas.users import USERNAME
+from semaphore.services.passwords import validate_password
+from semaphore.services.users import create_user, find_user, update_user
+
+CONFIG_FILE = "config.json"
+DATABASES = {  # answer -> (dialect, title, default host, default user)
+    "1": ("sqlite", "SQLite (embedded, default)", "", ""),
+    "2": ("postgres", "PostgreSQL", "127.0.0.1:5432", "postgres"),
+    "3": ("mysql", "MySQL / MariaDB", "127.0.0.1:3306", "root"),
+}
+DEFAULT_DB_NAME = "semaphore"
+
+
+class Prompter:
+    """Asks questions on a text stream. Secrets are read without echo only at a terminal."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO) -> None:
+        self.stdin, self.stdout = stdin, stdout
+        self.interactive = stdin.isatty()
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def ask(self, question: str, default: str = "", check: Callable[[str], str] | None = None,
+            secret: bool = False) -> str:
+        """The answer (or ``default`` for an empty one), passed through ``check``, which raises
+        ValidationError for an answer that must be asked again."""
+        label = f"{question} (default {default}): " if default and not secret else f"{question}: "
+        while True:
+            value = self._read(label, question, secret).strip() or default
+            try:
+                return check(value) if check else value
+            except ValidationError as exc:
+                self.say(f"  {exc.message}")
+
+    def confirm(self, question: str, default: bool = False) -> bool:
+        def yes_no(answer: str) -> str:
+            if answer.lower() not in ("y", "yes", "n", "no"):
+                raise ValidationError("answer yes or no")
+            return answer.lower()[0]
+        return self.ask(f"{question} (yes/no)", "yes" if default else "no", yes_no) == "y"
+
+    def _read(self, label: str, question: str, secret: bool) -> str:
+        if secret and self.interactive:
+            return getpass.getpass(label, stream=self.stdout)
+        self.stdout.write(label)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            self.stdout.write("\n")
+            raise SemaphoreError(f"setup: input ended before an answer to {question!r}")
+        answer = line.rstrip("\r\n")
+        if not self.interactive:  # piped answers are not echoed by a terminal; keep the transcript readable
+            self.stdout.write(("*" * 8 if secret and answer else answer) + "\n")
+        return answer
+
+
+@dataclass
+class SetupResult:
+    config_path: Path
+    config: Config
+    revision: str | None
+    admin_login: str
+    admin_action: str  # "created" | "updated"
+
+
+def run_setup(prompter: Prompter, default_config_dir: Path) -> SetupResult:
+    config = Config()
+    _ask_database(prompter, config)
+    config.tmp_path = prompter.ask("Working directory for repositories and task files (tmp_path)",
+                                   config.tmp_path, _directory)
+    config.web_host = prompter.ask("Public URL of this server, e.g. https://semaphore.example.com (web_host; "
+                                   "empty if not known yet)", "", _public_url)
+    config_path = _ask_config_path(prompter, default_config_dir)
+    prompter.say("\nThe first admin account:")
+    login = prompter.ask("Admin login", "admin", _login)
+    email = prompter.ask("Admin e-mail", f"{login}@localhost", _email)
+    name = prompter.ask("Admin name", "Admin")
+    password = _ask_password(prompter)
+
+    config.cookie_hash, config.cookie_encryption, config.access_key_encryption = (
+        generate_key(), generate_key(), generate_key())
+    validate(config)
+    write_config(config_path, config)
+    prompter.say(f"\nConfiguration written to {config_path}")
+
+    database = Database.from_config(config)
+    try:
+        upgrade(database.engine)
+        revision = current_revision(database.engine)
+        with database.session() as db:
+            action = _save_admin(db, login, email, name, password)
+    finally:
+        database.dispose()
+    return SetupResult(config_path, config, revision, login, action)
+
+
+# -- questions ------------------------------------------------------------------------------
+
+def _ask_database(prompter: Prompter, config: Config) -> None:
+    """Asks until the database answers (a wrong password is better found now than at start)."""
+    while True:
+        prompter.say("What database to use:")
+        for number, (_, title, _, _) in DATABASES.items():
+            prompter.say(f"  {number} - {title}")
+        dialect, _, default_host, default_user = DATABASES[prompter.ask("Database", "1", _database_choice)]
+        config.dialect = dialect
+        block = config.db
+        if dialect == "sqlite":
+            block.host = prompter.ask("SQLite database file", str(sqlite_path(config)), _file_path)
+        else:
+            block.host = prompter.ask("Database host[:port]", default_host, _host_port)
+            block.user = prompter.ask("Database user", default_user)
+            block.password = prompter.ask("Database password", "", secret=True)
+            block.name = prompter.ask("Database name", DEFAULT_DB_NAME, _db_name)
+        problem = connection_problem(config)
+        if problem is None:
+            return
+        prompter.say(f"  cannot connect to the database: {problem}\n  Let's try again.")
+
+
+def connection_problem(config: Config) -> str | None:
+    try:
+        database = Database.from_config(config)
+    except SemaphoreError as exc:
+        return exc.message
+    try:
+        with database.engine.connect():
+            return None
+    except SQLAlchemyError as exc:
+        return short_db_error(exc)
+    finally:
+        database.dispose()
+
+
+def short_db_error(exc: SQLAlchemyError) -> str:
+    """The driver's own first line, without SQLAlchemy's SQL echo and background link."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+def _ask_config_path(prompter: Prompter, default_dir: Path) -> Path:
+    while True:
+        directory = Path(prompter.ask("Directory for config.json", str(default_dir), _directory))
+        path = directory / CONFIG_FILE
+        if not path.exists() or prompter.confirm(f"{path} exists. Overwrite it?"):
+            return path
+
+
+def _ask_password(prompter: Prompter) -> str:
+    while True:
+        password = prompter.ask("Admin password", "", _password, secret=True)
+        if not prompter.interactive or prompter.ask("Admin password again", secret=True) == password:
+            return password
+        prompter.say("  the passwords differ")
+
+
+# -- answer checks: return the value to keep, or raise ValidationError to ask again ----------
+
+def _database_choice(answer: str) -> str:
+    names = {"sqlite": "1", "postgres": "2", "postgresql": "2", "mysql": "3", "mariadb": "3"}
+    choice = names.get(answer.lower(), answer)
+    if choice not in DATABASES:
+        raise ValidationError("answer 1, 2 or 3")
+    return choice
+
+
+def _file_path(answer: str) -> str:
+    path = Path(answer).expanduser().absolute()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a directory; give a file name")
+    return str(path)
+
+
+def _host_port(answer: str) -> str:
+    host, sep, port = answer.rpartition(":") if ":" in answer else (answer, "", "")
+    if not host or any(ch.isspace() for ch in answer):
+        raise ValidationError("give a host name or address, optionally with :port")
+    if sep and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValidationError(f"port {port!r} is not a number from 1 to 65535")
+    return answer
+
+
+def _db_name(answer: str) -> str:
+    if not answer or not all(ch.isalnum() or ch in "_-$" for ch in answer):
+        raise ValidationError("use letters, digits, _, - or $")
+    return answer
+
+
+def _directory(answer: str) -> str:
+    if not answer:
+        raise ValidationError("a directory is required")
+    path = Path(answer).expanduser().absolute()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"cannot use {path}: {exc.strerror}") from None
+    return str(path)
+
+
+def _public_url(answer: str) -> str:
+    if not answer:
+        return ""
+    parts = urlsplit(answer)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("give an http:// or https:// URL, or nothing")
+    return answer.rstrip("/")
+
+
+def _login(answer: str) -> str:
+    try:
+        USERNAME(answer)
+    except SchemaError as exc:
+        raise ValidationError(" ".join(exc.messages) if isinstance(exc.messages, list) else str(exc)) from None
+    return answer.lower()
+
+
+def _email(answer: str) -> str:
+    try:
+        Email()(answer)
+    except SchemaError:
+        raise ValidationError(f"{answer!r} is not an e-mail address") from None
+    return answer.lower()
+
+
+def _password(answer: str) -> str:
+    validate_password(answer)
+    return answer
+
+
+# -- results ---------------------------------------------------------------------------------
+
+def write_config(path: Path, config: Config) -> None:
+    """Writes config.json readable by its owner only: it holds the keys and the database password."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:  # mkstemp creates the file with mode 0600
+            json.dump(to_json_dict(config), fh, indent=2)
+            fh.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _save_admin(db: DbSession, login: str, email: str, name: str, password: str) -> str:
+    try:
+        user = find_user(db, login=login)
+    except NotFound:
+        create_user(db, None, username=login, email=email, name=name, password=password, admin=True)
+        return "created"
+    update_user(db, None, user, {"admin": True, "password": password})
+    return "updated"
