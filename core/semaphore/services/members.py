@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import ProjectUser, User
-from semaphore.errors import Conflict, Forbidden, NotFound
+from semaphore.errors import Conflict, Forbidden, NotFound, ValidationError
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.roles import Role
@@ -23,7 +23,8 @@ def list_members(db: DbSession, project_id: int) -> list[tuple[User, str]]:
 
 
 def get_membership(db: DbSession, project_id: int, user_id: int) -> ProjectUser:
-    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project_id, ProjectUser.user_id == user_id))
+    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project_id,
+                                                     ProjectUser.user_id == user_id))
     if membership is None:
         raise NotFound("user is not a member of this project")
     return membership
@@ -46,7 +47,7 @@ def ensure_not_last_owner(db: DbSession, membership: ProjectUser) -> None:
 def add_member(db: DbSession, access: ProjectAccess, user_id: int, role: str) -> ProjectUser:
     _owner_guard(access, role)
     if db.get(User, user_id) is None:
-        raise NotFound("user not found")
+        raise ValidationError(f"no such user (id {user_id})", field="user_id")
     if db.scalar(select(ProjectUser.id).where(ProjectUser.project_id == access.project.id,
                                               ProjectUser.user_id == user_id)) is not None:
         raise Conflict("user is already a member of this project")

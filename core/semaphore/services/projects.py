@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
-from semaphore.errors import Forbidden, ValidationError
+from semaphore.errors import Forbidden, NotFound, ValidationError
 from semaphore.services import activity
 from semaphore.services.members import ensure_not_last_owner
 from semaphore.services.roles import Role
@@ -57,9 +57,10 @@ def delete_project(db: DbSession, user: User, project: Project) -> None:
 
 
 def leave_project(db: DbSession, user: User, project: Project) -> None:
-    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project.id, ProjectUser.user_id == user.id))
+    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project.id,
+                                                     ProjectUser.user_id == user.id))
     if membership is None:
-        raise ValidationError("you are not a member of this project")
+        raise NotFound("you are not a member of this project")
     ensure_not_last_owner(db, membership)
     db.delete(membership)
     activity.record(db, user, project.id, "user", user.id, user.username, activity.DELETED,

@@ -1,0 +1,195 @@
+"""Projects (/api/projects, /api/project/{id}) on every database."""
+
+from __future__ import annotations
+
+import pytest
+from account_helpers import add_member, create_project, db_session, events, user_client
+from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
+from semaphore.testing import make_config
+from sqlalchemy import func, select
+
+PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type"}
+ROLE_BITS = {"owner": 15, "manager": 5, "task_runner": 1, "guest": 0}
+
+
+def count(app, model, **where):
+    with db_session(app) as db:
+        query = select(func.count()).select_from(model)
+        for column, value in where.items():
+            query = query.where(getattr(model, column) == value)
+        return db.scalar(query)
+
+
+@pytest.fixture
+def team(app, admin_client):
+    """A project made by the admin, with one member of each role."""
+    pid = create_project(admin_client, "Team")
+    clients = {}
+    for role in ROLE_BITS:
+        client, user_id = user_client(app, role)
+        add_member(admin_client, pid, user_id, role)
+        clients[role] = client
+    clients["admin"] = admin_client
+    clients["outsider"] = user_client(app, "outsider")[0]
+    return pid, clients
+
+
+def test_create_gives_owner_none_key_and_empty_environment(app, admin_client):
+    response = admin_client.post("/api/projects", json={"name": "Web", "alert": True, "alert_chat": "-100123",
+                                                        "max_parallel_tasks": 2})
+    assert response.status_code == 201
+    project = response.get_json()
+    assert set(project) == PROJECT_FIELDS
+    assert (project["name"], project["alert"], project["alert_chat"], project["max_parallel_tasks"]) == (
+        "Web", True, "-100123", 2)
+    pid = project["id"]
+    assert admin_client.get(f"/api/project/{pid}/role").get_json() == {"role": "owner", "permissions": 15}
+    with db_session(app) as db:
+        keys = [(k.name, k.type, k.secret) for k in db.scalars(select(AccessKey).where(AccessKey.project_id == pid))]
+        envs = [(e.name, e.json) for e in db.scalars(select(Environment).where(Environment.project_id == pid))]
+        roles = list(db.scalars(select(ProjectUser.role).where(ProjectUser.project_id == pid)))
+    assert keys == [("None", "none", None)]
+    assert envs == [("Empty", "{}")]
+    assert roles == ["owner"]
+    [event] = events(app, object_type="project", object_id=pid)
+    assert (event.action, event.project_id, event.description) == ("create", pid, "Project created")
+
+
+def test_only_admins_create_projects_by_default(app):
+    client, _ = user_client(app, "carol")
+    assert client.get("/api/user").get_json()["can_create_project"] is False
+    response = client.post("/api/projects", json={"name": "Mine"})
+    assert response.status_code == 403 and "error" in response.get_json()
+    assert count(app, Project) == 0 and count(app, AccessKey) == 0
+
+
+@pytest.fixture
+def open_app(database_env, tmp_path):
+    from semaphore.app import create_app
+
+    config = make_config(tmp_path, {**database_env, "SEMAPHORE_NON_ADMIN_CAN_CREATE_PROJECT": "yes"})
+    application = create_app(config, entry_points=False)
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+def test_non_admin_can_create_project_setting(open_app):
+    client, _ = user_client(open_app, "carol")
+    assert client.get("/api/user").get_json()["can_create_project"] is True
+    pid = create_project(client, "Mine")
+    assert client.get(f"/api/project/{pid}/role").get_json() == {"role": "owner", "permissions": 15}
+    assert [p["id"] for p in client.get("/api/projects").get_json()] == [pid]
+
+
+def test_demo_projects_are_refused(app, admin_client):
+    response = admin_client.post("/api/projects", json={"name": "Demo", "demo": True})
+    assert response.status_code == 400 and response.get_json()["field"] == "demo"
+    assert count(app, Project) == 0 and not events(app)
+    assert admin_client.post("/api/projects", json={"name": "Plain", "demo": False}).status_code == 201
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "name"),
+    ({"name": ""}, "name"),
+    ({"name": "x", "max_parallel_tasks": -1}, "max_parallel_tasks"),
+    ({"name": "x", "alert_chat": "c" * 31}, "alert_chat"),
+    ({"name": "x", "alert": "loud"}, "alert"),
+    ({"name": "x", "type": "t" * 21}, "type"),
+])
+def test_bad_project_input_is_400_naming_the_field(sqlite_app, body, field):
+    app = sqlite_app
+    client, _ = user_client(app, "admin", admin=True)
+    response = client.post("/api/projects", json=body)
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert count(app, Project) == 0
+    pid = create_project(client, "Kept")
+    response = client.put(f"/api/project/{pid}", json=body)
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    assert client.get(f"/api/project/{pid}").get_json()["name"] == "Kept"
+
+
+def test_listing_and_reading(team):
+    pid, clients = team
+    other = create_project(clients["admin"], "Other")
+    assert {p["id"] for p in clients["admin"].get("/api/projects").get_json()} == {pid, other}
+    for role in ROLE_BITS:
+        assert [p["id"] for p in clients[role].get("/api/projects").get_json()] == [pid]
+        assert clients[role].get(f"/api/project/{pid}").get_json()["name"] == "Team"
+        assert clients[role].get(f"/api/project/{other}").status_code == 404
+    assert clients["outsider"].get("/api/projects").get_json() == []
+    for path in (f"/api/project/{pid}", f"/api/project/{pid}/role"):
+        response = clients["outsider"].get(path)
+        assert response.status_code == 404 and "error" in response.get_json()
+    assert clients["admin"].get("/api/project/999999").status_code == 404
+
+
+def test_role_endpoint_bits(team):
+    pid, clients = team
+    for role, bits in ROLE_BITS.items():
+        assert clients[role].get(f"/api/project/{pid}/role").get_json() == {"role": role, "permissions": bits}
+
+
+def test_admin_who_is_not_a_member_acts_as_owner(app, team):
+    pid, clients = team
+    second_admin, _ = user_client(app, "root", admin=True)
+    assert second_admin.get(f"/api/project/{pid}/role").get_json() == {"role": "owner", "permissions": 15}
+    assert second_admin.put(f"/api/project/{pid}", json={"name": "By admin"}).status_code == 204
+    response = second_admin.delete(f"/api/project/{pid}/me")  # not a member: nothing to leave
+    assert response.status_code == 404
+
+
+def test_only_owners_update(app, team):
+    pid, clients = team
+    for role in ("manager", "task_runner", "guest"):
+        response = clients[role].put(f"/api/project/{pid}", json={"name": f"by {role}"})
+        assert response.status_code == 403 and "error" in response.get_json()
+    assert clients["outsider"].put(f"/api/project/{pid}", json={"name": "x"}).status_code == 404
+    assert clients["admin"].get(f"/api/project/{pid}").get_json()["name"] == "Team"
+
+    response = clients["owner"].put(f"/api/project/{pid}", json={"id": pid, "name": "Renamed", "alert": True,
+                                                                  "alert_chat": "42", "max_parallel_tasks": 3})
+    assert response.status_code == 204
+    project = clients["guest"].get(f"/api/project/{pid}").get_json()
+    assert (project["name"], project["alert"], project["alert_chat"], project["max_parallel_tasks"]) == (
+        "Renamed", True, "42", 3)
+    assert [e.action for e in events(app, object_type="project", object_id=pid)] == ["create", "update"]
+
+    response = clients["owner"].put(f"/api/project/{pid}", json={"id": pid + 1, "name": "Wrong"})
+    assert response.status_code == 400 and response.get_json()["field"] == "id"
+
+
+def test_only_owners_and_admins_delete(app, team):
+    pid, clients = team
+    for role in ("manager", "task_runner", "guest"):
+        assert clients[role].delete(f"/api/project/{pid}").status_code == 403
+    assert clients["outsider"].delete(f"/api/project/{pid}").status_code == 404
+    assert count(app, Project, id=pid) == 1
+
+    assert clients["owner"].delete(f"/api/project/{pid}").status_code == 204
+    assert clients["owner"].get(f"/api/project/{pid}").status_code == 404
+    assert count(app, ProjectUser, project_id=pid) == 0 and count(app, AccessKey, project_id=pid) == 0
+    assert count(app, Environment, project_id=pid) == 0
+    [deleted] = [e for e in events(app, object_type="project", object_id=pid) if e.action == "delete"]
+    assert deleted.project_id is None  # survives the project
+
+    # an admin who is not a member may delete too
+    other = create_project(clients["admin"], "Other")
+    owner_id = clients["owner"].get("/api/user").get_json()["id"]
+    add_member(clients["admin"], other, owner_id, "owner")
+    assert clients["admin"].delete(f"/api/project/{other}/me").status_code == 204
+    assert clients["admin"].delete(f"/api/project/{other}").status_code == 204
+    assert clients["owner"].get(f"/api/project/{other}").status_code == 404
+
+
+def test_leaving(app, team):
+    pid, clients = team
+    for role in ("guest", "task_runner", "manager"):
+        assert clients[role].delete(f"/api/project/{pid}/me").status_code == 204
+        assert clients[role].get(f"/api/project/{pid}").status_code == 404
+    # the admin made the project and is an owner too; the owner account makes two owners
+    assert clients["admin"].delete(f"/api/project/{pid}/me").status_code == 204
+    response = clients["owner"].delete(f"/api/project/{pid}/me")
+    assert response.status_code == 409 and "owner" in response.get_json()["error"]
+    assert clients["owner"].get(f"/api/project/{pid}/role").get_json()["role"] == "owner"
+    left = [e for e in events(app, project_id=pid, object_type="user") if e.action == "delete"]
+    assert len(left) == 4
