@@ -134,15 +134,19 @@ Example:
 
 ## First administrator
 
-On start, when these variables are set and no user with that login exists, an administrator is
-created (and left alone afterwards), so a container needs no interactive `semaphore setup`:
+`semaphore server` makes sure of an administrator at every start, so a container needs no
+interactive `semaphore setup`:
 
 | variable | meaning |
 |---|---|
-| `SEMAPHORE_ADMIN` | Login of the administrator. |
-| `SEMAPHORE_ADMIN_PASSWORD` | Its password (or `SEMAPHORE_ADMIN_PASSWORD_FILE`). |
-| `SEMAPHORE_ADMIN_NAME` | Display name; default the login. |
-| `SEMAPHORE_ADMIN_EMAIL` | E-mail address; default `<login>@localhost`. |
+| `SEMAPHORE_ADMIN` | Login of the administrator: created when missing, made an admin when it is not one. |
+| `SEMAPHORE_ADMIN_PASSWORD` | Its password when it is created; without it a random one is printed once. |
+| `SEMAPHORE_ADMIN_NAME` | Display name when it is created; default the login. |
+| `SEMAPHORE_ADMIN_EMAIL` | E-mail address when it is created; default `<login>@localhost`. |
+
+Each may come from a file through `SEMAPHORE_ADMIN_PASSWORD_FILE` and so on. An existing account's
+password, name and e-mail are never changed by a restart. Without `SEMAPHORE_ADMIN`, a database
+without any user gets an `admin` with a random password, printed once.
 """
 
 
