@@ -6,11 +6,11 @@ nothing is installed at run time.
 
 from __future__ import annotations
 
+import json
 import logging
 
-import click
 import pytest
-from click.testing import CliRunner
+from process_helpers import run_semaphore
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Project, Repository, Task, Template
 from semaphore.services.task_status import change_status
@@ -49,12 +49,13 @@ def test_route_greets_the_logged_in_user(hello_app):
     assert response.get_json() == {"message": "Hello, Ann Example!", "username": "ann", "last_task_change": None}
 
 
-def test_command_runs_in_the_command_line(hello_app):
-    cli = click.Group("semaphore")
-    hello_app.extensions["semaphore"].registry.add_commands(cli)
-    result = CliRunner().invoke(cli, ["hello", "--name", "Ann"])
-    assert (result.exit_code, result.output) == (0, "Hello, Ann!\n")
-    assert "Print a greeting." in CliRunner().invoke(cli, ["--help"]).output
+def test_command_and_plugin_list_in_the_command_line(tmp_path):
+    env = {"SEMAPHORE_PLUGINS": "hello"}
+    result = run_semaphore(["hello", "--name", "Ann"], tmp_path, env)
+    assert (result.returncode, result.stdout) == (0, "Hello, Ann!\n")
+    assert "Print a greeting." in run_semaphore(["--help"], tmp_path, env).stdout
+    listed = json.loads(run_semaphore(["plugins", "--json"], tmp_path, env).stdout)
+    assert [(p["name"], p["status"]) for p in listed if p["name"] == "hello"] == [("hello", "loaded")]
 
 
 def test_task_status_changes_reach_the_plugin(hello_app, caplog):
