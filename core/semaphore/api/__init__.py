@@ -9,6 +9,7 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter
 
 from semaphore.api.errors import SemaphoreApi
+from semaphore.api.guards import install_guards, public
 from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
@@ -48,12 +49,14 @@ def register_api(app: Flask) -> SemaphoreApi:
         },
     )
     app.url_map.converters["int"] = IdConverter
+    install_guards(app)
     api = SemaphoreApi(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"semaphore.api.{name}")
         api.register_blueprint(module.blp)
 
     @app.get(SWAGGER_ASSETS + "<path:filename>")
+    @public
     def swagger_assets(filename: str):  # type: ignore[no-untyped-def]
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import g
 
-from semaphore.api import context
-from semaphore.services.access import ProjectAccess, project_access
+from semaphore.api.guards import check_project_access
+from semaphore.services.access import ProjectAccess
 from semaphore.services.roles import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,15 +18,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 def project_endpoint(permission: Permission = Permission.NONE) -> Callable[[F], F]:
     """Require membership of ``project_id`` (admins pass) and ``permission`` for this endpoint.
 
-    The view reads the result from :func:`access`.
+    The check runs in :mod:`semaphore.api.guards` before the body is parsed; the wrapper repeats it
+    only when the view is called some other way. The view reads the result from :func:`access`.
     """
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            access = project_access(context.db(), context.user(), kwargs["project_id"])
-            access.require(permission)
-            g.project_access = access
+            if "project_access" not in g:
+                check_project_access(permission, kwargs["project_id"])
             return view(*args, **kwargs)
+        wrapper.project_permission = permission  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
     return decorate
 

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from semaphore.api import context
+from semaphore.api.guards import public
 from semaphore.api.authn import clear_session_cookie, set_session_cookie
 from semaphore.schemas.base import RequestSchema, ResponseSchema
 from semaphore.services.login import password_login
@@ -34,6 +35,7 @@ def client_address() -> str:
 @blp.route("/login", methods=["GET"])
 @blp.doc(security=[])
 @blp.response(200, LoginMetadataSchema)
+@public
 def login_metadata():  # type: ignore[no-untyped-def]
     """Which login methods the login page should offer."""
     state = app_state()
@@ -50,6 +52,7 @@ def login_metadata():  # type: ignore[no-untyped-def]
 @blp.doc(security=[])
 @blp.arguments(LoginSchema)
 @blp.response(204)
+@public
 def login(body: dict) -> Response:  # type: ignore[type-arg]
     """Log in with a login (or e-mail) and password; sets the `semaphore` session cookie."""
     db = context.db()
@@ -63,6 +66,7 @@ def login(body: dict) -> Response:  # type: ignore[type-arg]
 @blp.route("/logout", methods=["POST"])
 @blp.doc(security=[])
 @blp.response(204)
+@public
 def logout() -> Response:
     """End the session on the server and clear the cookie."""
     info = context.optional_auth()

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from semaphore.api import context
+from semaphore.api.guards import public
 from semaphore.schemas.base import ResponseSchema
 from semaphore.services.apps import list_apps
 from semaphore.state import app_state
@@ -48,6 +49,7 @@ class AppSchema(ResponseSchema):
 
 @blp.route("/ping", methods=["GET", "HEAD"])
 @blp.doc(security=[])
+@public
 def ping() -> Response:
     """Health check for load balancers; no authentication."""
     return Response("pong", mimetype="text/plain")
