@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from semaphore.api import context
-from semaphore.api.guards import public
 from semaphore.api.authn import clear_session_cookie, set_session_cookie
+from semaphore.api.guards import public
 from semaphore.schemas.base import RequestSchema, ResponseSchema
 from semaphore.services.login import password_login
 from semaphore.services.sessions import create_session, expire_session

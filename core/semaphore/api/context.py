@@ -6,10 +6,7 @@ request writes nothing.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from flask import Flask, Response, g, request
 from flask_login import current_user
@@ -41,19 +38,6 @@ def user() -> User:
     if not current_user.is_authenticated:
         raise Unauthorized("authentication required")
     return auth().user
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def authenticated(view: F) -> F:
-    """Require a login before the request body is parsed: an anonymous caller gets 401, not a 400
-    about its body. Put it above ``@blp.arguments``."""
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user()
-        return view(*args, **kwargs)
-    return wrapper  # type: ignore[return-value]
 
 
 def optional_auth() -> AuthInfo | None:

