@@ -127,9 +127,10 @@ def _empty_tables(engine: Any) -> None:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             return
         if conn.dialect.name in ("mysql", "mariadb"):
+            # DELETE is several times faster than TRUNCATE on small InnoDB tables.
             conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for table in Base.metadata.sorted_tables:
-                conn.execute(text(f"TRUNCATE TABLE `{table.name}`"))
+                conn.execute(text(f"DELETE FROM `{table.name}`"))
             conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
             return
         for table in reversed(Base.metadata.sorted_tables):

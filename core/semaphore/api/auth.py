@@ -44,7 +44,7 @@ def login_metadata():  # type: ignore[no-untyped-def]
     return {
         "oidc_providers": [{"id": b.id, "name": b.title, "color": getattr(b, "color", ""),
                             "icon": getattr(b, "icon", "")} for b in sorted(redirect_backends, key=lambda b: b.order)],
-        "login_with_password": not state.config.password_login_disable,
+        "login_with_password": bool(state.registry.password_backends(state.config)),
     }
 
 
