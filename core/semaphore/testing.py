@@ -192,9 +192,10 @@ def client(app: Any) -> Any:
 
 @functools.cache
 def _password_hash(password: str) -> str:
-    from semaphore.services.passwords import hash_password
+    """A real bcrypt hash at the lowest cost: logins of fixture users still run bcrypt, just fast."""
+    import bcrypt
 
-    return hash_password(password)
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
 
 
 def create_user_row(app: Any, username: str, *, admin: bool = False, password: str = TEST_PASSWORD,
