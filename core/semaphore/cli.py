@@ -40,6 +40,9 @@ PLUGIN_ENV = ("SEMAPHORE_PLUGINS", "SEMAPHORE_DISABLE_PLUGINS", "SEMAPHORE_PLUGI
 FLAG_OF_FIELD = {"username": "--login", "name": "--name", "email": "--email", "password": "--password",
                  "admin": "--admin"}
 
+# click >= 8.2 raises this for a group called without a command; older versions print the help themselves.
+NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
 log = logging.getLogger(__name__)
 
 
@@ -215,10 +218,11 @@ def server_command() -> None:
     not one; an existing account's password is never changed. Without it, an empty database gets
     an `admin` with a random password, printed once.
     """
-    from semaphore.server import browser_url, prepare, serve
+    from semaphore.server import browser_url, check_can_listen, prepare, serve
 
     cli = state()
     config = cli.config()
+    check_can_listen(config)  # before the migration, so that a taken port is reported at once
     app, admin = prepare(config, os.environ)
     if admin is not None and admin.password is not None:
         _print_credentials(admin.login, admin.password, admin.action)
@@ -237,7 +241,7 @@ def _print_credentials(login: str, password: str, action: str) -> None:
     rule = "=" * 72
     click.echo("\n".join([
         rule,
-        f"  The admin account was {action}. Log in and change the password:",
+        f"  The admin account was {action}; change its password after logging in.",
         f"    login:    {login}",
         f"    password: {password}",
         "  This password is shown only this once.",
@@ -451,6 +455,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         group = make_cli()
         add_plugin_commands(group)
         status = group.main(args=args, prog_name=PROG, standalone_mode=False)
+    except NO_ARGS_IS_HELP as exc:  # `semaphore` or `semaphore user` alone: the help, as the original
+        click.echo(exc.ctx.get_help())
+        sys.exit(0)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else PROG
         fail(f"{exc.format_message()} (see '{where} --help')", exc.exit_code)
