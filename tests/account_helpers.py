@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from semaphore.db.models import Event
 from semaphore.testing import TEST_PASSWORD, create_user_row, log_in
-from sqlalchemy import select
 
 
 def db_session(app: Any) -> Any:

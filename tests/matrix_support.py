@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from semaphore import hookimpl
 from semaphore.db.models import (
     AccessKey,
@@ -37,7 +39,6 @@ from semaphore.db.models import (
 from semaphore.interfaces import Executor
 from semaphore.services.roles import Permission, permissions_of
 from semaphore.testing import create_user_row, log_in
-from sqlalchemy.orm import Session
 
 ACTORS = ("anonymous", "non_member", "guest", "task_runner", "manager", "owner", "admin", "manager_token")
 # Project role of each member actor; the token acts as the manager.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from semaphore.db.models import Schedule, Template
 from semaphore.testing import create_user_row, log_in
-from sqlalchemy import text
 
 
 def create_project(client: Any, name: str = "Demo") -> int:

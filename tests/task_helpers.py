@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select, text
+
 from semaphore import hookimpl
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, TaskOutput, User, View
@@ -16,7 +18,6 @@ from semaphore.errors import ValidationError
 from semaphore.interfaces import Executor
 from semaphore.plugins import Plugins
 from semaphore.testing import create_user_row, log_in
-from sqlalchemy import select, text
 
 
 class ScriptExecutor(Executor):

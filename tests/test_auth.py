@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 from account_helpers import create_project, db_session, events, user_client
+from sqlalchemy import select, update
+
 from semaphore.db.models import LoginFailure, Project, Session
 from semaphore.db.types import utcnow
 from semaphore.testing import TEST_PASSWORD, create_user_row, log_in, make_config
-from sqlalchemy import select, update
 
 INVALID = {"error": "invalid login or password"}
 

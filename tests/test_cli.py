@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from process_helpers import assert_one_line_error, run_semaphore
+
 from semaphore.app import create_app
 from semaphore.config import load_config
 from semaphore.crypto import SecretBox, parse_key

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from semaphore.config import CONFIG_SEARCH_PATHS, Config, iter_settings, load_config, setting_env_names
 from semaphore.db.engine import create_db_engine, database_url, sqlite_path
 from semaphore.docgen.configuration import render

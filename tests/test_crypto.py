@@ -7,6 +7,7 @@ import os
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from semaphore.config import load_config
 from semaphore.crypto import DECRYPT_FAILED, SecretBox, generate_key, parse_key
 from semaphore.errors import ConfigError, DecryptionError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from semaphore.db.models import Event
 from semaphore.testing import create_user_row, log_in
 

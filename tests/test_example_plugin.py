@@ -11,6 +11,7 @@ import logging
 
 import pytest
 from process_helpers import run_semaphore
+
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Project, Repository, Task, Template
 from semaphore.services.task_status import change_status

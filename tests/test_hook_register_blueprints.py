@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint
+
 from semaphore import hookimpl
 
 

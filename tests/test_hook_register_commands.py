@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
+
 from semaphore import hookimpl
 from semaphore.cli import make_cli
 from semaphore.errors import PluginError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from semaphore import Executor, hookimpl
 from semaphore.errors import ValidationError
 from semaphore.testing import create_user_row, log_in

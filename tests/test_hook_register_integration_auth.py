@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from semaphore import IntegrationAuth, WebhookRequest, hookimpl
 from semaphore.errors import ValidationError
 

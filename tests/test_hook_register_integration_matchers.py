@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from semaphore import IntegrationMatcher, WebhookRequest, hookimpl
 from semaphore.errors import ValidationError
 

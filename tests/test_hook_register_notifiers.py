@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from semaphore import Alert, Notifier, hookimpl
 from semaphore.errors import PluginError
 

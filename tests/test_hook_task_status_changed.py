@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
+from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, run_task
+
 from semaphore import hookimpl
 from semaphore.testing import create_user_row, log_in
-from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, run_task
 
 
 class StatusRecorder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from semaphore import hookimpl
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Repository, Template

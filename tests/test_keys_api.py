@@ -44,6 +44,7 @@ def test_bad_key_names_the_field_and_writes_nothing(admin_client):
 def test_oversized_private_key_is_refused_not_a_server_error(admin_client):
     pid = create_project(admin_client)
     huge = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "A" * 40000 + "\n-----END OPENSSH PRIVATE KEY-----\n"
-    response = admin_client.post(f"/api/project/{pid}/keys", json={"name": "big", "type": "ssh", "ssh": {"private_key": huge}})
+    body = {"name": "big", "type": "ssh", "ssh": {"private_key": huge}}
+    response = admin_client.post(f"/api/project/{pid}/keys", json=body)
     assert response.status_code == 400
     assert response.get_json()["field"] == "ssh.private_key"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from account_helpers import add_member, create_project, events, user_client
+
 from semaphore.testing import create_user_row
 
 ROLES = ("owner", "manager", "task_runner", "guest")

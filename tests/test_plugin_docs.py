@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from semaphore.docgen.plugins import hook_functions, parse_docstring, render
 
 ROOT = Path(__file__).resolve().parents[1]

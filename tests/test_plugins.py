@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+
 from semaphore.app import create_app
 from semaphore.errors import PluginError
 from semaphore.testing import create_user_row, log_in, make_config

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from account_helpers import add_member, create_project, db_session, events, user_client
+from sqlalchemy import func, select
+
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
 from semaphore.testing import make_config
-from sqlalchemy import func, select
 
 PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type"}
 ROLE_BITS = {"owner": 15, "manager": 5, "task_runner": 1, "guest": 0}

@@ -14,6 +14,7 @@ from resource_helpers import (
     insert_template,
     member_client,
 )
+
 from semaphore.db.models import Inventory
 from semaphore.testing import create_user_row, log_in
 

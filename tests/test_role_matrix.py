@@ -28,6 +28,7 @@ from matrix_support import (
     run_refusals_with_bad_bodies,
     task_status,
 )
+
 from semaphore import hookimpl
 from semaphore.api.access import project_endpoint
 from semaphore.services.roles import Permission

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
+from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, events, run_task
+
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status, is_allowed
 from semaphore.testing import create_user_row, log_in
-from sqlalchemy import text
-from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, events, run_task
 
 S = TaskStatus
 

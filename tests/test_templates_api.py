@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from semaphore.db.models import Integration, Schedule
-from semaphore.testing import make_config
 from task_helpers import (
     ScriptExecutorPlugin,
     assert_refused,
@@ -17,6 +15,9 @@ from task_helpers import (
     run_task,
     set_task_status,
 )
+
+from semaphore.db.models import Integration, Schedule
+from semaphore.testing import make_config
 
 
 @pytest.fixture

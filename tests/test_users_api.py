@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from account_helpers import create_project, events, user_client
+from sqlalchemy import func, select
+
 from semaphore.db.models import User
 from semaphore.testing import TEST_PASSWORD, log_in
-from sqlalchemy import func, select
 
 USER_FIELDS = {"id", "created", "username", "name", "email", "admin", "external", "alert"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from semaphore.services.versions import Version, next_build_version, parse_version
 
 

@@ -54,7 +54,9 @@ class HmacHeader(IntegrationAuth):
 
     def verify(self, request: WebhookRequest, secret: str | None, header: str | None) -> bool:
         given = request.header(header or "")
-        return bool(secret) and given is not None and hmac.compare_digest(given.lower(), _signature(secret or "", request.body))
+        if not secret or given is None:
+            return False
+        return hmac.compare_digest(given.lower(), _signature(secret, request.body))
 
 
 @hookimpl

@@ -59,7 +59,8 @@ class AccessKeys(ProjectResource[AccessKey]):
         RefSpec("repositories", Repository.ssh_key_id, Repository.name),
         RefSpec("inventories", Inventory.ssh_key_id, Inventory.name),
         RefSpec("inventories", Inventory.become_key_id, Inventory.name),
-        RefSpec("templates", TemplateVault.vault_key_id, Template.name, owner_id=Template.id, via=TemplateVault.template_id),
+        RefSpec("templates", TemplateVault.vault_key_id, Template.name,
+                owner_id=Template.id, via=TemplateVault.template_id),
         RefSpec("integrations", Integration.auth_secret_id, Integration.name),
     )
 

@@ -21,7 +21,8 @@ class Role(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, Permission] = {
-    Role.OWNER: Permission.RUN_TASKS | Permission.UPDATE_PROJECT | Permission.MANAGE_RESOURCES | Permission.MANAGE_USERS,
+    Role.OWNER: (Permission.RUN_TASKS | Permission.UPDATE_PROJECT | Permission.MANAGE_RESOURCES
+                 | Permission.MANAGE_USERS),
     Role.MANAGER: Permission.RUN_TASKS | Permission.MANAGE_RESOURCES,
     Role.TASK_RUNNER: Permission.RUN_TASKS,
     Role.GUEST: Permission.NONE,

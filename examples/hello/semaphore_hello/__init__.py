@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import Blueprint, Flask, current_app
+
 from semaphore import hookimpl
 
 log = logging.getLogger(__name__)

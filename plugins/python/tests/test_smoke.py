@@ -1,6 +1,7 @@
 """The plugin is found through its real entry point, loads, and is cheap to import."""
 
 from importlib_metadata import entry_points
+
 from semaphore.testing import imported_top_level_modules, load_installed_plugin
 
 

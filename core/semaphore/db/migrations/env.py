@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed over by semaphore.db.migrate."""
 
 from alembic import context
+
 from semaphore.db.models import Base
 
 connection = context.config.attributes.get("connection")

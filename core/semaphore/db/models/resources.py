@@ -17,7 +17,8 @@ class AccessKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(20))
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
     secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     environment_id: Mapped[int | None] = mapped_column(
         ForeignKey("project__environment.id", ondelete="CASCADE"), index=True, nullable=True)

@@ -17,7 +17,8 @@ class Runner(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     token: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the runner token
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
     webhook: Mapped[str] = mapped_column(Text, default="")
     max_parallel_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -35,7 +36,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True, nullable=True)
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
     integration_id: Mapped[int | None] = mapped_column(
         ForeignKey("project__integration.id", ondelete="SET NULL"), index=True, nullable=True)
     object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -54,6 +54,7 @@ class TaskOutput(Base):
     __tablename__ = "task__output"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
     time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     output: Mapped[str] = mapped_column(Text, default="")
