@@ -208,7 +208,7 @@ def load_config(path: str | None = None, *, no_config: bool = False,
     if not no_config:
         config_file = find_config_file(path, env)
         if config_file:
-            data = _read_json(config_file)
+            data = read_json_object(config_file)
     config = Config()
     _apply_mapping(config, data, prefix="")
     if not data.get("dialect"):
@@ -219,13 +219,14 @@ def load_config(path: str | None = None, *, no_config: bool = False,
     return config
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path, what: str = "config file") -> dict[str, Any]:
+    """A JSON file whose top level must be an object; any problem is a ConfigError naming it."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path}: top level must be a JSON object")
+        raise ConfigError(f"{what} {path}: top level must be a JSON object")
     return data
 
 

@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from semaphore.config import Config
+from semaphore.config import Config, read_json_object
 from semaphore.crypto import generate_key
 from semaphore.db.engine import sqlite_path
 from semaphore.errors import ConfigError
@@ -46,12 +46,4 @@ def ensure_secrets(config: Config) -> None:
 
 
 def _read_stored(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the generated secrets in {path}: {exc}") from exc
-    if not isinstance(stored, dict):
-        raise ConfigError(f"{path}: expected a JSON object of generated secrets")
-    return stored
+    return read_json_object(path, "generated secrets file") if path.exists() else {}
