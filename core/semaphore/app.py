@@ -6,6 +6,7 @@ import base64
 
 from flask import Flask
 
+from semaphore import web
 from semaphore.api import register_api
 from semaphore.api.authn import install_authentication
 from semaphore.api.context import install_db_session
@@ -37,7 +38,7 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     state = AppState(config=config, db=database or Database.from_config(config), plugins=plugins,
                      registry=registry, secrets=SecretBox.from_config_value(config.access_key_encryption))
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # static files come from the web blueprint
     app.config["SECRET_KEY"] = base64.b64decode(config.cookie_hash)
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
     app.url_map.strict_slashes = False  # /api/user and /api/user/ both work, as in the original
@@ -47,5 +48,6 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     install_authentication(app)
     install_error_handlers(app)
     register_api(app)
+    app.register_blueprint(web.blp)
     registry.add_blueprints(app)
     return app
