@@ -155,6 +155,8 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     ("GET", "/api/swagger"): "API description",
     ("GET", "/api/swagger-ui/<path:filename>"): "static assets",
     ("GET", "/static/<path:filename>"): "static assets",
+    # The start page is the same for everyone; it signs in through the API (tests/test_start_page.py).
+    ("GET", "/"): "public start page",
 }
 
 
