@@ -1,0 +1,80 @@
+"""The database is the queue: server processes claim ``waiting`` tasks atomically.
+
+A claim locks the candidate's project row before counting, so the project's limit and the
+one-run-per-template rule hold even when several server processes claim at once; waiting rows
+locked by another claimer are skipped (SKIP LOCKED) instead of waited for. SQLite has no row
+locks, so there claims are serialised within the process (one server per SQLite file).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Project, Task, Template
+from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+CANDIDATES = 50  # waiting rows looked at per claim, oldest first
+_sqlite_claims = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``max_parallel_tasks`` of the server: 0 means unlimited."""
+
+    max_parallel_tasks: int = 0
+
+
+class TaskQueue:
+    def __init__(self, app: Flask, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+
+    def claim_next(self, db: DbSession) -> Task | None:
+        """Move the oldest task that may start now from ``waiting`` to ``starting`` and return it;
+        None when nothing may start (empty queue or every candidate blocked by a limit)."""
+        if db.get_bind().dialect.name == "sqlite":
+            with _sqlite_claims:
+                return self._claim(db)
+        return self._claim(db)
+
+    def _claim(self, db: DbSession) -> Task | None:
+        if self._global_limit_reached(db):
+            db.rollback()
+            return None
+        waiting = (select(Task).where(Task.status == TaskStatus.WAITING.value).order_by(Task.id)
+                   .limit(CANDIDATES).with_for_update(skip_locked=True))
+        for task in db.scalars(waiting).all():
+            if self._may_start(db, task) and change_status(db, self.app, task, TaskStatus.STARTING):
+                return task
+        db.rollback()
+        return None
+
+    def _global_limit_reached(self, db: DbSession) -> bool:
+        limit = self.limits.max_parallel_tasks
+        return bool(limit) and _active_count(db) >= limit
+
+    def _may_start(self, db: DbSession, task: Task) -> bool:
+        # Locking the project row serialises claimers of one project across server processes.
+        project = db.scalar(select(Project).where(Project.id == task.project_id).with_for_update())
+        if project is None:
+            return False
+        project_limit = project.max_parallel_tasks
+        if project_limit and _active_count(db, Task.project_id == project.id) >= project_limit:
+            return False
+        template = db.get(Template, task.template_id)
+        if template is not None and not template.allow_parallel_tasks:
+            return _active_count(db, Task.template_id == template.id) == 0
+        return True
+
+
+def _active_count(db: DbSession, *conditions: ColumnElement[bool]) -> int:
+    query = select(func.count()).select_from(Task).where(Task.status.in_([s.value for s in ACTIVE]), *conditions)
+    return int(db.scalar(query) or 0)
