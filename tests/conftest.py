@@ -5,3 +5,21 @@ from pathlib import Path
 
 # Test modules share small helper modules of this directory (the importlib import mode does not add it to the path).
 sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest  # noqa: E402  (after the path set-up above, which task_helpers needs)
+from task_helpers import ScriptExecutorPlugin, build_app, create_project  # noqa: E402
+
+
+@pytest.fixture
+def script_app(config):
+    """An app whose "bash" template app has an executor, so tasks can be queued. A module that
+    needs it overrides ``app`` with it."""
+    application = build_app(config, script_executor=ScriptExecutorPlugin())
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+@pytest.fixture
+def project(app, admin_client):
+    """A project with a repository, inventory, environment, view and keys (task_helpers.Project)."""
+    return create_project(app, admin_client)

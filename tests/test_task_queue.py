@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, run_task
+from task_helpers import create_project, create_template, run_task
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import TaskStatus
@@ -13,15 +13,8 @@ from semaphore.tasks.queue import Limits, TaskQueue
 
 
 @pytest.fixture
-def app(config):
-    application = build_app(config, script_executor=ScriptExecutorPlugin())
-    yield application
-    application.extensions["semaphore"].db.dispose()
-
-
-@pytest.fixture
-def project(app, admin_client):
-    return create_project(app, admin_client)
+def app(script_app):
+    return script_app
 
 
 UNLIMITED = Limits()

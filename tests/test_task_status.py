@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, events, run_task
+from task_helpers import create_project, create_template, events, run_task
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status, is_allowed
@@ -35,10 +35,8 @@ def test_transition_guard(old, new, allowed):
 
 
 @pytest.fixture
-def app(config):
-    application = build_app(config, script_executor=ScriptExecutorPlugin())
-    yield application
-    application.extensions["semaphore"].db.dispose()
+def app(script_app):
+    return script_app
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 from task_helpers import (
-    ScriptExecutorPlugin,
     add_output,
     assert_refused,
-    build_app,
     create_project,
     create_template,
     events,
@@ -24,15 +22,8 @@ from task_helpers import (
 
 
 @pytest.fixture
-def app(config):
-    application = build_app(config, script_executor=ScriptExecutorPlugin())
-    yield application
-    application.extensions["semaphore"].db.dispose()
-
-
-@pytest.fixture
-def project(app, admin_client):
-    return create_project(app, admin_client)
+def app(script_app):
+    return script_app
 
 
 @pytest.fixture

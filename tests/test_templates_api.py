@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 from task_helpers import (
-    ScriptExecutorPlugin,
     assert_refused,
-    build_app,
     create_project,
     create_template,
     events,
@@ -26,15 +24,8 @@ def config(database_env, tmp_path):
 
 
 @pytest.fixture
-def app(config):
-    application = build_app(config, script_executor=ScriptExecutorPlugin())
-    yield application
-    application.extensions["semaphore"].db.dispose()
-
-
-@pytest.fixture
-def project(app, admin_client):
-    return create_project(app, admin_client)
+def app(script_app):
+    return script_app
 
 
 def template_count(app, project):
