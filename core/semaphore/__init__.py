@@ -7,6 +7,18 @@ Plugins import from here only::
 
 from pluggy import HookimplMarker
 
+from semaphore.execution import (
+    AppSettings,
+    Credentials,
+    InventoryFile,
+    Job,
+    ProcessSpec,
+    RunContext,
+    TaskDetails,
+    TaskFailed,
+    TaskStopped,
+    TemplateField,
+)
 from semaphore.interfaces import (
     Alert,
     AuthBackend,
@@ -24,6 +36,8 @@ from semaphore.version import __version__
 hookimpl = HookimplMarker("semaphore")
 
 __all__ = [
+    "AppSettings", "Credentials", "InventoryFile", "Job", "ProcessSpec", "RunContext", "TaskDetails", "TaskFailed",
+    "TaskStopped", "TemplateField",
     "Alert", "AuthBackend", "Executor", "AuthContext", "Identity", "IntegrationAuth", "IntegrationExtractor",
     "IntegrationMatcher", "Notifier", "WebhookRequest", "__version__", "hookimpl",
 ]

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from semaphore.execution import Job, ProcessSpec, RunContext, TaskFailed, TemplateField
+
 
 class Component:
     """Common to every registered component: the core stamps ``plugin`` on registration."""
@@ -47,9 +49,24 @@ class Executor(Component):
         """The tool's version line for ``GET /api/info`` ("" when unknown)."""
         return ""
 
+    #: Template fields this app uses, for forms and docs.
+    template_fields: tuple[TemplateField, ...] = ()
+
     def validate_template(self, template: Mapping[str, Any]) -> None:
         """Raise :class:`semaphore.errors.ValidationError` (naming the field) for a template this
         app cannot run. ``template`` holds the template's JSON fields."""
+
+    def run(self, job: Job) -> None:
+        """Run the task. Return when it succeeded; raise :class:`semaphore.execution.TaskFailed`
+        when it failed. The default runs :meth:`command` once and fails on a non-zero exit code;
+        apps with several steps (plan, confirm, apply) override this."""
+        code = job.run_process(self.command(job.context))
+        if code != 0:
+            raise TaskFailed(f"{self.title or self.app_id} exited with code {code}")
+
+    def command(self, context: RunContext) -> ProcessSpec:
+        """The process that runs the task (used by the default :meth:`run`)."""
+        raise NotImplementedError
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""What an executor works with while a task runs.
+
+The task engine prepares a :class:`RunContext` (checkout, inventory file, merged variables,
+secrets) and hands the executor a :class:`Job`, through which it runs processes, writes log lines
+and waits for confirmation. Executors never touch the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class TaskFailed(Exception):
+    """Raised by an executor when the task failed; the message becomes the last log line."""
+
+
+class TaskStopped(Exception):
+    """Raised by :meth:`Job.run_process` and :meth:`Job.wait_for_confirmation` when the task was
+    stopped (by a user, or for running too long). Executors let it propagate."""
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    """A template field an executor uses, for forms and docs (``playbook``, ``inventory_id``, ...)."""
+
+    name: str
+    title: str
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class TaskDetails:
+    """``semaphore_vars.task_details``: who runs what. ``type`` and the versions are set only for
+    build and deploy templates, as in the original."""
+
+    id: int
+    username: str
+    message: str
+    url: str | None
+    type: str = ""
+    target_version: str | None = None
+    incoming_version: str | None = None
+
+    def as_vars(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"id": self.id, "username": self.username, "url": self.url}
+        if self.message:
+            details["message"] = self.message
+        if self.type:
+            details["type"] = self.type
+            if self.target_version is not None:
+                details["target_version"] = self.target_version
+            if self.incoming_version is not None:
+                details["incoming_version"] = self.incoming_version
+        return details
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A decrypted key store entry as a tool needs it. ``private_key_path`` is a 0600 file in the
+    run's private directory (ssh keys only)."""
+
+    type: str  # "ssh", "login_password" or "none"
+    login: str = ""
+    password: str = ""
+    passphrase: str = ""
+    private_key_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class InventoryFile:
+    """The inventory of the run. ``path`` is a file the engine wrote (static, static-yaml) or a path
+    inside the checkout (file); ``name`` is the inventory text itself for apps that take a name
+    (terraform workspaces)."""
+
+    type: str
+    path: Path | None
+    name: str = ""
+    ssh: Credentials | None = None
+    become: Credentials | None = None
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """``apps.<id>`` of the server config: ``path`` replaces the command, ``args`` its default
+    arguments (e.g. powershell's ``-File``)."""
+
+    path: str = ""
+    args: tuple[str, ...] | None = None
+
+
+@dataclass
+class RunContext:
+    """Everything about one run, prepared by the engine before the executor is called."""
+
+    task: TaskDetails
+    app_id: str
+    template: Mapping[str, Any]  # the template's JSON fields
+    playbook: str  # the task's override, else the template's
+    repository_path: Path  # the checkout (a local repository is used in place)
+    private_dir: Path  # 0700, removed after the run: key files, inventory files, HOME
+    extra_vars: dict[str, Any]  # environment JSON over task environment, plus semaphore_vars
+    secret_vars: dict[str, str]  # var-type secrets and the task's secret values
+    env: dict[str, str]  # the complete process environment (base, forwarded, env vars, env secrets, SEMAPHORE_*)
+    template_args: list[str] = field(default_factory=list)
+    task_args: list[str] = field(default_factory=list)
+    debug: bool = False
+    dry_run: bool = False
+    diff: bool = False
+    limit: str = ""
+    inventory: InventoryFile | None = None
+    vaults: dict[str, str] = field(default_factory=dict)  # vault id -> password
+    app: AppSettings = field(default_factory=AppSettings)
+    params: Mapping[str, Any] = field(default_factory=dict)  # app-specific task params
+
+
+@dataclass
+class ProcessSpec:
+    """One process to run: ``env`` is added to the run's environment; ``answers`` maps prompt
+    prefixes to the line written back when the process prints them (needs a terminal, e.g.
+    ansible's vault and SSH passwords)."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+class Job:
+    """The engine's side of a run, as executors use it."""
+
+    context: RunContext
+
+    def log(self, line: str) -> None:
+        """Add a line to the task's log (masked, stored, streamed)."""
+        raise NotImplementedError
+
+    def run_process(self, spec: ProcessSpec) -> int:
+        """Run a process in its own process group, its output going to the log; the exit code.
+        Raises :class:`TaskStopped` when the task is stopped meanwhile (the group is killed)."""
+        raise NotImplementedError
+
+    def wait_for_confirmation(self) -> None:
+        """Move the task to ``waiting_confirmation`` and block until a user confirms it (then the
+        task is ``running`` again); raises :class:`TaskStopped` when it is stopped instead."""
+        raise NotImplementedError
