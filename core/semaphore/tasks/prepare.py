@@ -1,0 +1,281 @@
+"""Preparing a task's run: what to check out, what to mask, and the executor's RunContext.
+
+The engine calls it from its worker thread, inside ``app.app_context()`` with an open session::
+
+    secret = decrypt_task_secret(task.secret)  # the run's secret extra vars, stored encrypted
+    plan = plan_run(db, app, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
+    masker.extend(plan.secrets)
+    checkout = check_out(plan.git_source)  # a local repository (git_source.is_local) is used in place
+    inventory_checkout = check_out(plan.inventory_source) if plan.inventory_source else None
+    context = plan.context(checkout, inventory_checkout)  # RunPreparationError too
+
+:func:`plan_run` reads every row it needs, decrypts the keys and writes into ``private_dir`` (which
+must be 0700) the ssh key files and static inventories, all 0600; nothing secret is written
+anywhere else. After it returns the session may be closed: :meth:`RunPlan.context` only looks at
+the checkout (file inventories must lie inside it, also through symlinks).
+
+What the context holds, where it differs from or clarifies the original:
+
+* ``extra_vars`` = the environment's ``json`` with the task's ``environment`` over it (values given
+  when starting the task win over the variable group's defaults; the original lets the group win),
+  plus ``semaphore_vars: {"task_details": ...}``.
+* ``secret_vars`` = the environment's ``var.*`` secrets with the task's secret values over them
+  (non-string values as JSON text).
+* ``env``: see :mod:`semaphore.tasks.run_env` for the layers; ``PATH`` is always passed.
+* ``inventory``: the task's inventory, else the template's. A file inventory whose repository is
+  not the template's needs ``plan.inventory_source`` checked out too.
+* ``params`` = the task's ``params`` JSON.
+
+``plan.secrets`` lists every secret value (key passwords, passphrases and private keys, also line
+by line, environment secrets, vault passwords, the task's secret values), longest first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
+from semaphore.errors import DecryptionError
+from semaphore.execution import AppSettings, Credentials, RunContext, TaskDetails
+from semaphore.services.environments import SecretName
+from semaphore.services.templates import WRITABLE_COLUMNS
+from semaphore.state import app_state
+from semaphore.tasks.inventory_files import PlannedInventory, plan_inventory
+from semaphore.tasks.run_env import RunEnvironment, env_variables, run_environment
+from semaphore.tasks.run_keys import (
+    RunKeys,
+    RunPreparationError,
+    SecretValues,
+    decrypt_secret,
+    require_private_dir,
+)
+
+__all__ = ["GitSource", "RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
+
+DEFAULT_VAULT = "default"
+VERSIONED_TYPES = ("build", "deploy")
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """A repository to check out: ``branch`` is the effective one, ``commit`` the task's pinned
+    commit (None: the branch's head). An ssh key is a 0600 file in the private directory."""
+
+    repository_id: int
+    url: str
+    branch: str
+    commit: str | None
+    credentials: Credentials
+
+    @property
+    def is_local(self) -> bool:
+        """A local path is used in place, never cloned."""
+        return self.url.startswith("/")
+
+
+@dataclass
+class RunPlan:
+    """A run as far as the database knows it: check out ``git_source`` (and ``inventory_source``),
+    then call :meth:`context` with the checkout."""
+
+    git_source: GitSource
+    inventory_source: GitSource | None  # a file inventory's own repository, when not the template's
+    secrets: list[str]
+    details: TaskDetails
+    inventory: PlannedInventory | None
+    environment: RunEnvironment
+    fields: dict[str, Any]  # the RunContext fields known before the checkout
+
+    def context(self, checkout: Path, inventory_checkout: Path | None = None) -> RunContext:
+        inventory = self.inventory.resolve(checkout, inventory_checkout) if self.inventory else None
+        return RunContext(repository_path=checkout, inventory=inventory, env=self.environment.build(checkout),
+                          **self.fields)
+
+
+def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
+             task_secret: Mapping[str, Any] | None = None, server_env: Mapping[str, str] | None = None) -> RunPlan:
+    """Everything about ``task``'s run that the database knows. ``task_secret``: the secret extra
+    variables sent with the task (see :func:`decrypt_task_secret`); ``server_env``: the server's environment
+    (default ``os.environ``), of which only the parts named in :mod:`run_env` reach the task."""
+    config = app_state(app).config
+    require_private_dir(private_dir)
+    secrets = SecretValues()
+    keys = RunKeys(db, private_dir, secrets)
+    template = _row(db, Template, task.template_id, "template")
+    repository = _row(db, Repository, template.repository_id, "template's repository")
+    branch = (task.git_branch if template.allow_override_branch_in_task else None) or template.git_branch
+    git_source = _git_source(keys, repository, branch, task.commit_hash)
+
+    inventory_source = planned_inventory = None
+    inventory_id = task.inventory_id or template.inventory_id
+    if inventory_id is not None:
+        inventory = _row(db, Inventory, inventory_id, "inventory")
+        elsewhere = inventory.type == "file" and inventory.repository_id not in (None, repository.id)
+        if elsewhere:
+            holder = _row(db, Repository, inventory.repository_id, f"repository of inventory {inventory.name!r}")
+            inventory_source = _git_source(keys, holder, None, None)
+        planned_inventory = plan_inventory(inventory, keys, in_own_repository=elsewhere)
+
+    environment = db.get(Environment, template.environment_id) if template.environment_id is not None else None
+    env_secrets = _environment_secrets(db, environment, secrets)
+    task_secret = dict(task_secret or {})
+    secrets.add_leaves(task_secret)
+
+    details = task_details(db, config.web_host, task, template)
+    extra_vars = {**_json(environment.json if environment else None, dict, "extra variables of the environment"),
+                  **_json(task.environment, dict, "extra variables of the task"),
+                  "semaphore_vars": {"task_details": details.as_vars()}}
+    secret_vars = {**env_secrets.get("var", {}), **{name: _secret_text(value) for name, value in task_secret.items()}}
+    run_env = run_environment(os.environ if server_env is None else server_env, config, private_dir,
+                              env_variables(environment.env if environment else None,
+                                            "environment variables of the environment"),
+                              env_secrets.get("env", {}), details)
+    fields = {
+        "task": details, "app_id": template.app, "template": template_fields(template),
+        "playbook": task.playbook or template.playbook, "private_dir": private_dir,
+        "extra_vars": extra_vars, "secret_vars": secret_vars,
+        "template_args": _args(template.arguments, "arguments of the template"),
+        "task_args": _args(task.arguments, "arguments of the task") if template.allow_override_args_in_task else [],
+        "debug": task.debug, "dry_run": task.dry_run, "diff": task.diff, "limit": task.hosts_limit or "",
+        "vaults": _vaults(db, keys, template),
+        "app": _app_settings(config.apps.get(template.app) or {}, template.app),
+        "params": _json(task.params, dict, "params of the task"),
+    }
+    return RunPlan(git_source, inventory_source, secrets.as_list(), details, planned_inventory, run_env, fields)
+
+
+def decrypt_task_secret(stored: str | None) -> dict[str, Any]:
+    """The task's secret extra variables from their encrypted stored form ({} when none)."""
+    if not stored:
+        return {}
+    try:
+        value = json.loads(app_state().secrets.decrypt(stored).decode())
+    except DecryptionError as exc:
+        raise RunPreparationError("cannot decrypt the task's secret variables: "
+                                  "perhaps the encryption key (access_key_encryption) was changed") from exc
+    except ValueError as exc:
+        raise RunPreparationError("the task's stored secret variables are damaged") from exc
+    if not isinstance(value, dict):
+        raise RunPreparationError("the task's secret variables must be a JSON object")
+    return value
+
+
+def task_details(db: DbSession, web_host: str, task: Task, template: Template) -> TaskDetails:
+    """``semaphore_vars.task_details``; the username is "" for tasks no user started
+    (schedules, integrations, deploy autoruns)."""
+    username = db.scalar(select(User.username).where(User.id == task.user_id)) if task.user_id else None
+    versioned = template.type in VERSIONED_TYPES
+    return TaskDetails(
+        id=task.id, username=username or "", message=task.message or "",
+        url=f"{web_host.rstrip('/')}/project/{task.project_id}/history?t={task.id}" if web_host else None,
+        type=template.type if versioned else "",
+        target_version=task.version if template.type == "build" else None,
+        incoming_version=incoming_version(db, task) if versioned else None,
+    )
+
+
+def incoming_version(db: DbSession, task: Task) -> str | None:
+    """The version of the build a deploy task deploys: follow ``build_task_id`` through deploy
+    tasks until a build task."""
+    seen = {task.id}
+    build_id = task.build_task_id
+    while build_id is not None and build_id not in seen:
+        seen.add(build_id)
+        row = db.execute(select(Task.version, Task.build_task_id, Template.type)
+                         .join(Template, Template.id == Task.template_id).where(Task.id == build_id)).first()
+        if row is None:
+            return None
+        if row.type == "build":
+            return row.version
+        build_id = row.build_task_id
+    return None
+
+
+def template_fields(template: Template) -> dict[str, Any]:
+    """The template as executors see it: its JSON fields (survey variables and task params parsed)."""
+    fields = {name: getattr(template, name) for name in (*WRITABLE_COLUMNS, "id", "project_id")}
+    fields["survey_vars"] = _json(template.survey_vars, list, "survey variables of the template")
+    fields["task_params"] = _json(template.task_params, dict, "task params of the template")
+    return fields
+
+
+def _git_source(keys: RunKeys, repository: Repository, branch: str | None, commit: str | None) -> GitSource:
+    credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
+    return GitSource(repository.id, repository.git_url, branch or repository.git_branch, commit or None, credentials)
+
+
+def _environment_secrets(db: DbSession, environment: Environment | None,
+                         secrets: SecretValues) -> dict[str, dict[str, str]]:
+    """The environment's secrets by kind ("var", "env") and name."""
+    found: dict[str, dict[str, str]] = {}
+    if environment is None:
+        return found
+    rows = db.scalars(select(AccessKey).where(AccessKey.environment_id == environment.id).order_by(AccessKey.id))
+    for key in rows:
+        name = SecretName.parse(key.name)
+        value = decrypt_secret(key, f"a secret of environment {environment.name!r}")
+        if not isinstance(value, str):
+            raise RunPreparationError(f"the secret {key.name!r} of environment {environment.name!r} is not a string")
+        secrets.add(value)
+        found.setdefault(name.type, {})[name.name] = value
+    return found
+
+
+def _vaults(db: DbSession, keys: RunKeys, template: Template) -> dict[str, str]:
+    """Vault id -> password; a vault without a name is "default", one without a password is left out."""
+    vaults = {}
+    for vault in db.scalars(select(TemplateVault).where(TemplateVault.template_id == template.id)
+                            .order_by(TemplateVault.id)):
+        vault_id = vault.name or DEFAULT_VAULT
+        password = keys.password(vault.vault_key_id, f"the key of vault {vault_id!r}")
+        if password:
+            vaults[vault_id] = password
+    return vaults
+
+
+def _app_settings(settings: Mapping[str, Any], app_id: str) -> AppSettings:
+    """``apps.<id>.path`` and ``args``; ``args`` None keeps the executor's default arguments."""
+    args = settings.get("args")
+    if args is not None and (not isinstance(args, list) or not all(isinstance(arg, str) for arg in args)):
+        raise RunPreparationError(f"apps.{app_id}.args setting must be a JSON array of strings")
+    return AppSettings(path=str(settings.get("path") or ""), args=None if args is None else tuple(args))
+
+
+def _args(text: str | None, what: str) -> list[str]:
+    values = _json(text, list, what)
+    if any(isinstance(value, (dict, list)) for value in values):
+        raise RunPreparationError(f"the {what} must be a JSON array of strings")
+    return [value if isinstance(value, str) else json.dumps(value) for value in values]
+
+
+def _json(text: str | None, kind: type, what: str) -> Any:
+    """A stored JSON object or array; empty means empty. Messages never quote the content."""
+    if not text:
+        return kind()
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise RunPreparationError(f"the {what} are not valid JSON") from exc
+    if not isinstance(value, kind):
+        raise RunPreparationError(f"the {what} must be a JSON {'object' if kind is dict else 'array'}")
+    return value
+
+
+def _secret_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _row(db: DbSession, model: Any, row_id: int | None, what: str) -> Any:
+    row = db.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise RunPreparationError(f"the {what} (id {row_id}) does not exist")
+    return row

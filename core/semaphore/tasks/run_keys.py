@@ -1,0 +1,152 @@
+"""Access keys for one run: decrypted once, ssh keys written as 0600 files in the run's private
+directory, and every secret value remembered so the log can mask it."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import AccessKey
+from semaphore.errors import DecryptionError, SemaphoreError
+from semaphore.execution import Credentials
+from semaphore.services.keys import decrypt_key
+
+#: Lines of a multi-line secret shorter than this are not masked on their own: they would mask
+#: ordinary words (the whole value is still masked).
+MIN_LINE_SECRET = 8
+
+
+class RunPreparationError(SemaphoreError):
+    """The task cannot run as configured. The message names what is wrong (a key's name, a
+    variable's name, a path) and never holds a secret value; the engine fails the task with it."""
+
+
+class SecretValues:
+    """Every secret value of a run, for the log's masking."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+
+    def add(self, value: str | None) -> None:
+        if not value:
+            return
+        self._values.add(value)
+        # Output arrives line by line: a printed private key only ever shows one line at a time.
+        if "\n" in value:
+            for line in value.splitlines():
+                line = line.strip()
+                if len(line) >= MIN_LINE_SECRET and not line.startswith("-----"):  # PEM armour is no secret
+                    self._values.add(line)
+
+    def add_password(self, value: str | None) -> None:
+        """A password, also as it appears inside a URL (https://login:p%40ss@host/...)."""
+        self.add(value)
+        if value:
+            self.add(quote(value, safe=""))
+
+    def add_leaves(self, value: Any) -> None:
+        """Every string and number inside a JSON value (booleans and null are no secrets)."""
+        if isinstance(value, dict):
+            for item in value.values():
+                self.add_leaves(item)
+        elif isinstance(value, list):
+            for item in value:
+                self.add_leaves(item)
+        elif isinstance(value, str):
+            self.add(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.add(json.dumps(value))
+
+    def as_list(self) -> list[str]:
+        """Longest first, so a masker replacing in order never leaves part of a longer secret."""
+        return sorted(self._values, key=lambda value: (-len(value), value))
+
+
+def require_private_dir(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise RunPreparationError(f"private directory {path} cannot be used: {exc.strerror}") from exc
+    if not stat.S_ISDIR(mode) or stat.S_IMODE(mode) & 0o077:
+        raise RunPreparationError(f"private directory {path} must be a directory only its owner can open (0700)")
+
+
+def write_private_file(directory: Path, name: str, text: str) -> Path:
+    """A new file readable by the owner only; refuses to follow or reuse an existing path."""
+    path = directory / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise RunPreparationError(f"cannot write {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # O_CREAT's mode passes through the umask
+        handle.write(text)
+    return path
+
+
+class RunKeys:
+    """Reads the access keys a run uses. ``what`` names the key's role in error messages
+    ("the key of repository 'app'", ...)."""
+
+    def __init__(self, db: DbSession, private_dir: Path, secrets: SecretValues) -> None:
+        self.db = db
+        self.private_dir = private_dir
+        self.secrets = secrets
+        self._credentials: dict[int, Credentials] = {}
+
+    def credentials(self, key_id: int | None, what: str) -> Credentials:
+        """The key as a tool needs it; ``type="none"`` for no key or a ``none`` key."""
+        if key_id is None:
+            return Credentials(type="none")
+        if key_id not in self._credentials:
+            self._credentials[key_id] = self._read(key_id, what)
+        return self._credentials[key_id]
+
+    def password(self, key_id: int, what: str) -> str:
+        credentials = self.credentials(key_id, what)
+        if credentials.type != "login_password":
+            raise RunPreparationError(f"{what} must be a login_password key, not {credentials.type!r}")
+        return credentials.password
+
+    def _read(self, key_id: int, what: str) -> Credentials:
+        key = self.db.get(AccessKey, key_id)
+        if key is None:
+            raise RunPreparationError(f"{what} (access key id {key_id}) does not exist")
+        if key.type == "none":
+            return Credentials(type="none")
+        if key.type not in ("ssh", "login_password"):
+            raise RunPreparationError(f"{what} (access key {key.name!r}) has type {key.type!r}: "
+                                      "use an ssh or login_password key")
+        payload = decrypt_secret(key, what)
+        if not isinstance(payload, dict):
+            raise RunPreparationError(f"{what} (access key {key.name!r}) has no stored secret")
+        login = str(payload.get("login") or "")
+        if key.type == "login_password":
+            password = str(payload.get("password") or "")
+            self.secrets.add_password(password)
+            return Credentials(type="login_password", login=login, password=password)
+        private_key = str(payload.get("private_key") or "")
+        passphrase = str(payload.get("passphrase") or "")
+        self.secrets.add(private_key)
+        self.secrets.add_password(passphrase)
+        # ssh refuses a key file without its final newline, and keys pasted from Windows carry CRs.
+        text = private_key.replace("\r\n", "\n").rstrip("\n") + "\n"
+        path = write_private_file(self.private_dir, f"key_{key.id}", text)
+        return Credentials(type="ssh", login=login, passphrase=passphrase, private_key_path=path)
+
+
+def decrypt_secret(key: AccessKey, what: str) -> dict[str, Any] | str | None:
+    try:
+        return decrypt_key(key)
+    except DecryptionError as exc:
+        raise RunPreparationError(f"cannot decrypt {what} (access key {key.name!r}): "
+                                  "perhaps the encryption key (access_key_encryption) was changed") from exc
+    except ValueError as exc:  # not UTF-8 or not the JSON its type stores
+        raise RunPreparationError(f"the stored secret of {what} (access key {key.name!r}) is damaged") from exc
