@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from semaphore.db.models.base import Base
@@ -57,4 +58,5 @@ class TaskOutput(Base):
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
     time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    output: Mapped[str] = mapped_column(Text, default="")
+    # Lines are cut at 1 MiB (tasks/log.py); MySQL's TEXT holds only 64 KiB.
+    output: Mapped[str] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), default="")
