@@ -15,6 +15,7 @@ from semaphore.config import Config
 from semaphore.crypto import SecretBox
 from semaphore.db.engine import Database
 from semaphore.generated_secrets import ensure_secrets
+from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
 from semaphore.state import AppState
@@ -35,8 +36,9 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     ensure_secrets(config)
     plugins = plugins or build_plugins(config, entry_points=entry_points)
     registry = Registry(plugins)
-    state = AppState(config=config, db=database or Database.from_config(config), plugins=plugins,
-                     registry=registry, secrets=SecretBox.from_config_value(config.access_key_encryption))
+    db = database or Database.from_config(config)
+    state = AppState(config=config, db=db, plugins=plugins, registry=registry,
+                     secrets=SecretBox.from_config_value(config.access_key_encryption), live=LiveHub(db))
 
     app = Flask(__name__, static_folder=None)  # static files come from the web blueprint
     app.config["SECRET_KEY"] = base64.b64decode(config.cookie_hash)

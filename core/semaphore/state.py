@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from semaphore.config import Config
 from semaphore.crypto import SecretBox
 from semaphore.db.engine import Database
+from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
 
@@ -20,6 +21,7 @@ class AppState:
     plugins: Plugins
     registry: Registry
     secrets: SecretBox
+    live: LiveHub  # websocket fan-out of task logs and updates
 
 
 def app_state(app: Flask | None = None) -> AppState:

@@ -94,8 +94,9 @@ def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, use
 
 
 def publish_task_update(app: Flask, task: Task) -> None:
-    """Tell websocket subscribers of the task's project about its new status."""
+    """Tell the websocket viewers of the task's project about its new status (never blocks)."""
     log.debug("task %s of project %s is now %s", task.id, task.project_id, task.status)
+    app_state(app).live.publish_update(task)
 
 
 def _record(db: DbSession, task: Task, old: str, new: TaskStatus, user: User | None) -> None:

@@ -1,0 +1,374 @@
+"""A task's log: lines masked, numbered, stored in batches, then published to live viewers.
+
+Producers (the process's output reader calling :meth:`TaskLog.feed`, the engine calling
+:meth:`TaskLog.write`) only split, decode and mask; a writer thread stores what they produced,
+many rows per statement and one commit per batch, and publishes each batch to the websocket hub
+only after it is committed. Work per line stays in C (bytes splitting, one decode and one mask
+per chunk, one timestamp per chunk) so a chatty task is stored at hundreds of thousands of lines
+per second.
+
+Memory is bounded: when the database falls behind, producers wait (the process then blocks on its
+full pipe) instead of buffering without limit; a line longer than :data:`MAX_LINE` bytes is cut
+with a visible marker while it streams in, never held whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from semaphore.db.models import TaskOutput
+from semaphore.db.types import utcnow
+from semaphore.state import app_state
+from semaphore.tasks.masking import Masker
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from semaphore.db.engine import Database
+    from semaphore.live import LiveHub
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 1024 * 1024  # bytes of one line that are kept; task__output.output holds it on every database
+FEED_SLICE = 256 * 1024  # larger feed() data is handled in slices of this size (below MAX_LINE)
+BATCH_LINES = 10_000  # the writer stores a batch once this many lines wait...
+BATCH_DELAY = 0.05  # ...or the oldest waiting line is this many seconds old
+MAX_BATCH_LINES = 20_000  # at most this many lines (or bytes below) per batch, i.e. per commit
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_PENDING_LINES = 50_000  # beyond this many lines (or bytes) waiting, producers wait for the writer
+MAX_PENDING_BYTES = 16 * 1024 * 1024
+ROWS_PER_STATEMENT = 500  # rows in one multi-row INSERT (SQLite and PostgreSQL)
+RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)  # between attempts to store a batch; the last repeats
+GIVE_UP_AFTER = 60.0  # seconds of failing attempts after which a batch is dropped (and logged)
+
+
+def cut_marker(dropped: int) -> str:
+    return f"… [line cut: {dropped} more bytes]"
+
+
+@dataclass
+class _Chunk:
+    """Lines that arrived together: one timestamp, consecutive seqs."""
+
+    stamp: datetime  # UTC
+    first_seq: int
+    lines: list[str]
+    size: int  # characters, for the memory bounds
+    arrived: float = field(default_factory=time.monotonic)
+
+    @property
+    def last_seq(self) -> int:
+        return self.first_seq + len(self.lines) - 1
+
+
+class TaskLog:
+    """Lines of one task's log: masked, numbered, stored in batches, then published.
+
+    Thread-safe: :meth:`write` may be called from another thread than :meth:`feed`. Lines
+    continue the numbering (``seq``) after the lines already stored for the task. Call
+    :meth:`close` at the end; it stores everything, including a last line without a newline.
+    """
+
+    give_up_after = GIVE_UP_AFTER
+
+    def __init__(self, app: Flask, task_id: int, project_id: int, secrets: Iterable[str] = ()) -> None:
+        state = app_state(app)
+        self.task_id = task_id
+        self.project_id = project_id
+        self._hub: LiveHub = state.live
+        self._rows = _RowWriter(state.db, task_id)
+        self._masker = Masker(secrets)
+        self._feed_lock = threading.Lock()  # the partial line belongs to the byte stream
+        self._partial = bytearray()
+        self._partial_dropped = 0
+        self._cond = threading.Condition()  # guards everything below
+        self._pending: list[_Chunk] = []
+        self._pending_lines = 0
+        self._pending_bytes = 0
+        self._next_seq = self._rows.last_seq() + 1
+        self._done_seq = self._next_seq - 1  # every line up to this one is stored (or given up)
+        self._flush_wanted = False
+        self._closing = False
+        self._writer = threading.Thread(target=self._run_writer, name=f"task-log-{task_id}", daemon=True)
+        self._writer.start()
+
+    # -- producers -------------------------------------------------------------------------------
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Mask these values too, in every line produced from now on."""
+        with self._feed_lock, self._cond:
+            self._masker = self._masker.with_secrets(values)
+
+    def write(self, line: str) -> None:
+        """One line the server writes about the task; embedded newlines make several lines."""
+        lines = []
+        for part in line.split("\n"):
+            if part.endswith("\r"):
+                part = part[:-1]
+            if len(part) > MAX_LINE:
+                raw = part.encode()
+                lines.append(self._cut(raw[:MAX_LINE], len(raw) - MAX_LINE))
+            else:
+                lines.append(self._masker.mask(part.replace("\x00", "\ufffd")))
+        self._append(lines)
+
+    def feed(self, data: bytes) -> None:
+        """Raw output of the process: complete lines are logged, a partial line waits for the rest.
+        Blocks while the database is behind (backpressure)."""
+        with self._feed_lock:
+            if len(data) <= FEED_SLICE:
+                self._feed_slice(data)
+                return
+            view = memoryview(data)
+            for offset in range(0, len(data), FEED_SLICE):
+                self._feed_slice(bytes(view[offset:offset + FEED_SLICE]))
+
+    def end_of_stream(self) -> None:
+        """The process's output ended: a last line without a newline is logged too."""
+        with self._feed_lock:
+            if self._partial or self._partial_dropped:
+                self._append([self._take_partial()])
+
+    def _feed_slice(self, data: bytes) -> None:
+        first = data.find(b"\n")
+        if first < 0:
+            self._extend_partial(data)
+            return
+        last = data.rfind(b"\n")
+        view = memoryview(data)
+        lines: list[str] = []
+        start = 0
+        if self._partial or self._partial_dropped:
+            self._extend_partial(view[:first])
+            lines.append(self._take_partial())
+            start = first + 1
+        if start <= last:
+            lines.extend(self._decode_lines(view[start:last]))
+        if last + 1 < len(data):
+            self._extend_partial(view[last + 1:])
+        self._append(lines)
+
+    def _decode_lines(self, raw: memoryview) -> list[str]:
+        """Complete lines, newline-separated, fewer than MAX_LINE bytes in all: decoded, masked and
+        split in one pass each, not per line."""
+        text = str(raw, "utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+            if text.endswith("\r"):
+                text = text[:-1]
+        if "\x00" in text:  # PostgreSQL text cannot hold NUL
+            text = text.replace("\x00", "\ufffd")
+        if self._masker:
+            text = self._masker.mask(text)
+        return text.split("\n")
+
+    def _extend_partial(self, piece: bytes | memoryview) -> None:
+        room = MAX_LINE - len(self._partial)
+        if len(piece) <= room:
+            self._partial += piece
+            return
+        if room > 0:
+            self._partial += piece[:room]
+        self._partial_dropped += len(piece) - max(room, 0)
+
+    def _take_partial(self) -> str:
+        raw, dropped = self._partial, self._partial_dropped
+        self._partial, self._partial_dropped = bytearray(), 0
+        if dropped:
+            return self._cut(raw, dropped)
+        return self._decode_lines(memoryview(raw))[0]
+
+    def _cut(self, kept: bytes | bytearray, dropped: int) -> str:
+        """The start of a line that was too long, with a marker saying how much is missing."""
+        end = _complete_utf8_length(kept)
+        text = str(memoryview(kept)[:end], "utf-8", "replace").replace("\x00", "\ufffd")
+        return self._masker.mask_cut(text) + cut_marker(dropped + len(kept) - end)
+
+    def _append(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        size = sum(map(len, lines))
+        with self._cond:
+            if self._closing:
+                raise RuntimeError(f"the log of task {self.task_id} is closed")
+            while ((self._pending_lines >= MAX_PENDING_LINES or self._pending_bytes >= MAX_PENDING_BYTES)
+                   and self._writer.is_alive()):
+                self._cond.wait(1.0)
+            self._pending.append(_Chunk(utcnow(), self._next_seq, lines, size))
+            self._next_seq += len(lines)
+            self._pending_lines += len(lines)
+            self._pending_bytes += size
+            self._cond.notify_all()
+
+    # -- waiting for the writer ------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Block until every line logged so far is stored and published."""
+        with self._cond:
+            target = self._next_seq - 1
+            if self._done_seq < target:
+                self._flush_wanted = True
+                self._cond.notify_all()
+            while self._done_seq < target and self._writer.is_alive():
+                self._cond.wait(1.0)
+
+    def close(self) -> None:
+        """Log a last unfinished line, store everything, stop the writer. Idempotent."""
+        if self._writer.is_alive():
+            self.end_of_stream()
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._writer.join()
+
+    def __enter__(self) -> TaskLog:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- the writer thread -----------------------------------------------------------------------
+
+    def _run_writer(self) -> None:
+        while True:
+            chunks = self._next_batch()
+            if chunks is None:
+                return
+            try:
+                if self._store(chunks):
+                    self._hub.publish_log(self.task_id, self.project_id, [(c.stamp, c.lines) for c in chunks])
+            except Exception:  # never let the writer die: producers would wait for it forever
+                log.exception("task %s: the log writer failed on lines %s-%s", self.task_id,
+                              chunks[0].first_seq, chunks[-1].last_seq)
+            with self._cond:
+                self._done_seq = chunks[-1].last_seq
+                if not self._pending:
+                    self._flush_wanted = False
+                self._cond.notify_all()
+
+    def _next_batch(self) -> list[_Chunk] | None:
+        """Wait for lines worth a statement (enough of them, old enough, or asked for) and take them."""
+        with self._cond:
+            while not self._pending:
+                if self._closing:
+                    return None
+                self._cond.wait()
+            deadline = self._pending[0].arrived + BATCH_DELAY
+            while self._pending_lines < BATCH_LINES and not (self._flush_wanted or self._closing):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            taken, lines, size = 0, 0, 0
+            for chunk in self._pending:
+                if taken and (lines + len(chunk.lines) > MAX_BATCH_LINES or size + chunk.size > MAX_BATCH_BYTES):
+                    break
+                taken, lines, size = taken + 1, lines + len(chunk.lines), size + chunk.size
+            chunks = self._pending[:taken]
+            del self._pending[:taken]
+            self._pending_lines -= lines
+            self._pending_bytes -= size
+            self._cond.notify_all()  # producers waiting for room
+            return chunks
+
+    def _store(self, chunks: list[_Chunk]) -> bool:
+        """Insert the batch, retrying through database errors; False when it had to be dropped."""
+        started = time.monotonic()
+        for attempt in range(1_000_000):
+            try:
+                self._rows.insert(chunks)
+                return True
+            except IntegrityError as exc:  # the task is gone (deleted with its project): retrying cannot help
+                self._report_lost(chunks, exc)
+                return False
+            except Exception as exc:
+                if time.monotonic() - started > self.give_up_after:
+                    self._report_lost(chunks, exc)
+                    return False
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                log.warning("task %s: storing log lines %s-%s failed, retrying in %s s: %s", self.task_id,
+                            chunks[0].first_seq, chunks[-1].last_seq, delay, _reason(exc))
+                time.sleep(delay)
+        return False  # pragma: no cover
+
+    def _report_lost(self, chunks: list[_Chunk], exc: BaseException) -> None:
+        log.error("task %s: log lines %s-%s (%s lines) could not be stored and are lost: %s", self.task_id,
+                  chunks[0].first_seq, chunks[-1].last_seq, sum(len(c.lines) for c in chunks), _reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's message, without the statement and its parameters (the log lines)."""
+    return str(getattr(exc, "orig", None) or exc)[:500]
+
+
+def _complete_utf8_length(data: bytes | bytearray) -> int:
+    """Length of ``data`` without a UTF-8 sequence cut off at its end."""
+    n = len(data)
+    for back in range(1, min(4, n) + 1):
+        byte = data[n - back]
+        if byte & 0xC0 != 0x80:  # ASCII or a lead byte
+            needed = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
+            return n - back if needed > back else n
+    return n
+
+
+class _RowWriter:
+    """Inserts log rows with plain driver statements: the ORM's per-row work would cost more than
+    the database does. Many rows per statement, one transaction per batch."""
+
+    def __init__(self, db: Database, task_id: int) -> None:
+        self.engine = db.engine
+        self.task_id = int(task_id)
+        dialect = self.engine.dialect
+        processor = TaskOutput.__table__.c.time.type.dialect_impl(dialect).bind_processor(dialect)
+        self.to_db_time: Callable[[datetime], Any] = processor or (lambda value: value)
+        self.placeholder = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        # pymysql turns one executemany() of a single-row INSERT into multi-row statements itself.
+        self.single_row = dialect.name in ("mysql", "mariadb")
+        self._statements: dict[int, str] = {}
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            found = conn.scalar(select(func.max(TaskOutput.seq)).where(TaskOutput.task_id == self.task_id))
+        return int(found or 0)
+
+    def insert(self, chunks: list[_Chunk]) -> None:
+        rows = chain.from_iterable(
+            zip(range(c.first_seq, c.first_seq + len(c.lines)), repeat(self.to_db_time(c.stamp)), c.lines)
+            for c in chunks)
+        with self.engine.begin() as conn:
+            if self.single_row:
+                p = self.placeholder
+                statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES ({p}, {p}, {p}, {p})"
+                conn.exec_driver_sql(statement, [(self.task_id, *row) for row in rows])
+                return
+            for count, params in self._groups(rows):
+                conn.exec_driver_sql(self._statement(count), tuple(params))
+
+    @staticmethod
+    def _groups(rows: Iterator[tuple[int, Any, str]]) -> Iterator[tuple[int, list[Any]]]:
+        flat = list(chain.from_iterable(rows))
+        width = 3 * ROWS_PER_STATEMENT
+        for start in range(0, len(flat), width):
+            params = flat[start:start + width]
+            yield len(params) // 3, params
+
+    def _statement(self, count: int) -> str:
+        """INSERT of ``count`` rows; the task id is a literal (an int), seq, time and output are bound."""
+        statement = self._statements.get(count)
+        if statement is None:
+            p = self.placeholder
+            values = ", ".join([f"({self.task_id}, {p}, {p}, {p})"] * count)
+            statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES {values}"
+            self._statements[count] = statement
+        return statement
