@@ -31,6 +31,7 @@ from semaphore.interfaces import (
     Notifier,
     WebhookRequest,
 )
+from semaphore.script_executor import ScriptExecutor
 from semaphore.version import __version__
 
 hookimpl = HookimplMarker("semaphore")
@@ -39,5 +40,5 @@ __all__ = [
     "AppSettings", "Credentials", "InventoryFile", "Job", "ProcessSpec", "RunContext", "TaskDetails", "TaskFailed",
     "TaskStopped", "TemplateField",
     "Alert", "AuthBackend", "Executor", "AuthContext", "Identity", "IntegrationAuth", "IntegrationExtractor",
-    "IntegrationMatcher", "Notifier", "WebhookRequest", "__version__", "hookimpl",
+    "IntegrationMatcher", "Notifier", "ScriptExecutor", "WebhookRequest", "__version__", "hookimpl",
 ]
