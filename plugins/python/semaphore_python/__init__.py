@@ -1,11 +1,25 @@
-"""Python scripts as Semaphore templates (app ``python``).
-
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
-
-* an executor for the template app ``python``: runs a script from the template's repository with the
-  environment's variables and the template's arguments
+"""Python scripts as Semaphore templates (app ``python``): ``python3 <script> NAME=VALUE ... <args>``.
 
 Importing this package must stay cheap: heavy libraries are imported inside the methods that use
 them, never at module level (the smoke test checks this).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from semaphore import Executor, ScriptExecutor, hookimpl
+
+
+class PythonExecutor(ScriptExecutor):
+    """Runs a Python script of the template's repository with ``python3`` from the run's ``PATH``."""
+
+    app_id = "python"
+    title = "Python"
+    icon = "language-python"
+    interpreters = ("python3",)
+
+
+@hookimpl
+def register_executors(register: Callable[[Executor], None]) -> None:
+    register(PythonExecutor())
