@@ -21,7 +21,9 @@ def test_every_api_route_is_in_the_openapi_document(sqlite_app):
     routes = {openapi_path(rule.rule) for rule in sqlite_app.url_map.iter_rules()
               if rule.rule.startswith("/api/") and rule.rule not in NOT_DOCUMENTED}
     assert routes - documented == set()
-    assert {"/api/auth/login", "/api/project/{project_id}/keys/{key_id}"} <= documented
+    assert {"/api/auth/login", "/api/project/{project_id}/keys/{key_id}", "/api/ws"} <= documented
+    raw = spec["paths"]["/api/project/{project_id}/tasks/{task_id}/raw_output"]["get"]
+    assert "text/plain" in raw["responses"]["200"]["content"]
 
 
 def test_request_schemas_are_in_the_document(sqlite_app):

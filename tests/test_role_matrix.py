@@ -88,6 +88,7 @@ ROWS: list[Row] = [
     Row("tasks", "POST", f"{P}/tasks", RUN, lambda ids: {"template_id": ids["template_id"]}, ("template_id",)),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/output"),
+    Row("tasks", "GET", f"{P}/tasks/<int:task_id>/raw_output"),
     Row("tasks", "DELETE", f"{P}/tasks/<int:task_id>", MANAGE),
     Row("tasks", "POST", f"{P}/tasks/<int:task_id>/stop", RUN, lambda ids: {"force": True},
         setup=lambda db, ids: task_status(db, ids, "waiting")),
@@ -155,6 +156,9 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     ("GET", "/api/swagger"): "API description",
     ("GET", "/api/swagger-ui/<path:filename>"): "static assets",
     ("GET", "/static/<path:filename>"): "static assets",
+    # A websocket: a plain GET is a 400 before any check; upgrades are refused to anonymous callers and
+    # deliver only the projects a viewer may see (tests/test_live_ws.py).
+    ("GET", "/api/ws"): "websocket, tested over a real socket",
     # The start page is the same for everyone; it signs in through the API (tests/test_start_page.py).
     ("GET", "/"): "public start page",
 }

@@ -16,7 +16,7 @@ from semaphore.version import __version__
 # Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "projects", "members", "keys", "repositories", "inventories",
-    "environments", "templates", "views", "schedules", "tasks", "integrations", "events",
+    "environments", "templates", "views", "schedules", "tasks", "integrations", "events", "ws",
 )
 
 SWAGGER_ASSETS = "/api/swagger-ui/"

@@ -1,10 +1,11 @@
-"""Tasks (/api/project/{id}/tasks): queue a run, list, output, stop, confirm, delete."""
+"""Tasks (/api/project/{id}/tasks): queue a run, list, output (paged JSON or raw text), stop,
+confirm, delete."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from semaphore.api import context
@@ -21,6 +22,7 @@ from semaphore.schemas.tasks import (
 )
 from semaphore.services import tasks
 from semaphore.services.roles import Permission
+from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
                 description="Tasks: runs of templates, queued in the database and run by the task engine")
@@ -76,9 +78,26 @@ def delete_task(project_id: int, task_id: int) -> None:
 @blp.response(200, TaskOutputSchema(many=True))
 @project_endpoint()
 def task_output(args: dict[str, Any], project_id: int, task_id: int):  # type: ignore[no-untyped-def]
-    """Output lines ordered by ``seq``; ``after`` (a seq) and ``limit`` page through them."""
+    """Output lines ordered by ``seq``, a page at a time: ``limit`` lines (default 10000) after the
+    seq ``after``. A full page carries ``Link: <...>; rel="next"``."""
     db = context.db()
-    return tasks.task_output(db, tasks.get_task(db, project_id, task_id), args["after"], args["limit"])
+    lines = tasks.task_output(db, tasks.get_task(db, project_id, task_id), args["after"], args["limit"])
+    if len(lines) < args["limit"]:
+        return lines
+    following = url_for("tasks.output", project_id=project_id, task_id=task_id, after=lines[-1].seq,
+                        limit=args["limit"])
+    return lines, {"Link": f'<{following}>; rel="next"'}
+
+
+@blp.route("/<int:task_id>/raw_output", methods=["GET"], endpoint="raw_output")
+@blp.doc(responses={"200": {"description": "The whole output as plain text, ANSI escape codes removed (a download)",
+                            "content": {"text/plain": {"schema": {"type": "string"}}}}})
+@project_endpoint()
+def task_raw_output(project_id: int, task_id: int) -> Response:
+    """The task's output as a text file, streamed."""
+    task = tasks.get_task(context.db(), project_id, task_id)
+    return Response(tasks.raw_output(app_state().db, task.id), mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"'})
 
 
 @blp.route("/<int:task_id>/stop", methods=["POST"], endpoint="stop")

@@ -8,6 +8,8 @@ from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits
 
 MAX_LAST = 200
 MAX_SEQ = 2**63 - 1  # task__output.seq is a BIGINT
+OUTPUT_PAGE = 10_000  # output lines per page unless ``limit`` says otherwise (the original sent all)
+MAX_OUTPUT_PAGE = 100_000
 
 
 class TaskSchema(ResponseSchema):
@@ -82,6 +84,8 @@ class TaskLastArgs(TaskListArgs):
 
 
 class TaskOutputSchema(ResponseSchema):
+    """One output line, as the original (``task`` is always empty) plus its ``seq`` for paging."""
+
     task_id = fields.Integer()
     task = fields.Constant("")
     time = fields.DateTime()
@@ -91,5 +95,7 @@ class TaskOutputSchema(ResponseSchema):
 
 class TaskOutputArgs(RequestSchema):
     after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ),
-                           metadata={"description": "only lines with a larger seq"})
-    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))
+                           metadata={"description": "only lines with a larger seq (the last seq of the previous page)"})
+    limit = fields.Integer(load_default=OUTPUT_PAGE, validate=validate.Range(min=1, max=MAX_OUTPUT_PAGE),
+                           metadata={"description": f"lines per page (default {OUTPUT_PAGE}, at most "
+                                                    f"{MAX_OUTPUT_PAGE}); a full page links to the next one"})

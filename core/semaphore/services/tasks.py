@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, inspect, select, update
+from sqlalchemy import Row, Select, func, inspect, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Inventory, Task, TaskOutput, Template, User
 from semaphore.db.types import utcnow
 from semaphore.errors import Conflict, NotFound, ValidationError
+from semaphore.schemas.tasks import OUTPUT_PAGE
 from semaphore.services import activity
 from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
@@ -25,6 +27,8 @@ from semaphore.state import app_state
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from semaphore.db.engine import Database
 
 MAX_LISTED = 1000
 TASK_COLUMNS = tuple(attr.key for attr in inspect(Task).column_attrs)
@@ -83,15 +87,39 @@ def last_tasks(db: DbSession, project_id: int, template_ids: Iterable[int]) -> d
     return {view["template_id"]: view for view in with_templates(db, tasks)}
 
 
-def task_output(db: DbSession, task: Task, after: int | None = None, limit: int | None = None) -> list[TaskOutput]:
-    """Output lines in order; ``after`` (a seq) and ``limit`` page through them."""
-    query = select(TaskOutput).where(TaskOutput.task_id == task.id)
+def task_output(db: DbSession, task: Task, after: int | None = None, limit: int = OUTPUT_PAGE) -> list[Row[Any]]:
+    """Output lines in ``seq`` order; ``after`` (a seq) and ``limit`` page through them. Plain
+    rows, not ORM objects: a page may hold a hundred thousand lines."""
+    query = (select(TaskOutput.task_id, TaskOutput.seq, TaskOutput.time, TaskOutput.output)
+             .where(TaskOutput.task_id == task.id))
     if after is not None:
         query = query.where(TaskOutput.seq > after)
-    query = query.order_by(TaskOutput.seq)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.scalars(query))
+    return list(db.execute(query.order_by(TaskOutput.seq).limit(limit)))
+
+
+# CSI sequences (colours, cursor moves), OSC sequences (titles, links) and two-byte escapes.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+RAW_OUTPUT_PAGE = 5_000  # lines read per query while streaming the raw output
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
+
+
+def raw_output(database: Database, task_id: int) -> Iterator[bytes]:
+    """The task's output as plain text (ANSI escape codes removed), a line per line. Read page by
+    page, each page in its own short transaction, so a log of millions of lines streams in flat
+    memory and holds no connection while the client reads."""
+    after = 0
+    while True:
+        with database.engine.connect() as conn:
+            rows = conn.execute(select(TaskOutput.seq, TaskOutput.output)
+                                .where(TaskOutput.task_id == task_id, TaskOutput.seq > after)
+                                .order_by(TaskOutput.seq).limit(RAW_OUTPUT_PAGE)).all()
+        if not rows:
+            return
+        yield strip_ansi("\n".join([row.output for row in rows]) + "\n").encode()
+        after = rows[-1].seq
 
 
 # -- queueing a run ---------------------------------------------------------------------------
