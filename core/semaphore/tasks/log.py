@@ -308,7 +308,8 @@ class TaskLog:
 
 def _reason(exc: BaseException) -> str:
     """The driver's message, without the statement and its parameters (the log lines)."""
-    return str(getattr(exc, "orig", None) or exc)[:500]
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return (message.splitlines() or [type(exc).__name__])[0][:500]
 
 
 def _complete_utf8_length(data: bytes | bytearray) -> int:
