@@ -118,8 +118,7 @@ def test_keys_and_a_static_inventory_are_0600_files_in_the_private_directory(
     # ssh accepts the file: LF line ends and the final newline restored, owner-only mode.
     subprocess.run(["ssh-keygen", "-y", "-P", PASSPHRASE, "-f", str(key_file)], check=True, capture_output=True)
     source = result.git_source
-    assert (source.url, source.branch, source.commit, source.is_local) == ("git@example.com:ops/app.git", "main",
-                                                                           None, False)
+    assert (source.url, source.branch, source.commit) == ("git@example.com:ops/app.git", "main", None)
     assert source.credentials == context.inventory.ssh
     assert (source.credentials.type, source.credentials.login, source.credentials.passphrase,
             source.credentials.private_key_path) == ("ssh", "deploy", PASSPHRASE, key_file)
@@ -194,7 +193,7 @@ def test_a_file_inventory_of_another_repository_is_checked_out_too(app, admin_cl
                                inventory_id=inventory(app, project, "hosts.ini", "file", repository_id=other))
     result = plan(app, run_task(admin_client, project, template["id"])["id"], private_dir)
     source = result.inventory_source
-    assert (source.repository_id, source.url, source.branch, source.commit) == (other, "https://git.example.com/inv",
+    assert (result.inventory_repository_id, source.url, source.branch, source.commit) == (other, "https://git.example.com/inv",
                                                                                  "prod", None)
     assert (source.credentials.login, source.credentials.password) == ("ci", REPO_PASSWORD)
     assert {REPO_PASSWORD, "p%40ss%2Fword%3A42"} <= set(result.secrets)

@@ -94,6 +94,8 @@ ROWS: list[Row] = [
         setup=lambda db, ids: task_status(db, ids, "waiting")),
     Row("tasks", "POST", f"{P}/tasks/<int:task_id>/confirm", RUN,
         setup=lambda db, ids: task_status(db, ids, "waiting_confirmation")),
+    Row("tasks", "POST", f"{P}/tasks/<int:task_id>/reject", RUN,
+        setup=lambda db, ids: task_status(db, ids, "waiting_confirmation")),
     # integrations and their matchers, extracted values and aliases
     *resource_rows("integrations", "integrations", "integration_id", lambda ids: {
         "name": "Push", "template_id": ids["template_id"], "searchable": True}, needs=("template_id",)),

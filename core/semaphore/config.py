@@ -150,6 +150,9 @@ class Config:
     plugins_strict: bool = setting(False, "SEMAPHORE_PLUGINS_STRICT", "Fail instead of skipping a plugin that cannot load (tests, CI).")
     web_threads: int = setting(32, "SEMAPHORE_WEB_THREADS", "HTTP worker threads; each open websocket holds one.")
     session_idle_days: int = setting(7, "SEMAPHORE_SESSION_IDLE_DAYS", "A login session unused for this many days expires.")
+    task_stop_grace_sec: int = setting(10, "SEMAPHORE_TASK_STOP_GRACE_SEC", "Seconds a stopped task's processes get after SIGTERM before SIGKILL.")
+    task_run_as_user: str = setting("", "SEMAPHORE_TASK_RUN_AS_USER", "OS user task processes run as (the server must run as root); empty = the server's user.")
+    task_chroot: str = setting("", "SEMAPHORE_TASK_CHROOT", "Directory task processes are chrooted into (root only; tmp_path must lie inside it).")
 
     # -- derived values ---------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from semaphore.errors import SemaphoreError
 from semaphore.generated_secrets import ensure_secrets
 from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
 from semaphore.state import app_state
+from semaphore.tasks.engine import TaskEngine
 
 GRACEFUL_TIMEOUT = 10
 GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
@@ -99,7 +100,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "proc_name": "semaphore",
             "control_socket_disable": True,  # gunicorn >= 24: one fixed socket path per user would clash
             "when_ready": self._when_ready,
-            "post_worker_init": _graceful_interrupt,
+            "post_worker_init": self._post_worker_init,
+            "worker_exit": self._worker_exit,
         }
         for name, value in settings.items():
             if name in self.cfg.settings:
@@ -111,6 +113,17 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     def run(self) -> None:
         GracefulArbiter(self).run()
 
+    def _post_worker_init(self, worker: Any) -> None:
+        # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
+        signal.signal(signal.SIGINT, worker.handle_exit)
+        # The task engine runs in the worker: its threads would not survive the fork.
+        TaskEngine(self.application).start()
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        engine = app_state(self.application).engine
+        if engine is not None:
+            engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
+
     def _when_ready(self, _arbiter: Arbiter) -> None:
         if self.on_ready is not None:
             self.on_ready()
@@ -121,8 +134,3 @@ class GracefulArbiter(Arbiter):  # type: ignore[misc]
 
     def handle_int(self) -> None:
         self.handle_term()
-
-
-def _graceful_interrupt(worker: Any) -> None:
-    # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
-    signal.signal(signal.SIGINT, worker.handle_exit)

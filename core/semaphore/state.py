@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
@@ -13,6 +14,9 @@ from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
 
+if TYPE_CHECKING:
+    from semaphore.tasks.engine import TaskEngine
+
 
 @dataclass
 class AppState:
@@ -22,6 +26,8 @@ class AppState:
     registry: Registry
     secrets: SecretBox
     live: LiveHub  # websocket fan-out of task logs and updates
+    #: The task engine, once started (server worker, or tests that run tasks).
+    engine: TaskEngine | None = None
 
 
 def app_state(app: Flask | None = None) -> AppState:

@@ -54,7 +54,11 @@ def last_tasks(args: dict[str, Any], project_id: int):  # type: ignore[no-untype
 @project_endpoint(Permission.RUN_TASKS)
 def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
     """Queue a run of a template; the task starts as ``waiting``."""
-    return tasks.create_task(context.db(), project_id, access().user, body)
+    db = context.db()
+    task = tasks.create_task(db, project_id, access().user, body)
+    db.commit()  # before waking the engine, so that its claim sees the task
+    tasks.wake_engine()
+    return task
 
 
 @blp.route("/<int:task_id>", methods=["GET"], endpoint="get")
@@ -120,3 +124,13 @@ def confirm_task(project_id: int, task_id: int) -> None:
     db = context.db()
     tasks.confirm_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
                        tasks.get_task(db, project_id, task_id))
+
+
+@blp.route("/<int:task_id>/reject", methods=["POST"], endpoint="reject")
+@blp.response(204)
+@project_endpoint(Permission.RUN_TASKS)
+def reject_task(project_id: int, task_id: int) -> None:
+    """Decline what a task waits for confirmation of (e.g. a terraform plan): it ends ``rejected``."""
+    db = context.db()
+    tasks.reject_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
+                      tasks.get_task(db, project_id, task_id))

@@ -38,14 +38,19 @@ def database_url(config: Config) -> URL:
                       database=db.name or "semaphore", query=query)
 
 
+def pool_size(config: Config) -> dict[str, int]:
+    """Connections enough for every web thread plus each running task's run and log writer."""
+    return {"pool_size": 10, "max_overflow": config.web_threads + 2 * max(config.max_parallel_tasks, 10)}
+
+
 def create_db_engine(config: Config) -> Engine:
     url = database_url(config)
     if config.db_dialect == "sqlite":
-        return _sqlite_engine(sqlite_path(config), f"{config.dialect}.host (SEMAPHORE_DB_HOST)")
-    return create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+        return _sqlite_engine(sqlite_path(config), f"{config.dialect}.host (SEMAPHORE_DB_HOST)", **pool_size(config))
+    return create_engine(url, pool_pre_ping=True, pool_recycle=3600, **pool_size(config))
 
 
-def _sqlite_engine(path: Path, setting: str = "sqlite.host") -> Engine:
+def _sqlite_engine(path: Path, setting: str = "sqlite.host", **pool: int) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as fh:
@@ -54,7 +59,7 @@ def _sqlite_engine(path: Path, setting: str = "sqlite.host") -> Engine:
                     f"{setting}: {path} is not an SQLite database (a BoltDB file from the original "
                     "Semaphore cannot be read; point the setting at a new file)")
     engine = create_engine(URL.create("sqlite+pysqlite", database=str(path)),
-                           connect_args={"check_same_thread": False, "timeout": 30})
+                           connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

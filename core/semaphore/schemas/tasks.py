@@ -68,7 +68,7 @@ class TaskCreateSchema(RequestSchema):
     build_task_id = id_field(load_default=None, allow_none=True)
     params = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column)
     secret = JsonText("object", load_default=None, allow_none=True, load_only=True,
-                      metadata={"description": "secret extra variables: used for this run, never stored"})
+                      metadata={"description": "secret extra variables: kept encrypted until the run ends"})
 
 
 class TaskStopSchema(RequestSchema):

@@ -8,6 +8,7 @@ the ``task_status_changed`` hook, in that order.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,10 @@ class TaskStatus(StrEnum):
     STOPPED = "stopped"
     SUCCESS = "success"
     ERROR = "error"
+    REJECTED = "rejected"  # a user declined what waited for confirmation (later upstream versions)
 
 
-FINISHED = frozenset({TaskStatus.STOPPED, TaskStatus.SUCCESS, TaskStatus.ERROR})
+FINISHED = frozenset({TaskStatus.STOPPED, TaskStatus.SUCCESS, TaskStatus.ERROR, TaskStatus.REJECTED})
 # Claimed by a server and not finished: these count against the parallel-task limits.
 ACTIVE = frozenset({TaskStatus.STARTING, TaskStatus.WAITING_CONFIRMATION, TaskStatus.CONFIRMED,
                     TaskStatus.RUNNING, TaskStatus.STOPPING})
@@ -64,18 +66,20 @@ def is_allowed(old: str, new: str) -> bool:
     return new not in _IGNORED.get(old, frozenset())
 
 
-def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, user: User | None = None) -> bool:
+def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, user: User | None = None,
+                  also: Mapping[str, object] | None = None) -> bool:
     """Move ``task`` to ``new_status`` if the guard allows it; True when the status changed.
 
     The row is updated only if it still holds the status we judged, so two processes changing
-    the same task never both win. ``user`` is who asked (None for the system).
+    the same task never both win. ``user`` is who asked (None for the system); ``also`` holds
+    other columns written in the same statement (the lease of a claimed task).
     """
     new = TaskStatus(new_status)
     for _attempt in range(_ATTEMPTS):
         old = task.status
         if not is_allowed(old, new):
             return False
-        values: dict[str, object] = {"status": new.value}
+        values: dict[str, object] = {"status": new.value, **(also or {})}
         if new == TaskStatus.RUNNING and task.start is None:
             values["start"] = utcnow()
         if new in FINISHED:
@@ -89,7 +93,10 @@ def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, use
     _record(db, task, old, new, user)
     db.commit()
     publish_task_update(app, task)
-    app_state(app).registry.task_status_changed(app, task, old, new.value)
+    state = app_state(app)
+    if state.engine is not None:
+        state.engine.status_changed(task.id, new.value)
+    state.registry.task_status_changed(app, task, old, new.value)
     return True
 
 

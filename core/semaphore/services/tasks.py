@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from semaphore.db.types import utcnow
 from semaphore.errors import Conflict, NotFound, ValidationError
 from semaphore.schemas.tasks import OUTPUT_PAGE
 from semaphore.services import activity
+from semaphore.services.keys import encrypt_payload
 from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
 from semaphore.services.versions import next_build_version, parse_version
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from semaphore.db.engine import Database
+
+log = logging.getLogger(__name__)
 
 MAX_LISTED = 1000
 TASK_COLUMNS = tuple(attr.key for attr in inspect(Task).column_attrs)
@@ -126,7 +130,7 @@ def raw_output(database: Database, task_id: int) -> Iterator[bytes]:
 
 def create_task(db: DbSession, project_id: int, user: User | None, data: dict[str, Any]) -> Task:
     """Validate a run request and queue it as a ``waiting`` task. ``data`` is a TaskCreateSchema
-    load; ``secret`` is checked by the schema and never stored."""
+    load; ``secret`` is kept encrypted until the run ends, never returned."""
     template = db.get(Template, data["template_id"])
     if template is None or template.project_id != project_id:
         raise ValidationError(f"no such template in this project (id {data['template_id']})", field="template_id")
@@ -150,12 +154,17 @@ def create_task(db: DbSession, project_id: int, user: User | None, data: dict[st
         params=data.get("params"), user_id=user.id if user else None, inventory_id=data.get("inventory_id"),
         build_task_id=build_task_id, schedule_id=data.get("schedule_id"), integration_id=data.get("integration_id"),
         created=utcnow(), message=data.get("message") or "", version=_build_version(db, template),
+        secret=_encrypted_secret(data.get("secret")),
     )
     db.add(task)
     db.flush()
     activity.record(db, user, project_id, "task", task.id, template.name, activity.CREATED,
                     f"Task ID {task.id} queued for running")
     return task
+
+
+def _encrypted_secret(secret: str | None) -> str | None:
+    return encrypt_payload(secret) if secret and json.loads(secret) else None
 
 
 def _require_executor(template: Template) -> None:
@@ -208,6 +217,22 @@ def _build_version(db: DbSession, template: Template) -> str | None:
     return next_build_version(template.start_version or "", earlier)
 
 
+def queue_autorun_deploys(db: DbSession, build: Task) -> list[Task]:
+    """After a successful build: queue every deploy template of that build that runs automatically.
+    A template that cannot be queued is skipped (logged), never failing the build."""
+    queued = []
+    templates = db.scalars(select(Template).where(Template.build_template_id == build.template_id,
+                                                  Template.autorun.is_(True), Template.type == "deploy"))
+    for template in templates.all():
+        try:
+            with db.begin_nested():
+                queued.append(create_task(db, template.project_id, None,
+                                          {"template_id": template.id, "build_task_id": build.id}))
+        except (ValidationError, Conflict) as exc:
+            log.warning("autorun of template %s after build task %s skipped: %s", template.id, build.id, exc)
+    return queued
+
+
 # -- changing a task --------------------------------------------------------------------------
 
 def stop_task(db: DbSession, app: Flask, user: User, task: Task, force: bool) -> None:
@@ -224,6 +249,19 @@ def confirm_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
     if task.status != TaskStatus.WAITING_CONFIRMATION:
         raise ValidationError("task is not waiting for confirmation")
     change_status(db, app, task, TaskStatus.CONFIRMED, user=user)
+
+
+def reject_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
+    if task.status != TaskStatus.WAITING_CONFIRMATION:
+        raise ValidationError("task is not waiting for confirmation")
+    change_status(db, app, task, TaskStatus.REJECTED, user=user)
+
+
+def wake_engine() -> None:
+    """Tell this process's task engine that a task was queued (others find it by polling)."""
+    engine = app_state().engine
+    if engine is not None:
+        engine.wake()
 
 
 def delete_task(db: DbSession, user: User, task: Task) -> None:

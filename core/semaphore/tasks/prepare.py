@@ -5,8 +5,10 @@ The engine calls it from its worker thread, inside ``app.app_context()`` with an
     secret = decrypt_task_secret(task.secret)  # the run's secret extra vars, stored encrypted
     plan = plan_run(db, app, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
     masker.extend(plan.secrets)
-    checkout = check_out(plan.git_source)  # a local repository (git_source.is_local) is used in place
-    inventory_checkout = check_out(plan.inventory_source) if plan.inventory_source else None
+    checkout = check_out(plan.repository_id, plan.git_source)  # see semaphore.tasks.checkout
+    inventory_checkout = None
+    if plan.inventory_source:  # a file inventory kept in another repository
+        inventory_checkout = check_out(plan.inventory_repository_id, plan.inventory_source)
     context = plan.context(checkout, inventory_checkout)  # RunPreparationError too
 
 :func:`plan_run` reads every row it needs, decrypts the keys and writes into ``private_dir`` (which
@@ -45,10 +47,11 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
 from semaphore.errors import DecryptionError
-from semaphore.execution import AppSettings, Credentials, RunContext, TaskDetails
+from semaphore.execution import AppSettings, RunContext, TaskDetails
 from semaphore.services.environments import SecretName
 from semaphore.services.templates import WRITABLE_COLUMNS
 from semaphore.state import app_state
+from semaphore.tasks.checkout import GitSource
 from semaphore.tasks.inventory_files import PlannedInventory, plan_inventory
 from semaphore.tasks.run_env import RunEnvironment, env_variables, run_environment
 from semaphore.tasks.run_keys import (
@@ -59,27 +62,10 @@ from semaphore.tasks.run_keys import (
     require_private_dir,
 )
 
-__all__ = ["GitSource", "RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
+__all__ = ["RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
 
 DEFAULT_VAULT = "default"
 VERSIONED_TYPES = ("build", "deploy")
-
-
-@dataclass(frozen=True)
-class GitSource:
-    """A repository to check out: ``branch`` is the effective one, ``commit`` the task's pinned
-    commit (None: the branch's head). An ssh key is a 0600 file in the private directory."""
-
-    repository_id: int
-    url: str
-    branch: str
-    commit: str | None
-    credentials: Credentials
-
-    @property
-    def is_local(self) -> bool:
-        """A local path is used in place, never cloned."""
-        return self.url.startswith("/")
 
 
 @dataclass
@@ -87,8 +73,10 @@ class RunPlan:
     """A run as far as the database knows it: check out ``git_source`` (and ``inventory_source``),
     then call :meth:`context` with the checkout."""
 
-    git_source: GitSource
-    inventory_source: GitSource | None  # a file inventory's own repository, when not the template's
+    repository_id: int
+    git_source: GitSource  # the branch is the effective one; an ssh key is a 0600 file in the private dir
+    inventory_repository_id: int | None  # a file inventory's own repository, when not the template's
+    inventory_source: GitSource | None
     secrets: list[str]
     details: TaskDetails
     inventory: PlannedInventory | None
@@ -115,7 +103,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
     branch = (task.git_branch if template.allow_override_branch_in_task else None) or template.git_branch
     git_source = _git_source(keys, repository, branch, task.commit_hash)
 
-    inventory_source = planned_inventory = None
+    inventory_source = planned_inventory = inventory_repository_id = None
     inventory_id = task.inventory_id or template.inventory_id
     if inventory_id is not None:
         inventory = _row(db, Inventory, inventory_id, "inventory")
@@ -123,6 +111,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         if elsewhere:
             holder = _row(db, Repository, inventory.repository_id, f"repository of inventory {inventory.name!r}")
             inventory_source = _git_source(keys, holder, None, None)
+            inventory_repository_id = holder.id
         planned_inventory = plan_inventory(inventory, keys, in_own_repository=elsewhere)
 
     environment = db.get(Environment, template.environment_id) if template.environment_id is not None else None
@@ -150,7 +139,8 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         "app": _app_settings(config.apps.get(template.app) or {}, template.app),
         "params": _json(task.params, dict, "params of the task"),
     }
-    return RunPlan(git_source, inventory_source, secrets.as_list(), details, planned_inventory, run_env, fields)
+    return RunPlan(repository.id, git_source, inventory_repository_id, inventory_source, secrets.as_list(), details,
+                   planned_inventory, run_env, fields)
 
 
 def decrypt_task_secret(stored: str | None) -> dict[str, Any]:
@@ -210,7 +200,7 @@ def template_fields(template: Template) -> dict[str, Any]:
 
 def _git_source(keys: RunKeys, repository: Repository, branch: str | None, commit: str | None) -> GitSource:
     credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
-    return GitSource(repository.id, repository.git_url, branch or repository.git_branch, commit or None, credentials)
+    return GitSource(repository.git_url, branch or repository.git_branch, commit or None, credentials)
 
 
 def _environment_secrets(db: DbSession, environment: Environment | None,

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, Task, Template
+from semaphore.db.types import utcnow
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
 
 if TYPE_CHECKING:
@@ -33,13 +34,15 @@ class Limits:
 
 
 class TaskQueue:
-    def __init__(self, app: Flask, limits: Limits) -> None:
+    def __init__(self, app: Flask, limits: Limits, server_id: str = "") -> None:
         self.app = app
         self.limits = limits
+        self.server_id = server_id  # written as the claimed task's lease holder
 
     def claim_next(self, db: DbSession) -> Task | None:
-        """Move the oldest task that may start now from ``waiting`` to ``starting`` and return it;
-        None when nothing may start (empty queue or every candidate blocked by a limit)."""
+        """Move the oldest task that may start now from ``waiting`` to ``starting``, leased to this
+        server, and return it; None when nothing may start (empty queue or every candidate blocked
+        by a limit)."""
         if db.get_bind().dialect.name == "sqlite":
             with _sqlite_claims:
                 return self._claim(db)
@@ -52,7 +55,8 @@ class TaskQueue:
         waiting = (select(Task).where(Task.status == TaskStatus.WAITING.value).order_by(Task.id)
                    .limit(CANDIDATES).with_for_update(skip_locked=True))
         for task in db.scalars(waiting).all():
-            if self._may_start(db, task) and change_status(db, self.app, task, TaskStatus.STARTING):
+            lease = {"claimed_by": self.server_id, "heartbeat": utcnow()}
+            if self._may_start(db, task) and change_status(db, self.app, task, TaskStatus.STARTING, also=lease):
                 return task
         db.rollback()
         return None

@@ -47,6 +47,12 @@ class Task(Base):
     commit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     commit_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The lease: the server process running the task and when it last renewed it. A task that is
+    # active but whose server stopped renewing is finished as an orphan (see tasks/recovery.py).
+    claimed_by: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
+    heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The run's secret extra vars, encrypted like the key store; cleared when the task finishes.
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TaskOutput(Base):

@@ -1,0 +1,246 @@
+"""The task engine of one server process: claims waiting tasks and runs each in a thread.
+
+Dispatch is woken at once when a task is queued or a slot frees (an in-process event), with a
+short fallback poll for tasks queued by other server processes. A monitor thread renews the
+leases of running tasks, notices stop and confirm requests made through other processes,
+enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies retention.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from semaphore.db.models import Task
+from semaphore.services.task_status import FINISHED, TaskStatus, change_status
+from semaphore.services.tasks import queue_autorun_deploys
+from semaphore.state import app_state
+from semaphore.tasks import recovery, retention
+from semaphore.tasks.checkout import Checkout, RepositoryCache
+from semaphore.tasks.isolation import Isolation
+from semaphore.tasks.process import StopRequest, StopSignal
+from semaphore.tasks.queue import Limits, TaskQueue
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+FALLBACK_POLL_SECONDS = 1.0  # tasks queued by another server process
+MONITOR_SECONDS = 0.5
+SWEEP_SECONDS = 30
+
+
+@dataclass
+class RunningTask:
+    task_id: int
+    stop: StopSignal = field(default_factory=StopSignal)
+    status_seen: threading.Condition = field(default_factory=threading.Condition)
+    status: str = TaskStatus.STARTING.value
+    started: float = field(default_factory=time.monotonic)
+    thread: threading.Thread | None = None
+
+    def see_status(self, status: str) -> None:
+        with self.status_seen:
+            self.status = status
+            self.status_seen.notify_all()
+
+
+class TaskEngine:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        config = app_state(app).config
+        self.config = config
+        self.server_id = recovery.server_identity()
+        self.queue = TaskQueue(app, Limits(config.max_parallel_tasks), self.server_id)
+        self.isolation = Isolation.from_config(config)
+        self.repositories = RepositoryCache(Path(config.tmp_path) / "repositories",
+                                            ssh_config_path=config.ssh_config_path)
+        self.runs_dir = Path(config.tmp_path) / "runs"
+        self._running: dict[int, RunningTask] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._retention: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Finish orphans of earlier server lives, then start dispatching."""
+        # Traversable but not listable: a task running as another user reaches only its own run.
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.runs_dir.chmod(0o711)
+        with self.app.app_context(), app_state(self.app).db.session() as db:
+            recovery.finish_orphans(self.app, db, self.server_id, at_start=True)
+        app_state(self.app).engine = self
+        for target, name in ((self._dispatch_loop, "dispatch"), (self._monitor_loop, "monitor"),
+                             (self._retention_loop, "retention")):
+            thread = threading.Thread(target=target, name=f"semaphore-tasks-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self.config.max_tasks_per_template:
+            self._retention.put(None)  # None: every template
+        self.wake()
+
+    def shutdown(self, timeout: float = 15.0) -> None:
+        """Stop dispatching, stop running tasks (they end as ``error``: the server went away)."""
+        self._stopping.set()
+        self._wake.set()
+        self._retention.put(None)
+        for running in self.running():
+            running.stop.set(StopRequest("Server shutting down: the task was stopped.", graceful=True,
+                                         status=TaskStatus.ERROR.value))
+        deadline = time.monotonic() + timeout
+        for running in self.running():
+            if running.thread is not None:
+                running.thread.join(max(0.0, deadline - time.monotonic()))
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if app_state(self.app).engine is self:
+            app_state(self.app).engine = None
+
+    def running(self) -> list[RunningTask]:
+        with self._lock:
+            return list(self._running.values())
+
+    # -- events -----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """A task was queued or a slot freed: look for work now."""
+        self._wake.set()
+
+    def status_changed(self, task_id: int, status: str) -> None:
+        """Called by the status transition (in this process) and by the monitor (other processes)."""
+        with self._lock:
+            running = self._running.get(task_id)
+        if running is None:
+            return
+        if status == TaskStatus.STOPPING:
+            running.stop.set(StopRequest("Task stopped by a user.", graceful=True, status=TaskStatus.STOPPED.value))
+        elif status in (TaskStatus.STOPPED, TaskStatus.REJECTED) or status in FINISHED:
+            running.stop.set(StopRequest(f"Task {status} by a user.", graceful=False, status=status))
+        running.see_status(status)
+
+    # -- writes on behalf of a run ----------------------------------------------------------
+
+    def set_status(self, task_id: int, status: TaskStatus) -> bool:
+        with app_state(self.app).db.session() as db:
+            task = db.get(Task, task_id)
+            return task is not None and change_status(db, self.app, task, status)
+
+    def record_commit(self, task_id: int, checkout: Checkout) -> None:
+        with app_state(self.app).db.session() as db:
+            db.execute(update(Task).where(Task.id == task_id).values(
+                commit_hash=checkout.commit_hash or None, commit_message=checkout.commit_message[:1000] or None))
+            db.commit()
+
+    def finish(self, task_id: int, final: TaskStatus) -> None:
+        """Write the final status (unless a user already finished the task), forget the run's
+        secret, and queue the deploys a successful build triggers."""
+        with app_state(self.app).db.session() as db:
+            db.execute(update(Task).where(Task.id == task_id).values(secret=None))
+            db.commit()
+            task = db.get(Task, task_id)
+            if task is None:
+                return
+            change_status(db, self.app, task, final)
+            if task.status == TaskStatus.SUCCESS and queue_autorun_deploys(db, task):
+                db.commit()
+                self.wake()
+
+    def task_finished(self, task_id: int, template_id: int) -> None:
+        with self._lock:
+            self._running.pop(task_id, None)
+        if self.config.max_tasks_per_template:
+            self._retention.put(template_id)
+        self.wake()
+
+    # -- threads ----------------------------------------------------------------------------
+
+    def _dispatch_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(FALLBACK_POLL_SECONDS)
+            self._wake.clear()
+            try:
+                self._dispatch()
+            except Exception:
+                log.exception("task dispatch failed; retrying")
+                time.sleep(FALLBACK_POLL_SECONDS)
+
+    def _dispatch(self) -> None:
+        from semaphore.tasks.job import run_task  # the job imports the executors' world; keep start-up light
+
+        limit = self.config.max_parallel_tasks
+        while not self._stopping.is_set() and not (limit and len(self._running) >= limit):
+            with self.app.app_context(), app_state(self.app).db.session() as db:
+                task = self.queue.claim_next(db)
+                if task is None:
+                    return
+                running = RunningTask(task.id)
+            with self._lock:
+                self._running[running.task_id] = running
+            running.thread = threading.Thread(target=run_task, args=(self, running), daemon=True,
+                                              name=f"semaphore-task-{running.task_id}")
+            running.thread.start()
+
+    def _monitor_loop(self) -> None:
+        next_heartbeat = next_sweep = time.monotonic()
+        while not self._stopping.wait(MONITOR_SECONDS):
+            try:
+                with self.app.app_context(), app_state(self.app).db.session() as db:
+                    self._watch_statuses(db)
+                    self._enforce_duration()
+                    now = time.monotonic()
+                    if now >= next_heartbeat:
+                        recovery.renew_leases(db, self.server_id)
+                        next_heartbeat = now + recovery.HEARTBEAT_SECONDS
+                    if now >= next_sweep:
+                        if recovery.finish_orphans(self.app, db, self.server_id, at_start=False):
+                            self.wake()
+                        next_sweep = now + SWEEP_SECONDS
+            except Exception:
+                log.exception("task monitor failed; retrying")
+
+    def _watch_statuses(self, db: object) -> None:
+        running = self.running()
+        if not running:
+            return
+        ids = [r.task_id for r in running]
+        statuses = dict(db.execute(select(Task.id, Task.status).where(Task.id.in_(ids))).all())  # type: ignore[attr-defined]
+        db.rollback()  # type: ignore[attr-defined]
+        for task in running:
+            status = statuses.get(task.task_id)
+            if status is not None and status != task.status:
+                self.status_changed(task.task_id, status)
+
+    def _enforce_duration(self) -> None:
+        limit = self.config.max_task_duration_sec
+        if not limit:
+            return
+        for task in self.running():
+            if time.monotonic() - task.started > limit:
+                task.stop.set(StopRequest(f"Task stopped: it ran longer than max_task_duration_sec ({limit} s).",
+                                          graceful=True, status=TaskStatus.ERROR.value))
+
+    def _retention_loop(self) -> None:
+        keep = self.config.max_tasks_per_template
+        while not self._stopping.is_set():
+            template_id = self._retention.get()
+            if self._stopping.is_set():
+                return
+            try:
+                with self.app.app_context(), app_state(self.app).db.session() as db:
+                    if template_id is None:
+                        retention.prune_all(db, keep)
+                    else:
+                        retention.prune_template(db, template_id, keep)
+            except Exception:
+                log.exception("retention failed for template %s", template_id)
