@@ -12,10 +12,13 @@ import queue
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
 import simple_websocket
+from process_helpers import ServerProcess
 from task_helpers import create_project, create_template, member_client, run_task, user_id
 from werkzeug.serving import make_server
 
@@ -311,3 +314,59 @@ def test_ping_keeps_answering_viewers_and_drops_silent_ones(app, server, admin_c
     answering.socket.send("client messages are ignored")
     time.sleep(0.5)
     assert answering.socket.connected and answering.pending() == []
+
+
+def _call(url: str, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:
+    request = urllib.request.Request(url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw, status = response.read(), response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    return status, json.loads(raw) if raw else None
+
+
+def _token(url: str, login: str, password: str) -> str:
+    request = urllib.request.Request(url + "/api/auth/login", method="POST", headers={
+        "Content-Type": "application/json"}, data=json.dumps({"auth": login, "password": password}).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    request = urllib.request.Request(url + "/api/user/tokens", method="POST", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return str(json.loads(response.read())["id"])
+
+
+def test_the_real_server_delivers_updates_over_its_websocket(tmp_path):
+    """`semaphore server` (gunicorn): an upgrade through its worker works end to end."""
+    env = {"SEMAPHORE_ADMIN": "admin", "SEMAPHORE_ADMIN_PASSWORD": "a long admin password",
+           "SEMAPHORE_ADMIN_EMAIL": "admin@example.test", "SEMAPHORE_ADMIN_NAME": "Admin"}
+    process = ServerProcess(tmp_path, env=env).start()
+    try:
+        url = process.url
+        token = _token(url, "admin", "a long admin password")
+        sock, head = raw_upgrade(url.removeprefix("http://"))
+        with sock:
+            assert head.startswith(b"HTTP/1.1 401"), head
+        viewer = Viewer(url.removeprefix("http://"), {"Authorization": f"Bearer {token}"})
+        try:
+            pid = _call(url, "POST", "/api/projects", {"name": "Live"}, token)[1]["id"]
+            key = _call(url, "POST", f"/api/project/{pid}/keys", {"name": "none", "type": "none"}, token)[1]
+            repository = _call(url, "POST", f"/api/project/{pid}/repositories", {
+                "name": "scripts", "git_url": f"file://{tmp_path}/missing", "git_branch": "main",
+                "ssh_key_id": key["id"]}, token)[1]
+            status, template = _call(url, "POST", f"/api/project/{pid}/templates", {
+                "name": "Say hi", "app": "bash", "playbook": "hi.sh", "repository_id": repository["id"]}, token)
+            assert status == 201, template
+            task = _call(url, "POST", f"/api/project/{pid}/tasks", {"template_id": template["id"]}, token)[1]
+            _call(url, "POST", f"/api/project/{pid}/tasks/{task['id']}/stop", {"force": True}, token)
+            seen = viewer.collect(lambda m: m["type"] == "update" and m["task_id"] == task["id"]
+                                  and m["status"] in ("stopped", "error"))
+            assert {m["project_id"] for m in seen} == {pid}
+        finally:
+            viewer.close()
+    finally:
+        assert process.stop() == 0
