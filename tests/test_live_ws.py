@@ -184,7 +184,8 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
         seen = viewer.collect(last_update_of(task_a))
         logs = [m for m in seen if m["type"] == "log"]
         assert [m["output"] for m in logs] == ["\x1b[1mPLAY\x1b[0m [all]", "ok: ********"]
-        assert set(logs[0]) == {"type", "output", "time", "task_id", "project_id"}
+        assert set(logs[0]) == {"type", "output", "time", "task_id", "project_id", "seq"}
+        assert [m["seq"] for m in logs] == [1, 2]
         assert logs[0]["task_id"] == task_a["id"] and logs[0]["project_id"] == a.id
         assert logs[0]["time"].endswith("Z") and "T" in logs[0]["time"]
         update = seen[-1]

@@ -200,8 +200,9 @@ def test_lines_are_published_only_after_they_are_stored(app, task):
         log.write("hello")
         items = viewer.take(10.0)
         assert outputs(app, task_id) == ["hello"]  # already committed when the viewer got it
-        assert [message for item in items for message in item.messages()][0].startswith(
-            '{"type":"log","output":"hello","time":"')
+        (message,) = [message for item in items for message in item.messages()]
+        assert message.startswith('{"type":"log","output":"hello","time":"')
+        assert message.endswith(f'Z","task_id":{task_id},"project_id":{project_id},"seq":1}}')
     finally:
         log.close()
         hub.unsubscribe(viewer)

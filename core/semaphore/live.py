@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LogChunk = tuple[datetime, int, Sequence[str]]  # lines logged together: their time, the first one's seq, the lines
+
 ACCESS_TTL = 5.0  # seconds a viewer's project list is trusted before it is read again
 MAX_QUEUED_ITEMS = 256  # published items waiting for one viewer...
 MAX_QUEUED_COST = 32 * 1024 * 1024  # ...or their estimated size in bytes; beyond either, it is disconnected
@@ -92,21 +94,23 @@ class LiveItem:
 
 
 class LogBatch(LiveItem):
-    """Stored lines of one task in ``seq`` order: ``(time, lines)`` chunks, one time per chunk."""
+    """Stored lines of one task in ``seq`` order, as ``(time, first seq, lines)`` chunks."""
 
-    def __init__(self, task_id: int, project_id: int, chunks: Sequence[tuple[datetime, Sequence[str]]]) -> None:
+    def __init__(self, task_id: int, project_id: int, chunks: Sequence[LogChunk]) -> None:
         self.task_id = task_id
         self.project_id = project_id
         self.chunks = chunks
-        self.lines = sum(len(lines) for _, lines in chunks)
-        self.cost = sum(sum(map(len, lines)) for _, lines in chunks) + LINE_OVERHEAD * self.lines
+        self.lines = sum(len(lines) for _, _, lines in chunks)
+        self.cost = sum(sum(map(len, lines)) for _, _, lines in chunks) + LINE_OVERHEAD * self.lines
 
     def messages(self) -> list[str]:
+        """The original's ``log`` message per line, plus the line's ``seq``: a client that reconnects
+        reads the output endpoint from the last seq it saw."""
         texts: list[str] = []
         head = '{"type":"log","output":'
-        for moment, lines in self.chunks:
-            tail = f',"time":"{rfc3339(moment)}","task_id":{self.task_id},"project_id":{self.project_id}}}'
-            texts.extend([head + encode_basestring(line) + tail for line in lines])
+        for moment, first_seq, lines in self.chunks:
+            tail = f',"time":"{rfc3339(moment)}","task_id":{self.task_id},"project_id":{self.project_id},"seq":'
+            texts.extend([f"{head}{encode_basestring(line)}{tail}{seq}}}" for seq, line in enumerate(lines, first_seq)])
         return texts
 
 
@@ -235,8 +239,7 @@ class LiveHub:
         """Queue ``item`` for every viewer allowed to see its project; returns how many."""
         return self._deliver(self._viewers_of(item.project_id), item)
 
-    def publish_log(self, task_id: int, project_id: int,
-                    chunks: Sequence[tuple[datetime, Sequence[str]]]) -> int:
+    def publish_log(self, task_id: int, project_id: int, chunks: Sequence[LogChunk]) -> int:
         """Stored log lines of a task; nothing is built when nobody watches the project."""
         viewers = self._viewers_of(project_id)
         return self._deliver(viewers, LogBatch(task_id, project_id, chunks)) if viewers else 0

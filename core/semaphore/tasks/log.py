@@ -47,7 +47,8 @@ MAX_BATCH_LINES = 20_000  # at most this many lines (or bytes below) per batch, 
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_PENDING_LINES = 50_000  # beyond this many lines (or bytes) waiting, producers wait for the writer
 MAX_PENDING_BYTES = 16 * 1024 * 1024
-ROWS_PER_STATEMENT = 500  # rows in one multi-row INSERT (SQLite and PostgreSQL)
+ROWS_PER_STATEMENT = 300  # rows in one multi-row INSERT (SQLite and PostgreSQL); 900 parameters fit
+# the 999 that SQLite builds before 3.32 allow
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)  # between attempts to store a batch; the last repeats
 GIVE_UP_AFTER = 60.0  # seconds of failing attempts after which a batch is dropped (and logged)
 
@@ -246,7 +247,8 @@ class TaskLog:
                 return
             try:
                 if self._store(chunks):
-                    self._hub.publish_log(self.task_id, self.project_id, [(c.stamp, c.lines) for c in chunks])
+                    self._hub.publish_log(self.task_id, self.project_id,
+                                          [(c.stamp, c.first_seq, c.lines) for c in chunks])
             except Exception:  # never let the writer die: producers would wait for it forever
                 log.exception("task %s: the log writer failed on lines %s-%s", self.task_id,
                               chunks[0].first_seq, chunks[-1].last_seq)
