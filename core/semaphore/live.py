@@ -25,6 +25,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from semaphore.db.models import ProjectUser, User
 
@@ -220,14 +221,19 @@ class LiveHub:
         now = time.monotonic()
         if not force and now - subscription.checked_at < self.access_ttl:
             return
-        with self.db.session() as db:
-            admin = db.scalar(select(User.admin).where(User.id == subscription.user_id))
-            if admin is None:
-                subscription.close("the user no longer exists")
-                return
-            projects = frozenset(db.scalars(select(ProjectUser.project_id)
-                                            .where(ProjectUser.user_id == subscription.user_id)))
-        subscription.admin, subscription.projects, subscription.checked_at = bool(admin), projects, now
+        subscription.checked_at = now
+        try:
+            with self.db.session() as db:
+                admin = db.scalar(select(User.admin).where(User.id == subscription.user_id))
+                projects = frozenset(db.scalars(select(ProjectUser.project_id)
+                                                .where(ProjectUser.user_id == subscription.user_id)))
+        except SQLAlchemyError as exc:  # keep what we knew; the next refresh tries again
+            log.warning("cannot refresh the projects of websocket viewer %s: %s", subscription.user_id, exc)
+            return
+        if admin is None:
+            subscription.close("the user no longer exists")
+            return
+        subscription.admin, subscription.projects = bool(admin), projects
 
     def _projects_of(self, user_id: int) -> frozenset[int]:
         with self.db.session() as db:

@@ -107,7 +107,7 @@ class TaskLog:
 
     def add_secrets(self, values: Iterable[str]) -> None:
         """Mask these values too, in every line produced from now on."""
-        with self._feed_lock, self._cond:
+        with self._feed_lock:
             self._masker = self._masker.with_secrets(values)
 
     def write(self, line: str) -> None:
@@ -338,7 +338,7 @@ class _RowWriter:
         self.placeholder = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
         # pymysql turns one executemany() of a single-row INSERT into multi-row statements itself.
         self.single_row = dialect.name in ("mysql", "mariadb")
-        self._statements: dict[int, str] = {}
+        self._full: str | None = None  # the statement of a full group, built once
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
@@ -368,10 +368,11 @@ class _RowWriter:
 
     def _statement(self, count: int) -> str:
         """INSERT of ``count`` rows; the task id is a literal (an int), seq, time and output are bound."""
-        statement = self._statements.get(count)
-        if statement is None:
-            p = self.placeholder
-            values = ", ".join([f"({self.task_id}, {p}, {p}, {p})"] * count)
-            statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES {values}"
-            self._statements[count] = statement
+        if count == ROWS_PER_STATEMENT and self._full is not None:
+            return self._full
+        p = self.placeholder
+        values = ", ".join([f"({self.task_id}, {p}, {p}, {p})"] * count)
+        statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES {values}"
+        if count == ROWS_PER_STATEMENT:
+            self._full = statement
         return statement
