@@ -68,7 +68,7 @@ def _same_origin_for_cookies() -> None:
 @sock.route("/ws", bp=blp)
 @blp.doc(summary="Websocket of live task output and status updates", responses={
     "101": {"description": "Switching to the websocket protocol. Messages (JSON text frames): "
-                           '`{"type":"log","output","time","task_id","project_id"}` per output line and '
+                           '`{"type":"log","output","time","task_id","project_id","seq"}` per stored output line and '
                            '`{"type":"update","start","end","status","task_id","template_id","project_id",'
                            '"version"}` per status change, for the projects the caller may see.'},
     "401": {"description": "Not authenticated"},
