@@ -120,9 +120,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         TaskEngine(self.application).start()
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:
-        engine = app_state(self.application).engine
-        if engine is not None:
-            engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
+        state = app_state(self.application)
+        state.live.close_all()  # open websockets would hold the graceful stop
+        if state.engine is not None:
+            state.engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
 
     def _when_ready(self, _arbiter: Arbiter) -> None:
         if self.on_ready is not None:

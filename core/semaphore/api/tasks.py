@@ -22,6 +22,7 @@ from semaphore.schemas.tasks import (
 )
 from semaphore.services import tasks
 from semaphore.services.roles import Permission
+from semaphore.services.task_status import publish_task_update
 from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
@@ -57,6 +58,7 @@ def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyp
     db = context.db()
     task = tasks.create_task(db, project_id, access().user, body)
     db.commit()  # before waking the engine, so that its claim sees the task
+    publish_task_update(current_app._get_current_object(), task)  # type: ignore[attr-defined]
     tasks.wake_engine()
     return task
 
