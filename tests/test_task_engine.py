@@ -242,6 +242,21 @@ def test_orphans_of_a_dead_server_end_as_error_and_waiting_tasks_run(app, admin_
         assert task_row(app, alive_elsewhere).status == "running"
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "mysql"], indirect=True)
+def test_a_running_server_finishes_tasks_whose_lease_expired(app, admin_client, project):
+    engine = TaskEngine(app)
+    engine.sweep_seconds = 0.2
+    engine.start()
+    template = create_template(admin_client, project, playbook="hello.sh")
+    task_id = run_task(admin_client, project, template["id"])["id"]
+    wait_for(app, task_id)
+    with app_state(app).db.session() as db:  # a server that died after this one started
+        db.execute(update(Task).where(Task.id == task_id).values(
+            status="running", end=None, claimed_by="gone-host:4242:dead", heartbeat=utcnow() - timedelta(minutes=5)))
+    assert wait_for(app, task_id, timeout=10).status == "error"
+    assert "stopped before the task finished" in output(app, task_id)[-1]
+
+
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_retention_keeps_the_newest_finished_tasks_of_a_template(app, admin_client, project):
     start_engine(app, max_tasks_per_template=2)

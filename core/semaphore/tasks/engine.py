@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status
@@ -54,6 +55,8 @@ class RunningTask:
 
 
 class TaskEngine:
+    sweep_seconds: float = SWEEP_SECONDS  # how often expired leases are looked for
+
     def __init__(self, app: Flask) -> None:
         self.app = app
         config = app_state(app).config
@@ -79,7 +82,7 @@ class TaskEngine:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.runs_dir.chmod(0o711)
         with self.app.app_context(), app_state(self.app).db.session() as db:
-            recovery.finish_orphans(self.app, db, self.server_id, at_start=True)
+            recovery.finish_orphans(self.app, db, (), at_start=True)
         app_state(self.app).engine = self
         for target, name in ((self._dispatch_loop, "dispatch"), (self._monitor_loop, "monitor"),
                              (self._retention_loop, "retention")):
@@ -110,6 +113,10 @@ class TaskEngine:
     def running(self) -> list[RunningTask]:
         with self._lock:
             return list(self._running.values())
+
+    def _running_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._running)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -152,15 +159,16 @@ class TaskEngine:
             if task is None:
                 return
             change_status(db, self.app, task, final)
+            if self.config.max_tasks_per_template:
+                self._retention.put(task.template_id)
             if task.status == TaskStatus.SUCCESS and queue_autorun_deploys(db, task):
                 db.commit()
                 self.wake()
 
-    def task_finished(self, task_id: int, template_id: int) -> None:
+    def task_finished(self, task_id: int) -> None:
+        """The run's thread is done: free its slot."""
         with self._lock:
             self._running.pop(task_id, None)
-        if self.config.max_tasks_per_template:
-            self._retention.put(template_id)
         self.wake()
 
     # -- threads ----------------------------------------------------------------------------
@@ -200,22 +208,23 @@ class TaskEngine:
                     self._enforce_duration()
                     now = time.monotonic()
                     if now >= next_heartbeat:
-                        recovery.renew_leases(db, self.server_id)
+                        recovery.renew_leases(db, self.server_id, self._running_ids())
                         next_heartbeat = now + recovery.HEARTBEAT_SECONDS
                     if now >= next_sweep:
-                        if recovery.finish_orphans(self.app, db, self.server_id, at_start=False):
+                        if recovery.finish_orphans(self.app, db, self._running_ids(), at_start=False):
                             self.wake()
-                        next_sweep = now + SWEEP_SECONDS
+                        next_sweep = now + self.sweep_seconds
             except Exception:
                 log.exception("task monitor failed; retrying")
 
-    def _watch_statuses(self, db: object) -> None:
+    def _watch_statuses(self, db: DbSession) -> None:
         running = self.running()
         if not running:
             return
         ids = [r.task_id for r in running]
-        statuses = dict(db.execute(select(Task.id, Task.status).where(Task.id.in_(ids))).all())  # type: ignore[attr-defined]
-        db.rollback()  # type: ignore[attr-defined]
+        statuses: dict[int, str] = {task_id: status for task_id, status in
+                                    db.execute(select(Task.id, Task.status).where(Task.id.in_(ids)))}
+        db.rollback()
         for task in running:
             status = statuses.get(task.task_id)
             if status is not None and status != task.status:

@@ -56,29 +56,37 @@ class TaskJob(Job):
 
 
 def run_task(engine: TaskEngine, running: RunningTask) -> None:
-    app = engine.app
-    with app.app_context():
-        state = app_state(app)
-        with state.db.session() as db:
-            task = db.get(Task, running.task_id)
-            assert task is not None  # claimed a moment ago; tasks are deleted only when finished
-            project_id, template_id = task.project_id, task.template_id
-        task_log = TaskLog(app, running.task_id, project_id)
-        private_dir = _private_dir(engine.runs_dir, running.task_id)
-        checkouts: list[Checkout] = []
-        final = TaskStatus.ERROR
-        try:
-            final = _run(engine, running, task_log, private_dir, checkouts)
-        except Exception as exc:  # a bug in an executor or in the engine must still finish the task
-            log.exception("task %s failed unexpectedly", running.task_id)
-            task_log.write(f"Running app failed: {exc}")
-        finally:
-            task_log.close()
-            for checkout in checkouts:
-                _quietly(lambda: engine.repositories.release(checkout))  # noqa: B023 -- called at once
-            shutil.rmtree(private_dir, ignore_errors=True)
-            engine.finish(running.task_id, final)
-            engine.task_finished(running.task_id, template_id)
+    """The thread of one run. Whatever fails, the engine forgets the run at the end; a run whose
+    final status could not be written is found by the lease sweep."""
+    try:
+        with engine.app.app_context():
+            _run_and_finish(engine, running)
+    except Exception:
+        log.exception("task %s: the run could not be finished", running.task_id)
+    finally:
+        engine.task_finished(running.task_id)
+
+
+def _run_and_finish(engine: TaskEngine, running: RunningTask) -> None:
+    with app_state(engine.app).db.session() as db:
+        task = db.get(Task, running.task_id)
+        assert task is not None  # claimed a moment ago; tasks are deleted only when finished
+        project_id = task.project_id
+    task_log = TaskLog(engine.app, running.task_id, project_id)
+    private_dir = _private_dir(engine.runs_dir, running.task_id)
+    checkouts: list[Checkout] = []
+    final = TaskStatus.ERROR
+    try:
+        final = _run(engine, running, task_log, private_dir, checkouts)
+    except Exception as exc:  # a bug in an executor or in the engine must still finish the task
+        log.exception("task %s failed unexpectedly", running.task_id)
+        task_log.write(f"Running app failed: {exc}")
+    finally:
+        _quietly(task_log.close)
+        for checkout in checkouts:
+            _quietly(lambda: engine.repositories.release(checkout))  # noqa: B023 -- called at once
+        shutil.rmtree(private_dir, ignore_errors=True)
+        engine.finish(running.task_id, final)
 
 
 def _run(engine: TaskEngine, running: RunningTask, task_log: TaskLog, private_dir: Path,

@@ -7,7 +7,8 @@ saying why, its stored output kept:
 - at start on SQLite: every active task (one server per database file);
 - at start on a shared database: tasks of a dead process on this host at once, others when their
   lease has not been renewed for ``LEASE_SECONDS``;
-- afterwards, every sweep: tasks whose lease expired.
+- afterwards, every sweep: tasks whose lease expired, this server's included (a run whose thread
+  was lost is no longer renewed).
 
 Tasks handed to remote runners (``runner_id`` set) are not this server's to judge.
 """
@@ -18,10 +19,11 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
@@ -44,17 +46,18 @@ def server_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def renew_leases(db: DbSession, server_id: str) -> None:
-    db.execute(update(Task).where(Task.claimed_by == server_id, Task.status.in_(ACTIVE_VALUES))
-               .values(heartbeat=utcnow()), execution_options={"synchronize_session": False})
+def renew_leases(db: DbSession, server_id: str, running: Collection[int]) -> None:
+    """Renew the leases of the runs this server is actually running."""
+    if running:
+        db.execute(update(Task).where(Task.claimed_by == server_id, Task.id.in_(list(running)))
+                   .values(heartbeat=utcnow()), execution_options={"synchronize_session": False})
     db.commit()
 
 
-def find_orphans(db: DbSession, server_id: str, *, at_start: bool) -> list[Task]:
-    active = (select(Task).where(Task.status.in_(ACTIVE_VALUES), Task.runner_id.is_(None),
-                                 or_(Task.claimed_by.is_(None), Task.claimed_by != server_id))
+def find_orphans(db: DbSession, running: Collection[int], *, at_start: bool) -> list[Task]:
+    active = (select(Task).where(Task.status.in_(ACTIVE_VALUES), Task.runner_id.is_(None))
               .order_by(Task.id))
-    candidates = list(db.scalars(active))
+    candidates = [task for task in db.scalars(active) if task.id not in running]
     if at_start and db.get_bind().dialect.name == "sqlite":
         return candidates
     expired = utcnow() - timedelta(seconds=LEASE_SECONDS)
@@ -62,10 +65,10 @@ def find_orphans(db: DbSession, server_id: str, *, at_start: bool) -> list[Task]
             if task.heartbeat is None or task.heartbeat < expired or (at_start and _holder_died(task.claimed_by))]
 
 
-def finish_orphans(app: Flask, db: DbSession, server_id: str, *, at_start: bool) -> list[int]:
-    """Finish every orphan; the ids finished."""
+def finish_orphans(app: Flask, db: DbSession, running: Collection[int], *, at_start: bool) -> list[int]:
+    """Finish every orphan (``running``: the ids this server runs); the ids finished."""
     finished = []
-    for task in find_orphans(db, server_id, at_start=at_start):
+    for task in find_orphans(db, running, at_start=at_start):
         reason = (f"Task interrupted: the server process running it ({task.claimed_by or 'unknown'}) "
                   "stopped before the task finished.")
         task_log = TaskLog(app, task.id, task.project_id)
