@@ -24,3 +24,10 @@ run: install
 # pytest-xdist spreads the tests over the CPUs (-n auto); each worker gets its own databases.
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The benchmarks of issue 3 (bench/README.md), not part of `test`: each prints its table; the target
+# fails when any benchmark missed a target, after running them all.
+.PHONY: bench
+bench: install
+	@status=0; for benchmark in log_throughput dispatch parallel_limit; do \
+		$(BIN)/python bench/$$benchmark.py || status=1; done; exit $$status
