@@ -215,7 +215,7 @@ def run_task(server: ServerProcess, api: Api, pid: int, template_id: int, viewer
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--viewer", choices=VIEWERS, default="helper",
+    parser.add_argument("--viewer", choices=VIEWERS, default="fast",
                         help="the websocket viewer: the test suite's (default), a fast one, or none")
     parser.add_argument("--runs", type=int, default=RUNS, help=f"tasks, each between two baselines ({RUNS})")
     args = parser.parse_args()

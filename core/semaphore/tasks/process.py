@@ -25,6 +25,9 @@ from semaphore.tasks.isolation import Isolation
 
 READ_SIZE = 65536
 POLL_SECONDS = 0.2
+# Tools write one line per write(2); after a short read, let more output gather before the next
+# one. A million-line task then costs ~1,000 wake-ups instead of ~80,000, for 5 ms of latency.
+GATHER_SECONDS = 0.005
 # After the process exits, a descendant that left the group may still hold the output open.
 DRAIN_SECONDS = 2.0
 
@@ -104,6 +107,8 @@ def _pump(process: subprocess.Popen[bytes], fd: int, sink: OutputSink, stop: Sto
             sink.feed(data)
             if prompts is not None:
                 prompts.see(data)
+            elif len(data) < READ_SIZE:
+                time.sleep(GATHER_SECONDS)
         if stop.is_set() and kill_at is None:
             request = stop.request
             _signal_group(process, signal.SIGTERM if request is None or request.graceful else signal.SIGKILL)
