@@ -164,13 +164,18 @@ def test_a_missing_branch_fails_the_task_with_a_clear_line(app, admin_client, pr
     assert any("no-such-branch" in line for line in output(app, task["id"]))
 
 
-@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
-def test_stop_signals_the_process_group_and_kills_it_after_the_grace_period(app, admin_client, project, tmp_path):
-    start_engine(app, task_stop_grace_sec=1)
+def start_stubborn_task(app: Any, admin_client: Any, project: Any, tmp_path: Path) -> tuple[dict[str, Any], int]:
+    """A running task whose script ignores SIGTERM, and the pid of its background child."""
     template = create_template(admin_client, project, playbook="stubborn.sh")
     task = run_task(admin_client, project, template["id"])
     wait_for_line(app, task["id"], "waiting")
-    child = int((tmp_path / "child.pid").read_text())
+    return task, int((tmp_path / "child.pid").read_text())
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_stop_signals_the_process_group_and_kills_it_after_the_grace_period(app, admin_client, project, tmp_path):
+    start_engine(app, task_stop_grace_sec=1)
+    task, child = start_stubborn_task(app, admin_client, project, tmp_path)
 
     response = admin_client.post(f"{project.url}/tasks/{task['id']}/stop", json={"force": False})
     assert response.status_code == 204
@@ -182,10 +187,7 @@ def test_stop_signals_the_process_group_and_kills_it_after_the_grace_period(app,
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_a_forced_stop_ends_the_task_at_once(app, admin_client, project, tmp_path):
     start_engine(app, task_stop_grace_sec=60)
-    template = create_template(admin_client, project, playbook="stubborn.sh")
-    task = run_task(admin_client, project, template["id"])
-    wait_for_line(app, task["id"], "waiting")
-    child = int((tmp_path / "child.pid").read_text())
+    task, child = start_stubborn_task(app, admin_client, project, tmp_path)
 
     started = time.monotonic()
     assert admin_client.post(f"{project.url}/tasks/{task['id']}/stop", json={"force": True}).status_code == 204

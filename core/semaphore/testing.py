@@ -222,6 +222,14 @@ def log_in(client: Any, username: str, password: str = TEST_PASSWORD) -> Any:
     return client
 
 
+def listed_app(app: Any, app_id: str) -> dict[str, Any]:
+    """The entry of ``GET /api/apps`` for ``app_id``, as a signed-in user sees it."""
+    create_user_row(app, "ann")
+    client = log_in(app.test_client(), "ann")
+    (entry,) = [entry for entry in client.get("/api/apps").get_json() if entry["id"] == app_id]
+    return dict(entry)
+
+
 @pytest.fixture
 def admin_client(app: Any) -> Any:
     """A test client logged in as an admin named ``admin``."""

@@ -132,7 +132,7 @@ class TaskEngine:
             return
         if status == TaskStatus.STOPPING:
             running.stop.set(StopRequest("Task stopped by a user.", graceful=True, status=TaskStatus.STOPPED.value))
-        elif status in (TaskStatus.STOPPED, TaskStatus.REJECTED) or status in FINISHED:
+        elif status in FINISHED:
             running.stop.set(StopRequest(f"Task {status} by a user.", graceful=False, status=status))
         running.see_status(status)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,8 +149,8 @@ def _private_dir(runs_dir: Path, task_id: int) -> Path:
     return path
 
 
-def _quietly(action: object) -> None:
+def _quietly(action: Callable[[], object]) -> None:
     try:
-        action()  # type: ignore[operator]
+        action()
     except Exception:
         log.exception("cleaning up after a task failed")

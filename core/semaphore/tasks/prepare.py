@@ -53,7 +53,7 @@ from semaphore.services.templates import WRITABLE_COLUMNS
 from semaphore.state import app_state
 from semaphore.tasks.checkout import GitSource
 from semaphore.tasks.inventory_files import PlannedInventory, plan_inventory
-from semaphore.tasks.run_env import RunEnvironment, env_variables, run_environment
+from semaphore.tasks.run_env import RunEnvironment, env_variables, run_environment, stored_json
 from semaphore.tasks.run_keys import (
     RunKeys,
     RunPreparationError,
@@ -120,10 +120,10 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
     secrets.add_leaves(task_secret)
 
     details = task_details(db, config.web_host, task, template)
-    extra_vars = {**_json(environment.json if environment else None, dict, "extra variables of the environment"),
-                  **_json(task.environment, dict, "extra variables of the task"),
+    extra_vars = {**stored_json(environment.json if environment else None, dict, "extra variables of the environment"),
+                  **stored_json(task.environment, dict, "extra variables of the task"),
                   "semaphore_vars": {"task_details": details.as_vars()}}
-    secret_vars = {**env_secrets.get("var", {}), **{name: _secret_text(value) for name, value in task_secret.items()}}
+    secret_vars = {**env_secrets.get("var", {}), **{name: _text(value) for name, value in task_secret.items()}}
     run_env = run_environment(os.environ if server_env is None else server_env, config, private_dir,
                               env_variables(environment.env if environment else None,
                                             "environment variables of the environment"),
@@ -137,7 +137,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         "debug": task.debug, "dry_run": task.dry_run, "diff": task.diff, "limit": task.hosts_limit or "",
         "vaults": _vaults(db, keys, template),
         "app": _app_settings(config.apps.get(template.app) or {}, template.app),
-        "params": _json(task.params, dict, "params of the task"),
+        "params": stored_json(task.params, dict, "params of the task"),
     }
     return RunPlan(repository.id, git_source, inventory_repository_id, inventory_source, secrets.as_list(), details,
                    planned_inventory, run_env, fields)
@@ -193,8 +193,8 @@ def incoming_version(db: DbSession, task: Task) -> str | None:
 def template_fields(template: Template) -> dict[str, Any]:
     """The template as executors see it: its JSON fields (survey variables and task params parsed)."""
     fields = {name: getattr(template, name) for name in (*WRITABLE_COLUMNS, "id", "project_id")}
-    fields["survey_vars"] = _json(template.survey_vars, list, "survey variables of the template")
-    fields["task_params"] = _json(template.task_params, dict, "task params of the template")
+    fields["survey_vars"] = stored_json(template.survey_vars, list, "survey variables of the template")
+    fields["task_params"] = stored_json(template.task_params, dict, "task params of the template")
     return fields
 
 
@@ -241,26 +241,14 @@ def _app_settings(settings: Mapping[str, Any], app_id: str) -> AppSettings:
 
 
 def _args(text: str | None, what: str) -> list[str]:
-    values = _json(text, list, what)
+    values = stored_json(text, list, what)
     if any(isinstance(value, (dict, list)) for value in values):
         raise RunPreparationError(f"the {what} must be a JSON array of strings")
-    return [value if isinstance(value, str) else json.dumps(value) for value in values]
+    return [_text(value) for value in values]
 
 
-def _json(text: str | None, kind: type, what: str) -> Any:
-    """A stored JSON object or array; empty means empty. Messages never quote the content."""
-    if not text:
-        return kind()
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise RunPreparationError(f"the {what} are not valid JSON") from exc
-    if not isinstance(value, kind):
-        raise RunPreparationError(f"the {what} must be a JSON {'object' if kind is dict else 'array'}")
-    return value
-
-
-def _secret_text(value: Any) -> str:
+def _text(value: Any) -> str:
+    """A string as it is, any other JSON value as JSON text."""
     return value if isinstance(value, str) else json.dumps(value)
 
 

@@ -62,17 +62,22 @@ def run_environment(server_env: Mapping[str, str], config: Config, private_dir: 
     return RunEnvironment(_checked(base, "server environment"), private_dir, layers)
 
 
-def env_variables(text: str | None, what: str) -> dict[str, str]:
-    """A JSON object of environment variables (strings or numbers) as process environment values."""
+def stored_json(text: str | None, kind: type, what: str) -> Any:
+    """A stored JSON object or array; empty means empty. Messages never quote the content."""
     if not text:
-        return {}
+        return kind()
     try:
-        data = json.loads(text)
+        value = json.loads(text)
     except ValueError as exc:
         raise RunPreparationError(f"the {what} are not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise RunPreparationError(f"the {what} must be a JSON object")
-    return {str(name): _as_text(value, f"{what}: {name}") for name, value in data.items()}
+    if not isinstance(value, kind):
+        raise RunPreparationError(f"the {what} must be a JSON {'object' if kind is dict else 'array'}")
+    return value
+
+
+def env_variables(text: str | None, what: str) -> dict[str, str]:
+    """A JSON object of environment variables (strings or numbers) as process environment values."""
+    return {str(name): _as_text(value, f"{what}: {name}") for name, value in stored_json(text, dict, what).items()}
 
 
 def task_variables(details: TaskDetails) -> dict[str, str]:

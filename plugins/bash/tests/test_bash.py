@@ -17,7 +17,7 @@ from semaphore_bash import BashExecutor
 from semaphore import AppSettings, TaskFailed
 from semaphore.errors import ValidationError
 from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import create_user_row, log_in
+from semaphore.testing import listed_app
 
 PRINT_ARGS = 'for arg in "$@"; do printf "%s\\n" "$arg"; done\n'
 
@@ -153,7 +153,5 @@ def test_registered_as_the_bash_app(plugin_app):
     app = plugin_app(bash=semaphore_bash)
     executor = app.extensions["semaphore"].registry.executor("bash")
     assert isinstance(executor, BashExecutor) and executor.plugin == "bash"
-    create_user_row(app, "ann")
-    client = log_in(app.test_client(), "ann")
-    (bash,) = [entry for entry in client.get("/api/apps").get_json() if entry["id"] == "bash"]
+    bash = listed_app(app, "bash")
     assert (bash["title"], bash["installed"], bash["active"], bash["plugin"]) == ("Bash", True, True, "bash")

@@ -26,7 +26,7 @@ from semaphore_powershell import PowerShellExecutor
 from semaphore import AppSettings, TaskFailed
 from semaphore.errors import ValidationError
 from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import create_user_row, log_in
+from semaphore.testing import listed_app
 
 STAND_IN = f"""#!{sys.executable}
 import json, os, re, sys
@@ -172,7 +172,5 @@ def test_registered_as_the_powershell_app(plugin_app):
     app = plugin_app(powershell=semaphore_powershell)
     executor = app.extensions["semaphore"].registry.executor("powershell")
     assert isinstance(executor, PowerShellExecutor) and executor.plugin == "powershell"
-    create_user_row(app, "ann")
-    client = log_in(app.test_client(), "ann")
-    (entry,) = [entry for entry in client.get("/api/apps").get_json() if entry["id"] == "powershell"]
+    entry = listed_app(app, "powershell")
     assert (entry["title"], entry["installed"], entry["plugin"]) == ("PowerShell", True, "powershell")

@@ -18,7 +18,7 @@ from semaphore_python import PythonExecutor
 from semaphore import AppSettings, TaskFailed
 from semaphore.errors import ValidationError
 from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import create_user_row, log_in
+from semaphore.testing import listed_app
 
 REPORT = """\
 import json, os, sys
@@ -109,7 +109,5 @@ def test_registered_as_the_python_app(plugin_app):
     app = plugin_app(python=semaphore_python)
     executor = app.extensions["semaphore"].registry.executor("python")
     assert isinstance(executor, PythonExecutor) and executor.plugin == "python"
-    create_user_row(app, "ann")
-    client = log_in(app.test_client(), "ann")
-    (entry,) = [entry for entry in client.get("/api/apps").get_json() if entry["id"] == "python"]
+    entry = listed_app(app, "python")
     assert (entry["title"], entry["installed"], entry["plugin"]) == ("Python", True, "python")
