@@ -89,6 +89,7 @@ ROWS: list[Row] = [
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/output"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/raw_output"),
+    Row("tasks", "GET", f"{P}/tasks/<int:task_id>/hosts"),
     Row("tasks", "DELETE", f"{P}/tasks/<int:task_id>", MANAGE),
     Row("tasks", "POST", f"{P}/tasks/<int:task_id>/stop", RUN, lambda ids: {"force": True},
         setup=lambda db, ids: task_status(db, ids, "waiting")),

@@ -10,6 +10,8 @@ from pluggy import HookimplMarker
 from semaphore.execution import (
     AppSettings,
     Credentials,
+    HostFailure,
+    HostResult,
     InventoryFile,
     Job,
     ProcessSpec,
@@ -37,8 +39,8 @@ from semaphore.version import __version__
 hookimpl = HookimplMarker("semaphore")
 
 __all__ = [
-    "AppSettings", "Credentials", "InventoryFile", "Job", "ProcessSpec", "RunContext", "TaskDetails", "TaskFailed",
-    "TaskStopped", "TemplateField",
+    "AppSettings", "Credentials", "HostFailure", "HostResult", "InventoryFile", "Job", "ProcessSpec", "RunContext",
+    "TaskDetails", "TaskFailed", "TaskStopped", "TemplateField",
     "Alert", "AuthBackend", "Executor", "AuthContext", "Identity", "IntegrationAuth", "IntegrationExtractor",
     "IntegrationMatcher", "Notifier", "ScriptExecutor", "WebhookRequest", "__version__", "hookimpl",
 ]

@@ -7,10 +7,16 @@ and waits for confirmation. Executors never touch the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+CACHE_LOCK_POLL_SECONDS = 0.1
 
 
 class TaskFailed(Exception):
@@ -115,6 +121,9 @@ class RunContext:
     vaults: dict[str, str] = field(default_factory=dict)  # vault id -> password
     app: AppSettings = field(default_factory=AppSettings)
     params: Mapping[str, Any] = field(default_factory=dict)  # app-specific task params
+    #: Kept between runs of the template (galaxy installs, terraform state): hold
+    #: :meth:`Job.cache_lock` while using it. None when the executor runs without the engine.
+    cache_dir: Path | None = None
 
 
 @dataclass
@@ -127,6 +136,41 @@ class ProcessSpec:
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostFailure:
+    """A task that failed on a host (or found it unreachable), with the tool's message."""
+
+    task: str
+    message: str
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """What a run did on one host: counts per outcome, as Ansible's PLAY RECAP has them, and the
+    failed tasks."""
+
+    host: str
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    rescued: int = 0
+    ignored: int = 0
+    failures: tuple[HostFailure, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """The host's overall outcome: unreachable, failed, changed, ok or skipped."""
+        if self.unreachable:
+            return "unreachable"
+        if self.failed:
+            return "failed"
+        if self.changed:
+            return "changed"
+        return "ok" if self.ok else "skipped"
 
 
 class Job:
@@ -147,3 +191,39 @@ class Job:
         """Move the task to ``waiting_confirmation`` and block until a user confirms it (then the
         task is ``running`` again); raises :class:`TaskStopped` when it is stopped instead."""
         raise NotImplementedError
+
+    def save_host_results(self, results: Sequence[HostResult]) -> None:
+        """Store what the run did per host (replacing what was stored before); messages are
+        masked like the log. Shown by ``GET /api/project/{pid}/tasks/{id}/hosts``."""
+        raise NotImplementedError
+
+    def stop_requested(self) -> bool:
+        """Whether the task was asked to stop (for executors that wait on something else than a
+        process)."""
+        return False
+
+    @contextmanager
+    def cache_lock(self) -> Iterator[Path]:
+        """Hold the template's :attr:`RunContext.cache_dir` alone for the ``with`` block: other
+        runs of the template, in this or another server process, wait. Raises
+        :class:`TaskStopped` when the task is stopped while waiting."""
+        directory = self.context.cache_dir
+        if directory is None:
+            raise TaskFailed("this run has no cache directory")
+        fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            waiting = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if self.stop_requested():
+                        raise TaskStopped("stopped while waiting for another run of the template") from None
+                    if not waiting:
+                        self.log("Waiting for another run of this template to finish with its cache")
+                        waiting = True
+                    time.sleep(CACHE_LOCK_POLL_SECONDS)
+            yield directory
+        finally:
+            os.close(fd)  # releases the lock

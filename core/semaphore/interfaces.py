@@ -56,6 +56,11 @@ class Executor(Component):
         """Raise :class:`semaphore.errors.ValidationError` (naming the field) for a template this
         app cannot run. ``template`` holds the template's JSON fields."""
 
+    def validate_task(self, template: Mapping[str, Any], task: Mapping[str, Any]) -> None:
+        """Raise :class:`semaphore.errors.ValidationError` (naming the field, e.g. ``params``) for a
+        run request this template does not allow. ``template`` holds the template's JSON fields
+        (``task_params`` parsed), ``task`` the request's (``params`` and ``environment`` parsed)."""
+
     def run(self, job: Job) -> None:
         """Run the task. Return when it succeeded; raise :class:`semaphore.execution.TaskFailed`
         when it failed. The default runs :meth:`command` once and fails on a non-zero exit code;

@@ -12,6 +12,7 @@ from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.schemas.tasks import (
     TaskCreateSchema,
+    TaskHostResultSchema,
     TaskLastArgs,
     TaskListArgs,
     TaskOutputArgs,
@@ -20,7 +21,7 @@ from semaphore.schemas.tasks import (
     TaskStopSchema,
     TaskWithTplSchema,
 )
-from semaphore.services import tasks
+from semaphore.services import host_results, tasks
 from semaphore.services.roles import Permission
 from semaphore.services.task_status import publish_task_update
 from semaphore.state import app_state
@@ -104,6 +105,16 @@ def task_raw_output(project_id: int, task_id: int) -> Response:
     task = tasks.get_task(context.db(), project_id, task_id)
     return Response(tasks.raw_output(app_state().db, task.id), mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"'})
+
+
+@blp.route("/<int:task_id>/hosts", methods=["GET"], endpoint="hosts")
+@blp.response(200, TaskHostResultSchema(many=True))
+@project_endpoint()
+def task_hosts(project_id: int, task_id: int):  # type: ignore[no-untyped-def]
+    """Per-host results of the task, by host name: counts per outcome and the failed tasks with
+    their messages (ansible runs; empty for apps that report none). Stored as the run ends."""
+    db = context.db()
+    return host_results.for_task(db, tasks.get_task(db, project_id, task_id).id)
 
 
 @blp.route("/<int:task_id>/stop", methods=["POST"], endpoint="stop")

@@ -93,6 +93,26 @@ class TaskOutputSchema(ResponseSchema):
     seq = fields.Integer()
 
 
+class HostFailureSchema(ResponseSchema):
+    task = fields.String(metadata={"description": "the name of the task that failed"})
+    message = fields.String(metadata={"description": "the tool's message (the first 2000 characters)"})
+
+
+class TaskHostResultSchema(ResponseSchema):
+    """What a run did on one host, as ansible's PLAY RECAP counts it."""
+
+    host = fields.String()
+    status = fields.String(metadata={"description": "unreachable, failed, changed, ok or skipped"})
+    ok = fields.Integer()
+    changed = fields.Integer()
+    failed = fields.Integer()
+    unreachable = fields.Integer()
+    skipped = fields.Integer()
+    rescued = fields.Integer()
+    ignored = fields.Integer()
+    failures = fields.List(fields.Nested(HostFailureSchema))
+
+
 class TaskOutputArgs(RequestSchema):
     after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ),
                            metadata={"description": "only lines with a larger seq (the last seq of the previous page)"})

@@ -24,6 +24,7 @@ from semaphore.services import activity
 from semaphore.services.keys import encrypt_payload
 from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
+from semaphore.services.template_fields import json_fields
 from semaphore.services.versions import next_build_version, parse_version
 from semaphore.state import app_state
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from semaphore.db.engine import Database
+    from semaphore.interfaces import Executor
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def create_task(db: DbSession, project_id: int, user: User | None, data: dict[st
     template = db.get(Template, data["template_id"])
     if template is None or template.project_id != project_id:
         raise ValidationError(f"no such template in this project (id {data['template_id']})", field="template_id")
-    _require_executor(template)
+    _require_executor(template).validate_task(json_fields(template), _parsed_request(data))
     arguments = _task_arguments(template, data.get("arguments"))
     git_branch = data.get("git_branch") or None
     if git_branch and not template.allow_override_branch_in_task:
@@ -167,12 +169,21 @@ def _encrypted_secret(secret: str | None) -> str | None:
     return encrypt_payload(secret) if secret and json.loads(secret) else None
 
 
-def _require_executor(template: Template) -> None:
+def _require_executor(template: Template) -> Executor:
     executors = app_state().registry.executors
     if template.app not in executors:
         available = ", ".join(sorted(repr(app_id) for app_id in executors)) or "none"
         raise ValidationError(f"no executor for app {template.app!r} is installed (available: {available})",
                               field="template_id")
+    return executors[template.app]
+
+
+def _parsed_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The run request as executors validate it: its JSON text fields parsed."""
+    parsed = {name: value for name, value in data.items() if name != "secret"}
+    for name in ("params", "environment"):
+        parsed[name] = json.loads(data[name]) if data.get(name) else {}
+    return parsed
 
 
 def _task_arguments(template: Template, arguments: str | None) -> str | None:

@@ -17,6 +17,7 @@ from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 from semaphore.services.tasks import last_tasks
+from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
 from semaphore.services.template_vaults import check_vaults, replace_vaults, vaults_by_template
 from semaphore.services.versions import parse_version
 from semaphore.state import app_state
@@ -24,28 +25,11 @@ from semaphore.state import app_state
 #: App ids a template may name even when no executor for them is installed yet.
 KNOWN_APPS = ("ansible", "terraform", "tofu", "terragrunt", "bash", "powershell", "python", "pulumi")
 
-#: Columns a client writes; ``tasks`` (a counter) and ``id``/``project_id`` are not among them.
-WRITABLE_COLUMNS = (
-    "name", "app", "type", "playbook", "description", "inventory_id", "repository_id", "environment_id",
-    "arguments", "allow_override_args_in_task", "allow_override_branch_in_task", "allow_parallel_tasks",
-    "start_version", "build_template_id", "view_id", "autorun", "git_branch", "suppress_success_alerts",
-    "runner_tag",
-)
 _REFERENCES = (("repository_id", Repository), ("inventory_id", Inventory), ("environment_id", Environment),
                ("view_id", View))
 _SORT_BY_NAME_OF = {"inventory": (Inventory, Template.inventory_id),
                     "environment": (Environment, Template.environment_id),
                     "repository": (Repository, Template.repository_id)}
-
-
-def _loads(text: str | None, default: Any) -> Any:
-    if not text:
-        return default
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return default
-    return value if isinstance(value, type(default)) else default
 
 
 class Templates(ProjectResource[Template]):
@@ -76,9 +60,8 @@ class Templates(ProjectResource[Template]):
         ids = [row.id for row in rows]
         newest = last_tasks(db, rows[0].project_id, ids)
         vaults = vaults_by_template(db, ids)
-        return [{**{name: getattr(row, name) for name in (*WRITABLE_COLUMNS, "id", "project_id", "tasks")},
-                 "survey_vars": _loads(row.survey_vars, []), "task_params": _loads(row.task_params, {}),
-                 "vaults": vaults.get(row.id, []), "last_task": newest.get(row.id)} for row in rows]
+        return [{**json_fields(row), "tasks": row.tasks, "vaults": vaults.get(row.id, []),
+                 "last_task": newest.get(row.id)} for row in rows]
 
     # -- validation ---------------------------------------------------------------------------
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from semaphore.db.models import Task, Template
-from semaphore.execution import Job, ProcessSpec, RunContext, TaskFailed, TaskStopped
+from semaphore.execution import HostResult, Job, ProcessSpec, RunContext, TaskFailed, TaskStopped
+from semaphore.services import host_results
 from semaphore.services.task_status import TaskStatus
 from semaphore.state import app_state
 from semaphore.tasks import process
@@ -54,6 +55,13 @@ class TaskJob(Job):
         if self.running.stop.is_set() or self.running.status != TaskStatus.CONFIRMED:
             raise TaskStopped(self.running.stop.request.reason if self.running.stop.request else "not confirmed")
         self.engine.set_status(self.running.task_id, TaskStatus.RUNNING)
+
+    def save_host_results(self, results: Sequence[HostResult]) -> None:
+        with app_state(self.engine.app).db.session() as db:
+            host_results.save(db, self.running.task_id, results, self.task_log.mask)
+
+    def stop_requested(self) -> bool:
+        return self.running.stop.is_set()
 
 
 def run_task(engine: TaskEngine, running: RunningTask) -> None:
@@ -126,6 +134,8 @@ def _run(engine: TaskEngine, running: RunningTask, task_log: TaskLog, private_di
             inventory_path = inventory.path
         context = plan.context(checkout.path, inventory_path)
         engine.isolation.hand_over(private_dir)
+        if context.cache_dir is not None:
+            engine.isolation.hand_over(context.cache_dir)
         if running.stop.is_set():
             raise TaskStopped(running.stop.request.reason if running.stop.request else "stopped")
         engine.set_status(running.task_id, TaskStatus.RUNNING)

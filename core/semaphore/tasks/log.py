@@ -110,6 +110,12 @@ class TaskLog:
         with self._feed_lock:
             self._masker = self._masker.with_secrets(values)
 
+    def mask(self, text: str) -> str:
+        """``text`` with the run's secrets masked, as in the log."""
+        with self._feed_lock:
+            masker = self._masker
+        return masker.mask(text)
+
     def write(self, line: str) -> None:
         """One line the server writes about the task; embedded newlines make several lines."""
         lines = []

@@ -27,6 +27,7 @@ What the context holds, where it differs from or clarifies the original:
 * ``inventory``: the task's inventory, else the template's. A file inventory whose repository is
   not the template's needs ``plan.inventory_source`` checked out too.
 * ``params`` = the task's ``params`` JSON.
+* ``cache_dir`` = ``<tmp_path>/templates/<template id>`` (0700), kept between runs of the template.
 
 ``plan.secrets`` lists every secret value (key passwords, passphrases and private keys, also line
 by line, environment secrets, vault passwords, the task's secret values), longest first.
@@ -49,7 +50,7 @@ from semaphore.db.models import AccessKey, Environment, Inventory, Repository, T
 from semaphore.errors import DecryptionError
 from semaphore.execution import AppSettings, RunContext, TaskDetails
 from semaphore.services.environments import SecretName
-from semaphore.services.templates import WRITABLE_COLUMNS
+from semaphore.services.template_fields import WRITABLE_COLUMNS
 from semaphore.state import app_state
 from semaphore.tasks.checkout import GitSource
 from semaphore.tasks.inventory_files import PlannedInventory, plan_inventory
@@ -138,9 +139,21 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         "vaults": _vaults(db, keys, template),
         "app": _app_settings(config.apps.get(template.app) or {}, template.app),
         "params": stored_json(task.params, dict, "params of the task"),
+        "cache_dir": template_cache_dir(Path(config.tmp_path), template.id),
     }
     return RunPlan(repository.id, git_source, inventory_repository_id, inventory_source, secrets.as_list(), details,
                    planned_inventory, run_env, fields)
+
+
+def template_cache_dir(tmp_path: Path, template_id: int) -> Path:
+    """The directory an executor keeps between runs of one template (made 0700 when missing)."""
+    parent = tmp_path / "templates"
+    if not parent.is_dir():
+        parent.mkdir(parents=True, exist_ok=True)
+        parent.chmod(0o711)  # traversable, not listable: a task user reaches only its template's cache
+    path = parent / str(template_id)
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
 
 
 def decrypt_task_secret(stored: str | None) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from semaphore.db.models.projects import Project, ProjectUser
 from semaphore.db.models.resources import AccessKey, Environment, Inventory, Repository, View
 from semaphore.db.models.schedules import Schedule
 from semaphore.db.models.system import Event, Option, Runner
-from semaphore.db.models.tasks import Task, TaskOutput
+from semaphore.db.models.tasks import Task, TaskHostResult, TaskOutput
 from semaphore.db.models.templates import Template, TemplateVault
 from semaphore.db.models.users import APIToken, LoginFailure, Session, User
 
 __all__ = [
     "APIToken", "AccessKey", "Base", "Environment", "Event", "Integration", "IntegrationAlias",
     "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Option", "Project",
-    "ProjectUser", "Repository", "Runner", "Schedule", "Session", "Task", "TaskOutput", "Template",
+    "ProjectUser", "Repository", "Runner", "Schedule", "Session", "Task", "TaskHostResult", "TaskOutput", "Template",
     "TemplateVault", "User", "View",
 ]

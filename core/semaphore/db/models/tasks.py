@@ -66,3 +66,21 @@ class TaskOutput(Base):
     time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Lines are cut at 1 MiB (tasks/log.py); MySQL's TEXT holds only 64 KiB.
     output: Mapped[str] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), default="")
+
+
+class TaskHostResult(Base):
+    """What a task did on one host (ansible's PLAY RECAP line and its failed tasks)."""
+
+    __tablename__ = "task__host_result"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rescued: Mapped[int] = mapped_column(Integer, default=0)
+    ignored: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON array of {"task", "message"}; MEDIUMTEXT on MySQL, where TEXT holds only 64 KiB.
+    failures: Mapped[str] = mapped_column(Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), default="[]")
