@@ -1,12 +1,27 @@
 """Terraform and OpenTofu as Semaphore templates (apps ``terraform``, ``tofu``).
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
+A run, in the template's sub-directory (``playbook``) of the checkout: ``init``, the inventory's
+workspace (created when missing), ``plan -detailed-exitcode -out``; a plan with changes waits for
+confirmation (``POST .../tasks/{id}/confirm``, or ``/reject``) unless auto-approved, then
+``apply`` applies exactly that saved plan. Extra vars become typed ``-var`` arguments, secret
+vars ``TF_VAR_*`` environment variables. The local state and ``TF_DATA_DIR`` are kept in the
+template's cache directory between runs (see :mod:`semaphore_terraform.state_cache`).
 
-* executors for the template apps ``terraform`` and ``tofu``: ``init``, workspace selection,
-  ``plan``, confirmation of the plan in the UI/API, then ``apply`` (or ``destroy``)
-* variables and secrets from the environment passed as ``TF_VAR_*``
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package must stay cheap: it uses the standard library only (the smoke test checks
+that no heavy library is imported).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from semaphore import Executor, hookimpl
+from semaphore_terraform.executor import TerraformExecutor, TofuExecutor
+
+__all__ = ["TerraformExecutor", "TofuExecutor", "register_executors"]
+
+
+@hookimpl
+def register_executors(register: Callable[[Executor], None]) -> None:
+    register(TerraformExecutor())
+    register(TofuExecutor())
