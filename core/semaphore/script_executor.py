@@ -109,10 +109,11 @@ def var_argument(name: str, value: Any) -> str:
     return f"{name}={text}"
 
 
-def script_path_problem(path: Any) -> str | None:
-    """What is wrong with a script path (``None`` when it names a file inside the repository)."""
+def script_path_problem(path: Any, what: str = "script") -> str | None:
+    """What is wrong with the path of a ``what`` (script, playbook) in the repository (``None``
+    when it names a file inside it)."""
     if not isinstance(path, str) or not path.strip():
-        return "required: the path of the script inside the repository"
+        return f"required: the path of the {what} inside the repository"
     if "\0" in path:
         return "must not contain NUL characters"
     if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
@@ -121,7 +122,7 @@ def script_path_problem(path: Any) -> str | None:
     if normalized == ".." or normalized.startswith("../"):
         return "must stay inside the repository ('..' leads out of it)"
     if normalized == ".":
-        return "must name a script file, not the repository itself"
+        return f"must name a {what} file, not the repository itself"
     return None
 
 

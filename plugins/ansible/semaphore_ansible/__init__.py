@@ -1,15 +1,21 @@
-"""Ansible playbooks as Semaphore templates (app ``ansible``).
+"""Ansible playbooks as Semaphore templates (app ``ansible``): Galaxy requirements, then
+``ansible-playbook`` with the template's inventory, keys, vaults and variables, and per-host
+results recorded by a callback plugin (``GET /api/project/{pid}/tasks/{id}/hosts``).
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
-
-* an executor for the template app ``ansible``: runs ``ansible-playbook`` with the template's
-  inventory, extra variables, limit, tags and skip-tags, vault passwords and SSH/become keys from
-  the key store
-* workspace preparation: installs ``roles/requirements.yml`` and ``collections/requirements.yml``
-  with ``ansible-galaxy`` when they change
-* the Ansible version line shown by ``GET /api/info``
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package must stay cheap: ansible itself is never imported here (it runs as its own
+process), and heavy libraries load inside the methods that use them (the smoke test checks this).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from semaphore import Executor, hookimpl
+from semaphore_ansible.executor import AnsibleExecutor
+
+__all__ = ["AnsibleExecutor", "register_executors"]
+
+
+@hookimpl
+def register_executors(register: Callable[[Executor], None]) -> None:
+    register(AnsibleExecutor())

@@ -1,0 +1,125 @@
+"""The ``ansible`` app: installs the playbook's Galaxy requirements, runs ``ansible-playbook``,
+and stores what happened on every host."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from semaphore import Executor, Job, RunContext, TaskFailed, TemplateField
+from semaphore.errors import ValidationError
+from semaphore.script_executor import script_path_problem
+from semaphore_ansible import galaxy, options
+from semaphore_ansible.command import PlaybookOptions, events_path, find_tool, playbook_command
+from semaphore_ansible.results import host_results, read_events
+
+VERSION_TIMEOUT_SECONDS = 20
+# ansible-playbook's exit codes (ansible.cli): what the last log line says.
+EXIT_REASONS = {1: "an error occurred", 2: "one or more hosts failed", 3: "one or more hosts were unreachable",
+                4: "one or more hosts were unreachable", 5: "the command line had bad options",
+                99: "the run was interrupted", 250: "ansible hit an unexpected error"}
+GALAXY_ENV = {"role": "ANSIBLE_ROLES_PATH", "collection": "ANSIBLE_COLLECTIONS_PATH"}
+
+
+class AnsibleExecutor(Executor):
+    """Runs an Ansible playbook of the template's repository against the inventory."""
+
+    app_id = "ansible"
+    title = "Ansible Playbook"
+    icon = "ansible"
+    inventory_types = ("static", "static-yaml", "file")
+    template_fields = (
+        TemplateField("playbook", "Playbook", required=True, help="Path of the playbook inside the repository"),
+        TemplateField("repository_id", "Repository", required=True),
+        TemplateField("inventory_id", "Inventory", required=True,
+                      help="Hosts, with the ssh key (or login and password) and the become key"),
+        TemplateField("environment_id", "Variable group",
+                      help="Its JSON becomes extra vars, its var secrets secret extra vars, its env vars the "
+                           "process environment"),
+        TemplateField("vaults", "Vault passwords", help="Vault ids with login_password keys (--vault-id)"),
+        TemplateField("arguments", "CLI arguments", help="JSON array of ansible-playbook arguments"),
+        TemplateField("allow_override_args_in_task", "Allow arguments in task"),
+        TemplateField("task_params", "Limit, tags and skip-tags",
+                      help="limit, tags, skip_tags (defaults) and allow_override_limit / _tags / _skip_tags"),
+    )
+
+    _version: str | None = None
+
+    def version(self) -> str:
+        """``ansible-playbook --version``'s first line, e.g. ``ansible-playbook [core 2.19.1]``."""
+        if self._version is None:
+            self._version = _version_line(find_tool("ansible-playbook", os.environ.get("PATH", os.defpath)))
+        return self._version
+
+    def validate_template(self, template: Mapping[str, Any]) -> None:
+        problem = script_path_problem(template.get("playbook"), "playbook")
+        if problem:
+            raise ValidationError(problem, field="playbook")
+        if template.get("inventory_id") is None:
+            raise ValidationError("required for app 'ansible'", field="inventory_id")
+        options.check_template_params(template.get("task_params") or {})
+
+    def validate_task(self, template: Mapping[str, Any], task: Mapping[str, Any]) -> None:
+        options.check_task(template.get("task_params") or {}, task)
+
+    def run(self, job: Job) -> None:
+        context = job.context
+        problem = script_path_problem(context.playbook, "playbook")
+        if problem:
+            raise TaskFailed(f"playbook {context.playbook!r}: {problem}")
+        if not (context.repository_path / context.playbook).is_file():
+            raise TaskFailed(f"playbook not found: {context.playbook}")
+        run_options = self._options(context)
+        run_options.galaxy_paths = self._install_requirements(job)
+        spec = playbook_command(context, run_options)
+        try:
+            code = job.run_process(spec)
+        finally:
+            self._save_results(job)
+        if code != 0:
+            reason = EXIT_REASONS.get(code, "it failed")
+            raise TaskFailed(f"ansible-playbook exited with code {code}: {reason}")
+
+    @staticmethod
+    def _options(context: RunContext) -> PlaybookOptions:
+        template_params = context.template.get("task_params") or {}
+        return PlaybookOptions(**{name: options.effective(name, template_params, context.params, context.limit)
+                                  for name in options.OVERRIDABLE})
+
+    @staticmethod
+    def _install_requirements(job: Job) -> dict[str, Any]:
+        """Galaxy installs, in the template's cache (held alone meanwhile); env var -> directory."""
+        context = job.context
+        if not galaxy.requirement_files(context.repository_path, context.playbook):
+            return {}
+        tool = find_tool("ansible-galaxy", context.env.get("PATH", os.defpath))
+        if context.cache_dir is None:  # run without the engine: install for this run only
+            target = context.private_dir / "galaxy"
+            target.mkdir(exist_ok=True)
+            kinds = galaxy.GalaxyInstaller(target, job.run_process, job.log).install(
+                context.repository_path, context.playbook, tool, {})
+        else:
+            with job.cache_lock() as target:
+                kinds = galaxy.GalaxyInstaller(target, job.run_process, job.log).install(
+                    context.repository_path, context.playbook, tool, {})
+        return {GALAXY_ENV[kind]: target / galaxy.TARGET_DIRS[kind] for kind in kinds}
+
+    @staticmethod
+    def _save_results(job: Job) -> None:
+        events = read_events(events_path(job.context))
+        if events is None:
+            job.log("No per-host results: ansible did not load the semaphore_events callback.")
+            return
+        job.save_host_results(host_results(events))
+
+
+def _version_line(binary: str) -> str:
+    try:
+        result = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False,
+                                stdin=subprocess.DEVNULL, timeout=VERSION_TIMEOUT_SECONDS)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    return lines[0] if result.returncode == 0 and lines else ""
