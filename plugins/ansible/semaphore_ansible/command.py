@@ -44,6 +44,7 @@ class PlaybookOptions:
     tags: list[str] = field(default_factory=list)
     skip_tags: list[str] = field(default_factory=list)
     galaxy_paths: dict[str, Path] = field(default_factory=dict)  # env var -> installed roles/collections
+    ssh_control_dir: Path | None = None  # where ssh multiplexing sockets go (see ssh_control)
 
 
 def find_tool(name: str, search_path: str, configured: str = "") -> str:
@@ -102,6 +103,8 @@ def _environment(context: RunContext, options: PlaybookOptions) -> dict[str, str
     env["ANSIBLE_CALLBACK_PLUGINS"] = _search_path(context, "ANSIBLE_CALLBACK_PLUGINS", CALLBACK_DIR)
     for name, directory in options.galaxy_paths.items():
         env[name] = _search_path(context, name, directory)
+    if options.ssh_control_dir is not None and "ANSIBLE_SSH_CONTROL_PATH_DIR" not in context.env:
+        env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = str(options.ssh_control_dir)
     return env
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from semaphore import Executor, Job, RunContext, TaskFailed, TemplateField
 from semaphore.errors import ValidationError
 from semaphore.script_executor import script_path_problem
-from semaphore_ansible import galaxy, options
+from semaphore_ansible import galaxy, options, ssh_control
 from semaphore_ansible.command import PlaybookOptions, events_path, find_tool, playbook_command
 from semaphore_ansible.results import host_results, read_events
 
@@ -73,11 +73,12 @@ class AnsibleExecutor(Executor):
             raise TaskFailed(f"playbook not found: {context.playbook}")
         run_options = self._options(context)
         run_options.galaxy_paths = self._install_requirements(job)
-        spec = playbook_command(context, run_options)
-        try:
-            code = job.run_process(spec)
-        finally:
-            self._save_results(job)
+        with ssh_control.control_dir(context.private_dir) as run_options.ssh_control_dir:
+            spec = playbook_command(context, run_options)
+            try:
+                code = job.run_process(spec)
+            finally:
+                self._save_results(job)
         if code != 0:
             reason = EXIT_REASONS.get(code, "it failed")
             raise TaskFailed(f"ansible-playbook exited with code {code}: {reason}")
