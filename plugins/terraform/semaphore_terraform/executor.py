@@ -12,9 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from semaphore import Executor, Job, ProcessSpec, RunContext, TaskFailed, TemplateField
 from semaphore.errors import ValidationError
-from semaphore.execution import Job, ProcessSpec, RunContext, TaskFailed, TemplateField
-from semaphore.interfaces import Executor
 from semaphore.script_executor import HIDDEN_VARS, var_argument
 from semaphore_terraform.options import OptionError, RunOptions, run_options, template_options
 from semaphore_terraform.state_cache import WorkingDirCache
