@@ -377,12 +377,16 @@ STAND_IN_TOFU = """\
 printf '%s\\n' "$*" >> "$TOFU_RECORD"
 printf 'env %s %s %s\\n' "$TF_IN_AUTOMATION" "$TF_DATA_DIR" "$TF_VAR_token" >> "$TOFU_RECORD"
 case "$1" in
-  init) echo "OpenTofu has been successfully initialized!" ;;
+  init)
+    if [ -f .terraform.lock.hcl ]; then echo "using the lock file: $(cat .terraform.lock.hcl)"
+    else echo 'provider "registry.opentofu.org/hashicorp/null" { version = "3.2.2" }' > .terraform.lock.hcl
+    fi
+    echo "OpenTofu has been successfully initialized!" ;;
   workspace)
     if [ "$2" = new ]; then mkdir -p "terraform.tfstate.d/$3"; echo "Created and switched to workspace \\"$3\\"!"
     elif [ ! -d "terraform.tfstate.d/$3" ]; then echo "Workspace \\"$3\\" doesn't exist."; exit 1
     fi ;;
-  plan) echo "Plan: 1 to add, 0 to change, 0 to destroy."; exit 2 ;;
+  plan) echo "Plan: 1 to add, 0 to change, 0 to destroy."; exit "${TOFU_PLAN_EXIT:-2}" ;;
   apply) echo '{"version": 4, "serial": 1, "outputs": {}, "resources": [{"partial": true}]}' \\
            > "terraform.tfstate.d/prod/terraform.tfstate"
          echo "Error: the cloud said no" >&2; exit 1 ;;
@@ -433,6 +437,35 @@ def test_tofu_runs_the_same_steps_with_the_tofu_binary_and_keeps_a_partial_state
     assert TofuExecutor().version() == "OpenTofu v1.6.2"
     assert (TofuExecutor.app_id, TofuExecutor.title, TofuExecutor.inventory_types) == (
         "tofu", "OpenTofu", ("tofu-workspace", "terraform-workspace"))
+
+
+def test_the_lock_file_init_writes_is_kept_unless_the_repository_has_one(tmp_path, stand_in_tofu):
+    """With the stand-in ``tofu`` of the fixture, whose init writes a lock file when there is none."""
+    template = Template(tmp_path, {"main.tf": MAIN_TF}, TofuExecutor())
+    env = {"PATH": f"{stand_in_tofu}:/usr/bin:/bin", "TOFU_RECORD": str(tmp_path / "record.txt"),
+           "TOFU_PLAN_EXIT": "0"}
+    assert not any(line.startswith("using the lock file") for line in template.run(env=env).lines)
+    pinned = 'using the lock file: provider "registry.opentofu.org/hashicorp/null" { version = "3.2.2" }'
+    assert pinned in template.run(env=env).lines
+
+    template.files[".terraform.lock.hcl"] = "the repository's lock file"
+    assert "using the lock file: the repository's lock file" in template.run(env=env).lines
+    del template.files[".terraform.lock.hcl"]
+    assert pinned in template.run(env=env).lines  # the repository's lock file was not kept
+
+
+def test_a_state_file_of_the_repository_is_used_until_the_cache_has_one(template, tmp_path):
+    template.task_params = {"auto_approve": True}
+    template.run(extra_vars={"greeting": "committed"})
+    committed = (template.cache_dir / "terraform" / "%2F" / "state" / "terraform.tfstate").read_text()
+    (tmp_path / "fresh").mkdir()
+    fresh = Template(tmp_path / "fresh", {"main.tf": MAIN_TF, "terraform.tfstate": committed}, TerraformExecutor())
+    first = fresh.run(extra_vars={"greeting": "committed"})
+    assert first.lines[-1] == "No changes: nothing to apply"
+    assert fresh.state()["message"] == "committed, world"
+    fresh.task_params = {"auto_approve": True}
+    fresh.run(extra_vars={"greeting": "changed"})
+    assert fresh.run(extra_vars={"greeting": "changed"}).lines[-1] == "No changes: nothing to apply"
 
 
 def test_state_files_of_the_repository_that_are_symlinks_are_replaced_not_followed(template, tmp_path):
