@@ -141,23 +141,24 @@ class TerraformExecutor(Executor):
         if cache is not None and "TF_DATA_DIR" not in context.env:
             env["TF_DATA_DIR"] = str(cache.data_dir)
         step = _Steps(job, self._command(context), workdir, env)
-        step("init", "-input=false")
         workspace = context.inventory.name if context.inventory and context.inventory.name else DEFAULT_WORKSPACE
-        if workspace != DEFAULT_WORKSPACE:
-            if workspace.startswith("-"):
-                raise TaskFailed(f"workspace {workspace!r}: a workspace name must not start with '-'")
-            if step.run("workspace", "select", workspace) != 0:
-                job.log(f"Workspace {workspace!r} does not exist yet: creating it")
-                step("workspace", "new", workspace)
+        if workspace.startswith("-"):
+            raise TaskFailed(f"workspace {workspace!r}: a workspace name must not start with '-'")
         plan = context.private_dir / PLAN_FILE
-        code = step.run("plan", "-input=false", "-detailed-exitcode", "-out", str(plan),
-                        *(["-destroy"] if options.destroy else []), *variable_arguments(context),
-                        *context.template_args, *context.task_args, env=secret_variables(context))
+        destroy = ["-destroy"] if options.destroy else []
+        plan_args = ["-input=false", "-detailed-exitcode", "-out", str(plan), *destroy, *variable_arguments(context),
+                     *context.template_args, *context.task_args]
+        secrets = secret_variables(context)  # checked before anything starts, like the arguments
+        step("init", "-input=false")
+        if workspace != DEFAULT_WORKSPACE and step.run("workspace", "select", workspace) != 0:
+            job.log(f"Workspace {workspace!r} does not exist yet: creating it")
+            step("workspace", "new", workspace)
+        code = step.run("plan", *plan_args, env=secrets)
         if code == NO_CHANGES:
             job.log("No changes: nothing to apply")
             return
         if code != CHANGES:
-            raise TaskFailed(f"{self.binary} plan exited with code {code}")
+            raise TaskFailed(f"{step.name} plan exited with code {code}")
         if options.auto_approve:
             job.log("The plan is applied without confirmation (auto_approve)")
         else:

@@ -300,6 +300,19 @@ def test_a_failing_step_fails_the_task_naming_it(template):
         template.run()
 
 
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"workspace": "-staging"}, "workspace '-staging': a workspace name must not start with '-'"),
+    ({"extra_vars": {"size=3": 1}}, "extra var 'size=3': not a valid Terraform variable name"),
+    ({"secret_vars": {"": "x"}}, "secret var '': not a valid Terraform variable name"),
+    ({"secret_vars": {"token": "a\0b"}}, "secret var 'token': its value contains a NUL character"),
+])
+def test_what_cannot_be_passed_to_terraform_fails_the_task_before_anything_starts(template, fields, message):
+    job = Run(template.context(**fields))
+    with pytest.raises(TaskFailed, match=f"^{re.escape(message)}$"):
+        template.executor.run(job)
+    assert job.specs == []
+
+
 def test_apps_path_replaces_the_binary(template):
     template.task_params = {"auto_approve": True}
     job = template.run(env={"PATH": "/usr/bin:/bin"}, app=AppSettings(path=str(VENV_BIN / "terraform")))
