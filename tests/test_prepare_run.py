@@ -326,7 +326,8 @@ def test_arguments_playbook_flags_vaults_app_settings_and_params(app, admin_clie
     update(app, AccessKey, empty_key, secret=None)  # a vault key whose password was never set: no --vault-id
     template = create_template(admin_client, project, arguments=["--verbose", "-e", "x=1"],
                                allow_override_args_in_task=True, allow_override_branch_in_task=True,
-                               vaults=[{"vault_key_id": prod_key, "name": "prod"}])
+                               vaults=[{"vault_key_id": prod_key, "name": "prod"},
+                                       {"type": "script", "script": "bin/vault-client.sh", "name": "ci"}])
     task = run_task(admin_client, project, template["id"], arguments=["--tags", "web"], playbook="other.sh",
                     debug=True, dry_run=True, diff=True, limit="web1", git_branch="feature", params={"a": [1]})
     update(app, Task, task["id"], commit_hash="0123abcd")
@@ -336,6 +337,7 @@ def test_arguments_playbook_flags_vaults_app_settings_and_params(app, admin_clie
     assert (context.playbook, context.debug, context.dry_run, context.diff, context.limit) == (
         "other.sh", True, True, True, "web1")
     assert context.vaults == {"prod": "prod-vault"}
+    assert context.vault_scripts == {"ci": "bin/vault-client.sh"}
     assert (context.app.path, context.app.args, context.app_id) == ("/opt/bash5/bin/bash", ("-x",), "bash")
     assert context.params == {"a": [1]} and context.repository_path == checkout
     assert context.private_dir == private_dir and context.template["name"] == "Deploy app"

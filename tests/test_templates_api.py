@@ -46,7 +46,8 @@ def test_every_field_round_trips(app, admin_client, project):
             {"name": "token", "title": "Token", "type": "secret"},
         ],
         "vaults": [{"vault_key_id": project.vault_key_id, "name": None},
-                   {"vault_key_id": project.vault_key_id, "name": "prod"}],
+                   {"vault_key_id": project.vault_key_id, "name": "prod"},
+                   {"type": "script", "script": "bin/vault-client.sh", "name": "ci"}],
     }
     created = create_template(admin_client, project, **body)
     fetched = admin_client.get(f"{project.url}/templates/{created['id']}").get_json()
@@ -58,8 +59,9 @@ def test_every_field_round_trips(app, admin_client, project):
     assert fetched["survey_vars"][0] == body["survey_vars"][0]
     assert fetched["survey_vars"][1] == {"name": "token", "title": "Token", "required": False, "type": "secret",
                                          "description": "", "values": [], "default_value": ""}
-    assert [(v["vault_key_id"], v["name"]) for v in fetched["vaults"]] == [
-        (project.vault_key_id, None), (project.vault_key_id, "prod")]
+    assert [(v["type"], v["vault_key_id"], v["name"], v["script"]) for v in fetched["vaults"]] == [
+        ("password", project.vault_key_id, None, None), ("password", project.vault_key_id, "prod", None),
+        ("script", None, "ci", "bin/vault-client.sh")]
     assert all(v["template_id"] == created["id"] and v["project_id"] == project.id for v in fetched["vaults"])
     assert events(app, project.id)[-1] == "Template Full created"
 
@@ -104,6 +106,12 @@ BAD_TEMPLATES = [
     ({"vaults": [{"vault_key_id": 999999}]}, "vaults.0.vault_key_id"),
     ({"vaults": [{"vault_key_id": "VAULT"}, {"vault_key_id": "VAULT", "name": "default"}]}, "vaults.1.name"),
     ({"vaults": [{"vault_key_id": "VAULT", "id": 12345}]}, "vaults.0.id"),
+    ({"vaults": [{"type": "script"}]}, "vaults.0.script"),
+    ({"vaults": [{"type": "script", "script": "../vault-client.sh"}]}, "vaults.0.script"),
+    ({"vaults": [{"type": "script", "script": "vault.sh", "vault_key_id": "VAULT"}]}, "vaults.0.vault_key_id"),
+    ({"vaults": [{"type": "password"}]}, "vaults.0.vault_key_id"),
+    ({"vaults": [{"vault_key_id": "VAULT", "script": "vault.sh"}]}, "vaults.0.script"),
+    ({"vaults": [{"type": "file", "script": "vault.sh"}]}, "vaults.0.type"),
     ({"project_id": 999999}, "project_id"),
 ]
 

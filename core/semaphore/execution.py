@@ -119,6 +119,7 @@ class RunContext:
     limit: str = ""
     inventory: InventoryFile | None = None
     vaults: dict[str, str] = field(default_factory=dict)  # vault id -> password
+    vault_scripts: dict[str, str] = field(default_factory=dict)  # vault id -> client script in the repository
     app: AppSettings = field(default_factory=AppSettings)
     params: Mapping[str, Any] = field(default_factory=dict)  # app-specific task params
     #: Kept between runs of the template (galaxy installs, terraform state): hold

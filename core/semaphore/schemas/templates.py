@@ -38,17 +38,27 @@ class SurveyVarSchema(RequestSchema):
             raise ValidationError("an enum needs at least one value", field_name="values")
 
 
+VAULT_TYPES = ("password", "script")
+
+
 class VaultSchema(ResponseSchema):
     id = fields.Integer()
     project_id = fields.Integer()
     template_id = fields.Integer()
-    vault_key_id = fields.Integer()
+    vault_key_id = fields.Integer(allow_none=True)
     name = fields.String(allow_none=True)
+    type = fields.String()
+    script = fields.String(allow_none=True)
 
 
 class VaultWriteSchema(RequestSchema):
     id = id_field(load_default=None, allow_none=True)
-    vault_key_id = id_field(required=True)
+    type = fields.String(load_default="password", validate=validate.OneOf(VAULT_TYPES),
+                         metadata={"description": "password: a login_password key; script: a vault password "
+                                                  "client script of the repository"})
+    vault_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "type password: the key"})
+    script = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
+                           metadata={"description": "type script: its path inside the repository"})
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
                          metadata={"description": "vault id for --vault-id; empty means \"default\""})
 

@@ -149,6 +149,7 @@ def _normalize(data: dict[str, Any]) -> None:
             data[name] = empty
     for vault in data["vaults"]:
         vault["name"] = vault.get("name") or None
+        vault["script"] = (vault.get("script") or "").strip() or None
 
 
 TEMPLATES = Templates()

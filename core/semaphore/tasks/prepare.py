@@ -136,7 +136,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         "template_args": _args(template.arguments, "arguments of the template"),
         "task_args": _args(task.arguments, "arguments of the task") if template.allow_override_args_in_task else [],
         "debug": task.debug, "dry_run": task.dry_run, "diff": task.diff, "limit": task.hosts_limit or "",
-        "vaults": _vaults(db, keys, template),
+        **_vaults(db, keys, template),
         "app": _app_settings(config.apps.get(template.app) or {}, template.app),
         "params": stored_json(task.params, dict, "params of the task"),
         "cache_dir": template_cache_dir(Path(config.tmp_path), template.id),
@@ -233,16 +233,21 @@ def _environment_secrets(db: DbSession, environment: Environment | None,
     return found
 
 
-def _vaults(db: DbSession, keys: RunKeys, template: Template) -> dict[str, str]:
-    """Vault id -> password; a vault without a name is "default", one without a password is left out."""
-    vaults = {}
+def _vaults(db: DbSession, keys: RunKeys, template: Template) -> dict[str, dict[str, str]]:
+    """``vaults`` (vault id -> password) and ``vault_scripts`` (vault id -> script in the
+    repository); a vault without a name is "default", a password vault without a password is left out."""
+    passwords, scripts = {}, {}
     for vault in db.scalars(select(TemplateVault).where(TemplateVault.template_id == template.id)
                             .order_by(TemplateVault.id)):
         vault_id = vault.name or DEFAULT_VAULT
+        if vault.type == "script":
+            if vault.script:
+                scripts[vault_id] = vault.script
+            continue
         password = keys.password(vault.vault_key_id, f"the key of vault {vault_id!r}")
         if password:
-            vaults[vault_id] = password
-    return vaults
+            passwords[vault_id] = password
+    return {"vaults": passwords, "vault_scripts": scripts}
 
 
 def _app_settings(settings: Mapping[str, Any], app_id: str) -> AppSettings:

@@ -109,7 +109,7 @@ class RunKeys:
             self._credentials[key_id] = self._read(key_id, what)
         return self._credentials[key_id]
 
-    def password(self, key_id: int, what: str) -> str:
+    def password(self, key_id: int | None, what: str) -> str:
         credentials = self.credentials(key_id, what)
         if credentials.type != "login_password":
             raise RunPreparationError(f"{what} must be a login_password key, not {credentials.type!r}")

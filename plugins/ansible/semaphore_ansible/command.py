@@ -2,7 +2,7 @@
 
     ansible-playbook -i <inventory> [--user <login>] [--private-key <key file>] [--ask-pass]
         [--become-user <login>] [--ask-become-pass] [-vvvv] [--diff] [--check]
-        [--vault-id <id>@prompt ...] --extra-vars @<extra vars file> [--extra-vars @<secret vars file>]
+        [--vault-id <id>@prompt ...] [--vault-id <id>@<script> ...] --extra-vars @<extra vars file> [--extra-vars @<secret vars file>]
         [--tags <tags>] [--skip-tags <tags>] <template args> <task args> [--limit=<hosts>] <playbook>
 
 Passwords (ssh login, become, vaults) are typed into ansible's own prompts on a terminal, never put
@@ -79,6 +79,8 @@ def playbook_command(context: RunContext, options: PlaybookOptions) -> ProcessSp
     for vault_id, password in context.vaults.items():
         argv.append(f"--vault-id={vault_id}@prompt")
         answers[f"Vault password ({vault_id}):"] = password
+    for vault_id, script in context.vault_scripts.items():
+        argv.append(f"--vault-id={vault_id}@{_vault_script(context.repository_path, script)}")
     argv += ["--extra-vars", f"@{_vars_file(context.private_dir, 'extra-vars.json', context.extra_vars)}"]
     if context.secret_vars:
         argv += ["--extra-vars", f"@{_vars_file(context.private_dir, 'secret-vars.json', context.secret_vars)}"]
@@ -138,6 +140,17 @@ def _become_args(become: Credentials, answers: dict[str, str]) -> list[str]:
         args.append("--ask-become-pass")
         answers["BECOME password"] = become.password
     return args
+
+
+def _vault_script(repository: Path, script: str) -> Path:
+    """A vault password client script of the checkout (ansible runs it when it is executable and
+    reads it as a password file when not)."""
+    path = (repository / script).resolve()
+    if not path.is_relative_to(repository.resolve()):
+        raise TaskFailed(f"vault password script {script!r} leads outside the repository")
+    if not path.is_file():
+        raise TaskFailed(f"vault password script not found: {script}")
+    return path
 
 
 def _vars_file(directory: Path, name: str, values: dict[str, object]) -> Path:

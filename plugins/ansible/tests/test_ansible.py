@@ -313,3 +313,38 @@ def test_registered_as_the_ansible_app(plugin_app):
     assert isinstance(executor, AnsibleExecutor) and executor.plugin == "ansible"
     entry = listed_app(app, "ansible")
     assert (entry["title"], entry["installed"], entry["plugin"]) == ("Ansible Playbook", True, "ansible")
+
+
+def test_a_vault_password_client_script_of_the_repository_unlocks_its_vault_id(checkout, tmp_path):
+    password_file = tmp_path / "vault-pass"
+    password_file.write_text("from-the-script\n")
+    encrypted = subprocess.run(
+        [str(ANSIBLE_BIN / "ansible-vault"), "encrypt_string", "--vault-id", f"ci@{password_file}",
+         "scripted secret", "--name", "scripted"], capture_output=True, text=True, check=True).stdout
+    (checkout / "vars.yml").write_text(encrypted)
+    (checkout / "bin").mkdir()
+    client = checkout / "bin/vault-client.sh"
+    client.write_text("#!/bin/sh\necho from-the-script\n")
+    client.chmod(0o755)
+    playbook = ("- hosts: all\n  gather_facts: false\n  vars_files: [vars.yml]\n"
+                "  tasks:\n    - debug: msg=\"got {{ scripted }}\"\n")
+    context = context_for(checkout, "site.yml", playbook, vault_scripts={"ci": "bin/vault-client.sh"})
+    assert f"--vault-id=ci@{client}" in playbook_command(context, PlaybookOptions()).argv
+    assert debug_lines(run(context)) == ["got scripted secret"]
+
+    context = context_for(checkout, "site.yml", playbook, vault_scripts={"ci": "../outside.sh"})
+    with pytest.raises(TaskFailed, match="leads outside the repository"):
+        AnsibleExecutor().run(SubprocessJob(context))
+
+
+def test_debug_diff_check_and_arguments_take_their_places_on_the_command_line(checkout):
+    context = context_for(checkout, "site.yml", "- hosts: all\n  tasks: []\n", debug=True, diff=True, dry_run=True,
+                          template_args=["--forks", "3"], task_args=["--flush-cache"], limit="web1",
+                          template={"task_params": {"allow_override_limit": True, "tags": "deploy"}})
+    spec = playbook_command(context, AnsibleExecutor._options(context))
+    extra_vars = f"@{context.private_dir / 'extra-vars.json'}"
+    assert spec.argv[1:] == ["-i", str(context.inventory.path), "-vvvv", "--diff", "--check", "--extra-vars",
+                             extra_vars, "--tags", "deploy", "--forks", "3", "--flush-cache", "--limit=web1",
+                             "site.yml"]
+    assert spec.cwd == checkout and spec.answers == {}
+    assert spec.env["ANSIBLE_CALLBACK_PLUGINS"].endswith(":~/.ansible/plugins/callback:/usr/share/ansible/plugins/callback")

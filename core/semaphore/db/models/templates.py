@@ -40,7 +40,8 @@ class Template(Base):
 
 
 class TemplateVault(Base):
-    """A vault password (a login_password key) handed to the tool; name None = "default"."""
+    """A vault password handed to the tool: a login_password key (type ``password``) or a vault
+    password client script of the repository (type ``script``); name None = "default"."""
 
     __tablename__ = "project__template_vault"
     __table_args__ = (UniqueConstraint("template_id", "vault_key_id", "name"),)
@@ -48,5 +49,7 @@ class TemplateVault(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("project__template.id", ondelete="CASCADE"), index=True)
-    vault_key_id: Mapped[int] = mapped_column(ForeignKey("access_key.id"), index=True)
+    vault_key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"), index=True, nullable=True)
     name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    type: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
+    script: Mapped[str | None] = mapped_column(String(255), nullable=True)  # path inside the repository
