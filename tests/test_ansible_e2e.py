@@ -35,7 +35,11 @@ VERSIONS_YML = """\
 - hosts: all
   gather_facts: false
   tasks:
-    - debug: msg="type={{ semaphore_vars.task_details.type }} target={{ semaphore_vars.task_details.target_version | default('-') }} incoming={{ semaphore_vars.task_details.incoming_version | default('-') }}"
+    - debug:
+        msg: "type={{ details.type }} target={{ details.target_version | default('-') }}\\
+          \\ incoming={{ details.incoming_version | default('-') }}"
+      vars:
+        details: "{{ semaphore_vars.task_details }}"
 """
 
 REMOTE_YML = """\

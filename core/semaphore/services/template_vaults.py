@@ -41,7 +41,8 @@ def _check_key(db: DbSession, project_id: int, vault: dict[str, Any], field: str
         raise ValidationError("required for a password vault", field=f"{field}.vault_key_id")
     key = db.get(AccessKey, vault["vault_key_id"])
     if key is None or key.project_id != project_id or key.environment_id is not None:
-        raise ValidationError(f"no such key in this project (id {vault['vault_key_id']})", field=f"{field}.vault_key_id")
+        raise ValidationError(f"no such key in this project (id {vault['vault_key_id']})",
+                              field=f"{field}.vault_key_id")
     if key.type != "login_password":
         raise ValidationError("a vault password must be a login_password key", field=f"{field}.vault_key_id")
     if vault["script"]:

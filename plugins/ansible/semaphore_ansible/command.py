@@ -2,7 +2,8 @@
 
     ansible-playbook -i <inventory> [--user <login>] [--private-key <key file>] [--ask-pass]
         [--become-user <login>] [--ask-become-pass] [-vvvv] [--diff] [--check]
-        [--vault-id <id>@prompt ...] [--vault-id <id>@<script> ...] --extra-vars @<extra vars file> [--extra-vars @<secret vars file>]
+        [--vault-id <id>@prompt ...] [--vault-id <id>@<script> ...]
+        --extra-vars @<extra vars file> [--extra-vars @<secret vars file>]
         [--tags <tags>] [--skip-tags <tags>] <template args> <task args> [--limit=<hosts>] <playbook>
 
 Passwords (ssh login, become, vaults) are typed into ansible's own prompts on a terminal, never put
