@@ -3,15 +3,19 @@ workspace name."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Inventory, Repository, Template
+from semaphore.errors import ValidationError
 from semaphore.services.access import ProjectAccess
 from semaphore.services.inventory_formats import check_inventory
 from semaphore.services.key_refs import require_key
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
+
+if TYPE_CHECKING:
+    from semaphore.interfaces import Executor
 
 FIELDS = ("name", "type", "inventory", "ssh_key_id", "become_key_id", "repository_id", "holder_id")
 
@@ -38,3 +42,13 @@ class Inventories(ProjectResource[Inventory]):
 
 
 INVENTORIES = Inventories()
+
+
+def require_inventory_type(db: DbSession, executor: Executor, inventory_id: int | None, field: str) -> None:
+    """The inventory must be of a type the template's app takes (apps that take none accept any)."""
+    if inventory_id is None or not executor.inventory_types:
+        return
+    inventory = db.get(Inventory, inventory_id)
+    if inventory is not None and inventory.type not in executor.inventory_types:
+        raise ValidationError(f"app {executor.app_id!r} cannot use a {inventory.type!r} inventory "
+                              f"(it takes: {', '.join(executor.inventory_types)})", field=field)

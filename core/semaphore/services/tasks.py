@@ -21,6 +21,7 @@ from semaphore.db.types import utcnow
 from semaphore.errors import Conflict, NotFound, ValidationError
 from semaphore.schemas.tasks import OUTPUT_PAGE
 from semaphore.services import activity
+from semaphore.services.inventories import require_inventory_type
 from semaphore.services.keys import encrypt_payload
 from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
@@ -136,12 +137,14 @@ def create_task(db: DbSession, project_id: int, user: User | None, data: dict[st
     template = db.get(Template, data["template_id"])
     if template is None or template.project_id != project_id:
         raise ValidationError(f"no such template in this project (id {data['template_id']})", field="template_id")
-    _require_executor(template).validate_task(json_fields(template), _parsed_request(data))
+    executor = _require_executor(template)
+    executor.validate_task(json_fields(template), _parsed_request(data))
     arguments = _task_arguments(template, data.get("arguments"))
     git_branch = data.get("git_branch") or None
     if git_branch and not template.allow_override_branch_in_task:
         raise ValidationError("the template does not allow overriding the branch", field="git_branch")
     require_in_project(db, Inventory, data.get("inventory_id"), project_id, "inventory_id")
+    require_inventory_type(db, executor, data.get("inventory_id"), "inventory_id")
     build_task_id = _build_task_id(db, template, data.get("build_task_id"))
 
     # Counting the task locks the template row, so concurrent builds get distinct versions.

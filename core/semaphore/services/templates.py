@@ -15,6 +15,7 @@ from semaphore.errors import InUse, ValidationError
 from semaphore.schemas.base import TEXT_MAX_BYTES
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
+from semaphore.services.inventories import require_inventory_type
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 from semaphore.services.tasks import last_tasks
 from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
@@ -79,6 +80,7 @@ class Templates(ProjectResource[Template]):
         if executor is not None:
             if executor.requires_playbook and not data["playbook"].strip():
                 raise ValidationError(f"required for app {data['app']!r}", field="playbook")
+            require_inventory_type(db, executor, data["inventory_id"], "inventory_id")
             executor.validate_template({**data, "id": existing.id if existing else None, "project_id": project_id})
 
     @staticmethod
