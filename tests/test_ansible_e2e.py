@@ -107,6 +107,7 @@ def test_a_playbook_runs_its_recap_is_logged_and_each_host_has_its_results(serve
     assert "PLAY RECAP *********************************************************************" in lines
     assert not any("vault-pw-0042" in line for line in lines)
 
+    assert api("GET", "/api/info")[1]["ansible"].startswith("ansible-playbook [core 2.")
     status, hosts = api("GET", f"/api/project/{pid}/tasks/{task['id']}/hosts")
     assert status == 200
     assert hosts == [{"host": "localhost", "status": "changed", "ok": 3, "changed": 1, "failed": 0,
