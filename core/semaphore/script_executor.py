@@ -18,7 +18,7 @@ from semaphore.interfaces import Executor
 
 #: Extra vars the core adds for ansible (``task_details``); scripts do not get them as arguments.
 HIDDEN_VARS = frozenset({"semaphore_vars"})
-VERSION_TIMEOUT_SECONDS = 10
+VERSION_TIMEOUT_SECONDS = 20
 
 SCRIPT_TEMPLATE_FIELDS = (
     TemplateField("playbook", "Script", required=True,
@@ -63,7 +63,7 @@ class ScriptExecutor(Executor):
         """The interpreter's version line (``GNU bash, version 5.2.15(1)-release ...``), ""
         when it is not installed. Asked once, then cached."""
         if self._version is None:
-            self._version = _version_line(self._find_interpreter(os.environ.get("PATH", os.defpath)))
+            self._version = version_line([self._find_interpreter(os.environ.get("PATH", os.defpath)), "--version"])
         return self._version
 
     def validate_template(self, template: Mapping[str, Any]) -> None:
@@ -126,10 +126,12 @@ def script_path_problem(path: Any, what: str = "script") -> str | None:
     return None
 
 
-def _version_line(interpreter: str) -> str:
+def version_line(argv: list[str], env: Mapping[str, str] | None = None) -> str:
+    """The first line a tool prints of its version (``argv`` asks for it), "" when it is not
+    installed or fails."""
     try:
-        result = subprocess.run([interpreter, "--version"], capture_output=True, text=True, check=False,
-                                stdin=subprocess.DEVNULL, timeout=VERSION_TIMEOUT_SECONDS)
+        result = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+                                timeout=VERSION_TIMEOUT_SECONDS, env=None if env is None else dict(env))
     except (OSError, subprocess.SubprocessError):
         return ""
     lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]

@@ -4,18 +4,16 @@ and stores what happened on every host."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from typing import Any
 
 from semaphore import Executor, Job, RunContext, TaskFailed, TemplateField
 from semaphore.errors import ValidationError
-from semaphore.script_executor import script_path_problem
+from semaphore.script_executor import script_path_problem, version_line
 from semaphore_ansible import galaxy, options, ssh_control
 from semaphore_ansible.command import PlaybookOptions, events_path, find_tool, playbook_command
 from semaphore_ansible.results import host_results, read_events
 
-VERSION_TIMEOUT_SECONDS = 20
 # ansible-playbook's exit codes (ansible.cli): what the last log line says.
 EXIT_REASONS = {1: "an error occurred", 2: "one or more hosts failed", 3: "one or more hosts were unreachable",
                 4: "one or more hosts were unreachable", 5: "the command line had bad options",
@@ -50,7 +48,8 @@ class AnsibleExecutor(Executor):
     def version(self) -> str:
         """``ansible-playbook --version``'s first line, e.g. ``ansible-playbook [core 2.19.1]``."""
         if self._version is None:
-            self._version = _version_line(find_tool("ansible-playbook", os.environ.get("PATH", os.defpath)))
+            self._version = version_line([find_tool("ansible-playbook", os.environ.get("PATH", os.defpath)),
+                                          "--version"])
         return self._version
 
     def validate_template(self, template: Mapping[str, Any]) -> None:
@@ -114,13 +113,3 @@ class AnsibleExecutor(Executor):
             job.log("No per-host results: ansible did not load the semaphore_events callback.")
             return
         job.save_host_results(host_results(events))
-
-
-def _version_line(binary: str) -> str:
-    try:
-        result = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False,
-                                stdin=subprocess.DEVNULL, timeout=VERSION_TIMEOUT_SECONDS)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
-    return lines[0] if result.returncode == 0 and lines else ""

@@ -6,7 +6,6 @@ import os
 import posixpath
 import shlex
 import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -14,7 +13,7 @@ from typing import Any
 
 from semaphore import Executor, Job, ProcessSpec, RunContext, TaskFailed, TemplateField
 from semaphore.errors import ValidationError
-from semaphore.script_executor import HIDDEN_VARS, var_argument
+from semaphore.script_executor import HIDDEN_VARS, var_argument, version_line
 from semaphore_terraform.options import OptionError, RunOptions, run_options, template_options
 from semaphore_terraform.state_cache import WorkingDirCache
 
@@ -22,7 +21,6 @@ DEFAULT_WORKSPACE = "default"
 PLAN_FILE = "tfplan"
 #: ``plan -detailed-exitcode``: 0 = no changes, 2 = changes to apply, anything else = failed.
 NO_CHANGES, CHANGES = 0, 2
-VERSION_TIMEOUT_SECONDS = 10
 #: Set for every step unless the run's environment sets them: no prompts, output for automation,
 #: no calls home to check for a newer version.
 AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
@@ -82,7 +80,8 @@ class TerraformExecutor(Executor):
         """The tool's first version line (``Terraform v1.0.3``), "" when it is not installed.
         Asked once, then cached."""
         if self._version is None:
-            self._version = _version_line(shutil.which(self.binary) or self.binary)
+            self._version = version_line([shutil.which(self.binary) or self.binary, "version"],
+                                         env={**os.environ, "CHECKPOINT_DISABLE": "1"})
         return self._version
 
     def validate_template(self, template: Mapping[str, Any]) -> None:
@@ -259,14 +258,3 @@ def directory_problem(path: Any) -> str | None:
     if normalized == ".." or normalized.startswith("../"):
         return "must stay inside the repository ('..' leads out of it)"
     return None
-
-
-def _version_line(binary: str) -> str:
-    try:
-        result = subprocess.run([binary, "version"], capture_output=True, text=True, check=False,
-                                stdin=subprocess.DEVNULL, timeout=VERSION_TIMEOUT_SECONDS,
-                                env={**os.environ, "CHECKPOINT_DISABLE": "1"})
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
-    return lines[0] if result.returncode == 0 and lines else ""
