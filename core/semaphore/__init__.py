@@ -30,6 +30,7 @@ from semaphore.interfaces import (
     IntegrationAuth,
     IntegrationExtractor,
     IntegrationMatcher,
+    LoginButton,
     Notifier,
     WebhookRequest,
 )
@@ -42,5 +43,5 @@ __all__ = [
     "AppSettings", "Credentials", "HostFailure", "HostResult", "InventoryFile", "Job", "ProcessSpec", "RunContext",
     "TaskDetails", "TaskFailed", "TaskStopped", "TemplateField",
     "Alert", "AuthBackend", "Executor", "AuthContext", "Identity", "IntegrationAuth", "IntegrationExtractor",
-    "IntegrationMatcher", "Notifier", "ScriptExecutor", "WebhookRequest", "__version__", "hookimpl",
+    "IntegrationMatcher", "LoginButton", "Notifier", "ScriptExecutor", "WebhookRequest", "__version__", "hookimpl",
 ]

@@ -63,6 +63,21 @@ class LdapMappings:
     mail: str = setting("mail", "SEMAPHORE_LDAP_MAPPING_MAIL", "Attribute holding the e-mail address.")
     uid: str = setting("uid", "SEMAPHORE_LDAP_MAPPING_UID", "Attribute holding the login.")
     cn: str = setting("cn", "SEMAPHORE_LDAP_MAPPING_CN", "Attribute holding the display name.")
+    groups: str = setting("memberOf", "SEMAPHORE_LDAP_MAPPING_GROUPS",
+                          "Attribute of the user's entry listing its groups' DNs (without a group search).")
+
+
+@dataclass
+class TotpConfig:
+    enabled: bool = setting(False, "SEMAPHORE_TOTP_ENABLED",
+                            "Let users turn on TOTP two-factor authentication; enrolled users then log in with a code.")
+    allow_recovery: bool = setting(False, "SEMAPHORE_TOTP_ALLOW_RECOVERY",
+                                   "Give enrolling users one-time recovery codes that stand in for a code at login.")
+
+
+@dataclass
+class AuthConfig:
+    totp: TotpConfig = field(default_factory=TotpConfig)
 
 
 @dataclass
@@ -112,8 +127,18 @@ class Config:
     ldap_server: str = setting("", "SEMAPHORE_LDAP_SERVER", "LDAP server host:port.")
     ldap_searchdn: str = setting("", "SEMAPHORE_LDAP_SEARCH_DN", "Base DN of the user search.")
     ldap_searchfilter: str = setting("", "SEMAPHORE_LDAP_SEARCH_FILTER", "Search filter, '%s' is the login, e.g. (uid=%s).")
-    ldap_needtls: bool = setting(False, "SEMAPHORE_LDAP_NEEDTLS", "Connect with TLS.")
+    ldap_needtls: bool = setting(False, "SEMAPHORE_LDAP_NEEDTLS", "Connect with TLS (LDAPS).")
+    ldap_starttls: bool = setting(False, "SEMAPHORE_LDAP_STARTTLS", "Upgrade the plain connection with StartTLS.")
+    ldap_ca_file: str = setting("", "SEMAPHORE_LDAP_CA_FILE",
+                                "CA certificates (PEM) the server's TLS certificate must chain to; empty = not verified, as the original.")
+    ldap_timeout: int = setting(10, "SEMAPHORE_LDAP_TIMEOUT", "Seconds to wait for the LDAP server to connect and answer.")
     ldap_mappings: LdapMappings = field(default_factory=LdapMappings)
+    ldap_group_searchdn: str = setting("", "SEMAPHORE_LDAP_GROUP_SEARCH_DN",
+                                       "Base DN of a group search; empty = groups from the user's ldap_mappings.groups attribute.")
+    ldap_group_searchfilter: str = setting("(member=%s)", "SEMAPHORE_LDAP_GROUP_SEARCH_FILTER",
+                                           "Group search filter, '%s' is the user's DN.")
+    ldap_role_mappings: list[dict[str, Any]] = setting([], "SEMAPHORE_LDAP_ROLE_MAPPINGS",
+                                                       "Groups that grant admin or project roles (JSON array, see docs/ldap.md).")
 
     telegram_alert: bool = setting(False, "SEMAPHORE_TELEGRAM_ALERT", "Send Telegram alerts.")
     telegram_chat: str = setting("", "SEMAPHORE_TELEGRAM_CHAT", "Telegram chat id.")
@@ -153,6 +178,7 @@ class Config:
     task_stop_grace_sec: int = setting(10, "SEMAPHORE_TASK_STOP_GRACE_SEC", "Seconds a stopped task's processes get after SIGTERM before SIGKILL.")
     task_run_as_user: str = setting("", "SEMAPHORE_TASK_RUN_AS_USER", "OS user task processes run as (the server must run as root); empty = the server's user.")
     task_chroot: str = setting("", "SEMAPHORE_TASK_CHROOT", "Directory task processes are chrooted into (root only; tmp_path must lie inside it).")
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
     # -- derived values ---------------------------------------------------------------
 
@@ -392,6 +418,10 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
     if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"{name}: expected a JSON array")
+        if _origin(getattr(hint, "__args__", (str,))[0]) is dict:
+            if not all(isinstance(item, dict) for item in value):
+                raise ConfigError(f"{name}: expected a JSON array of objects")
+            return [dict(item) for item in value]
         return [str(item) for item in value]
     return value
 
@@ -416,6 +446,8 @@ def validate(config: Config) -> None:
         raise ConfigError(f"{config.dialect}.host: required for the {config.dialect} dialect")
     if config.access_key_encryption:
         parse_key(config.access_key_encryption)
+    from semaphore.services.role_mappings import parse_role_mappings  # imports the models: only here
+    parse_role_mappings(config.ldap_role_mappings, "ldap_role_mappings")
     for name in ("cookie_hash", "cookie_encryption"):
         try:
             base64.b64decode(getattr(config, name), validate=True)

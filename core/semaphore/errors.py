@@ -69,6 +69,12 @@ class TooManyRequests(SemaphoreError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(SemaphoreError):
+    """A service the request needs (an LDAP server, an identity provider) cannot be reached."""
+
+    status = 503
+
+
 class DecryptionError(SemaphoreError):
     """A stored secret cannot be decrypted with the configured key."""
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from semaphore.execution import Job, ProcessSpec, RunContext, TaskFailed, TemplateField
+
+if TYPE_CHECKING:
+    from semaphore.services.role_mappings import RoleMapping
 
 
 class Component:
@@ -113,12 +116,31 @@ class Notifier(Component):
 @dataclass
 class Identity:
     """Who a login method says the user is. ``external`` identities (LDAP, OIDC) are matched to
-    or created as external users; a local identity names an existing local user."""
+    or created as external users; a local identity names an existing local user.
+
+    ``role_mappings`` (from :func:`semaphore.services.role_mappings.parse_role_mappings`), when
+    not None, decide on every login which admin flag and project roles the user's ``groups``
+    grant; None leaves them as they are.
+    """
 
     username: str
     email: str
     name: str
     external: bool = True
+    groups: tuple[str, ...] = ()
+    role_mappings: tuple[RoleMapping, ...] | None = None
+
+
+@dataclass
+class LoginButton:
+    """One button of the login page for a redirect login method (an OpenID Connect provider):
+    ``id`` names the provider in ``/api/auth/oidc/{id}/login``."""
+
+    id: str
+    name: str
+    color: str = ""
+    icon: str = ""
+    order: int = 0
 
 
 @dataclass
@@ -152,8 +174,16 @@ class AuthBackend(Component):
     def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
         """Check a password login. Return the identity, or None when this backend does not know
         the login (the next backend is tried). Raise :class:`semaphore.errors.Unauthorized` when
-        it knows the login and the password is wrong."""
+        it knows the login and the password is wrong, and
+        :class:`semaphore.errors.ServiceUnavailable` when the service it asks cannot be reached."""
         raise NotImplementedError
+
+    def login_buttons(self, config: Any) -> list[LoginButton]:
+        """The login page's buttons for a redirect login method, one per provider; by default
+        one button named after the backend."""
+        if self.kind_of_login != "redirect":
+            return []
+        return [LoginButton(id=self.id, name=self.title or self.id, order=self.order)]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from semaphore.version import __version__
 
 # Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
 RESOURCE_MODULES = (
-    "system", "auth", "user", "users", "projects", "members", "keys", "repositories", "inventories",
+    "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
     "environments", "templates", "views", "schedules", "tasks", "integrations", "events", "ws",
 )
 

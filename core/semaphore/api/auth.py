@@ -5,13 +5,17 @@ from __future__ import annotations
 from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
+from sqlalchemy.orm import Session as DbSession
 
 from semaphore.api import context
-from semaphore.api.authn import clear_session_cookie, set_session_cookie
+from semaphore.api.authn import clear_session_cookie, log_in
 from semaphore.api.guards import public
+from semaphore.db.models import UserTotp
+from semaphore.errors import Unauthorized
 from semaphore.schemas.base import RequestSchema, ResponseSchema
+from semaphore.services import totp
 from semaphore.services.login import password_login
-from semaphore.services.sessions import create_session, expire_session
+from semaphore.services.sessions import expire_session, mark_verified
 from semaphore.state import app_state
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Login and logout")
@@ -26,10 +30,16 @@ class LoginSchema(RequestSchema):
 class LoginMetadataSchema(ResponseSchema):
     oidc_providers = fields.List(fields.Dict())
     login_with_password = fields.Boolean()
+    auth_methods = fields.Dict(metadata={"description": "second factors: {totp: {allow_recovery}} when TOTP is on"})
 
 
-def client_address() -> str:
-    return request.remote_addr or ""
+class VerifySchema(RequestSchema):
+    passcode = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                             metadata={"description": "the 6-digit code of the authenticator app"})
+
+
+class RecoverySchema(RequestSchema):
+    recovery_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 @blp.route("/login", methods=["GET"])
@@ -39,12 +49,15 @@ def client_address() -> str:
 def login_metadata():  # type: ignore[no-untyped-def]
     """Which login methods the login page should offer."""
     state = app_state()
-    redirect_backends = [b for b in state.registry.auth_backends.values()
-                         if b.kind_of_login == "redirect" and b.enabled(state.config)]
+    buttons = [button for backend in state.registry.auth_backends.values()
+               if backend.kind_of_login == "redirect" and backend.enabled(state.config)
+               for button in backend.login_buttons(state.config)]
+    totp_config = state.config.auth.totp
     return {
-        "oidc_providers": [{"id": b.id, "name": b.title, "color": getattr(b, "color", ""),
-                            "icon": getattr(b, "icon", "")} for b in sorted(redirect_backends, key=lambda b: b.order)],
+        "oidc_providers": [{"id": b.id, "name": b.name, "color": b.color, "icon": b.icon}
+                           for b in sorted(buttons, key=lambda b: (b.order, b.id))],
         "login_with_password": bool(state.registry.password_backends(state.config)),
+        "auth_methods": {"totp": {"allow_recovery": totp_config.allow_recovery}} if totp_config.enabled else {},
     }
 
 
@@ -54,13 +67,54 @@ def login_metadata():  # type: ignore[no-untyped-def]
 @blp.response(204)
 @public
 def login(body: dict) -> Response:  # type: ignore[type-arg]
-    """Log in with a login (or e-mail) and password; sets the `semaphore` session cookie."""
+    """Log in with a login (or e-mail) and password; sets the `semaphore` session cookie. When the
+    user has turned on TOTP, the session is good for nothing but `POST /api/auth/verify` (or
+    `/api/auth/recovery`) until the code is given: other requests answer 401 `TOTP_REQUIRED`."""
     db = context.db()
-    user = password_login(db, app_state(), body["auth"], body["password"], client_address())
-    session = create_session(db, user, client_address(), request.headers.get("User-Agent", ""))
+    user = password_login(db, app_state(), body["auth"], body["password"], request.remote_addr or "")
     response = Response(status=204)
-    set_session_cookie(response, session)
+    log_in(response, db, user)
     return response
+
+
+@blp.route("/verify", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(VerifySchema)
+@blp.response(204)
+@public
+def verify(body: dict) -> Response:  # type: ignore[type-arg]
+    """Complete a TOTP login with the authenticator's code."""
+    db, row, session_id = _second_factor()
+    totp.check_passcode(db, app_state(), row, body["passcode"])
+    mark_verified(db, session_id)
+    return Response(status=204)
+
+
+@blp.route("/recovery", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(RecoverySchema)
+@blp.response(204)
+@public
+def recovery(body: dict) -> Response:  # type: ignore[type-arg]
+    """Complete a TOTP login with one of the recovery codes (each works once)."""
+    db, row, session_id = _second_factor()
+    totp.use_recovery_code(db, app_state(), row, body["recovery_code"])
+    mark_verified(db, session_id)
+    return Response(status=204)
+
+
+def _second_factor() -> tuple[DbSession, UserTotp, int]:
+    """The waiting session's database, TOTP enrolment and id; 401 without such a session."""
+    state = app_state()
+    totp.require_enabled(state)
+    pending = context.pending_auth()
+    if pending is None or pending.session_id is None:
+        raise Unauthorized("no login is waiting for a code; log in with the password first")
+    db = context.db()
+    row = totp.active_totp(db, pending.user.id)
+    if row is None:
+        raise Unauthorized("two-factor authentication was turned off; log in again")
+    return db, row, pending.session_id
 
 
 @blp.route("/logout", methods=["POST"])
@@ -69,7 +123,7 @@ def login(body: dict) -> Response:  # type: ignore[type-arg]
 @public
 def logout() -> Response:
     """End the session on the server and clear the cookie."""
-    info = context.optional_auth()
+    info = context.optional_auth() or context.pending_auth()
     if info is not None and info.session_id is not None:
         expire_session(context.db(), info.session_id)
     response = Response(status=204)

@@ -8,20 +8,25 @@ requests carry no ambient credentials and need no such check.
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from flask_login import LoginManager, UserMixin
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session as DbSession
 
 from semaphore.api import context
 from semaphore.api.context import AuthInfo
 from semaphore.db.models import Session, User
 from semaphore.errors import Forbidden, Unauthorized
-from semaphore.services.sessions import active_session
+from semaphore.services import totp
+from semaphore.services.sessions import active_session, create_session
 from semaphore.services.tokens import user_for_token
 from semaphore.state import app_state
+
+log = logging.getLogger(__name__)
 
 COOKIE_NAME = "semaphore"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -40,6 +45,19 @@ class LoginUser(UserMixin):
 def cookie_serializer() -> URLSafeSerializer:
     key = base64.b64decode(app_state().config.cookie_hash)
     return URLSafeSerializer(key, salt="semaphore-session")
+
+
+def log_in(response: Response, db: DbSession, user: User) -> Session:
+    """Start a login session for ``user`` and set its cookie on ``response``. The session waits for
+    the second factor when the user has turned on TOTP (and the server allows it)."""
+    state = app_state()
+    verified = not totp.challenge_needed(db, state, user)
+    session = create_session(db, user, request.remote_addr or "", request.headers.get("User-Agent", ""),
+                             verified=verified)
+    set_session_cookie(response, session)
+    log.info("login: %s (user %s) %s", user.username, user.id,
+             "logged in" if verified else "gave the password; waits for the TOTP code")
+    return session
 
 
 def set_session_cookie(response: Response, session: Session) -> None:
@@ -75,7 +93,7 @@ def _load_from_cookie(raw: str) -> AuthInfo | None:
         db.commit()  # keep the expiry of an idle session even though this request fails
         return None
     user = db.get(User, user_id)
-    return AuthInfo(user=user, method="session", session_id=session.id) if user else None
+    return AuthInfo(user=user, method="session", session_id=session.id, verified=session.verified) if user else None
 
 
 def _check_origin() -> None:
@@ -100,6 +118,9 @@ def install_authentication(app: Flask) -> None:
             return None
         if info.method == "session" and request.method not in SAFE_METHODS:
             _check_origin()
+        if not info.verified:
+            g.pending_auth = info
+            return None
         g.auth = info
         return LoginUser(info.user)
 

@@ -24,6 +24,13 @@ class AuthInfo:
     user: User
     method: str  # "session" or "token"
     session_id: int | None = None
+    verified: bool = True  # False: a session still waiting for the second factor
+
+
+def pending_auth() -> AuthInfo | None:
+    """A session that passed the password but not yet the second factor (it authenticates
+    nothing but the steps that complete or end it)."""
+    return g.get("pending_auth")
 
 
 def db() -> DbSession:
@@ -36,6 +43,8 @@ def db() -> DbSession:
 def user() -> User:
     """The authenticated user; 401 when there is none."""
     if not current_user.is_authenticated:
+        if pending_auth() is not None:
+            raise Unauthorized("TOTP_REQUIRED", hint="give your authenticator app's code: POST /api/auth/verify")
         raise Unauthorized("authentication required")
     return auth().user
 

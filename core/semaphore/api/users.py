@@ -13,7 +13,7 @@ from semaphore.services import users
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="User administration")
 
 
-def _admin_or_self(user_id: int) -> tuple[User, User]:
+def admin_or_self(user_id: int) -> tuple[User, User]:
     actor = context.user()
     if not actor.admin and actor.id != user_id:
         raise Forbidden("only admins can manage other users")
@@ -42,21 +42,21 @@ def create_user(body: dict):  # type: ignore[no-untyped-def,type-arg]
 @blp.route("/<int:user_id>", methods=["GET"])
 @blp.response(200, UserSchema)
 def get_user(user_id: int):  # type: ignore[no-untyped-def]
-    return _admin_or_self(user_id)[1]
+    return admin_or_self(user_id)[1]
 
 
 @blp.route("/<int:user_id>", methods=["PUT"])
 @blp.arguments(UserUpdateSchema)
 @blp.response(204)
 def update_user(body: dict, user_id: int) -> None:  # type: ignore[type-arg]
-    actor, user = _admin_or_self(user_id)
+    actor, user = admin_or_self(user_id)
     users.update_user(context.db(), actor, user, body, context.auth().session_id)
 
 
 @blp.route("/<int:user_id>", methods=["DELETE"])
 @blp.response(204)
 def delete_user(user_id: int) -> None:
-    actor, user = _admin_or_self(user_id)
+    actor, user = admin_or_self(user_id)
     users.delete_user(context.db(), actor, user)
 
 
@@ -64,5 +64,5 @@ def delete_user(user_id: int) -> None:
 @blp.arguments(PasswordSchema)
 @blp.response(204)
 def change_password(body: dict, user_id: int) -> None:  # type: ignore[type-arg]
-    actor, user = _admin_or_self(user_id)
+    actor, user = admin_or_self(user_id)
     users.set_password(context.db(), actor, user, body["password"], context.auth().session_id)

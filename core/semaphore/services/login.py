@@ -11,6 +11,7 @@ from semaphore.db.models import LoginFailure, User
 from semaphore.db.types import utcnow
 from semaphore.errors import Forbidden, TooManyRequests, Unauthorized
 from semaphore.interfaces import AuthContext, Identity
+from semaphore.services.role_mappings import apply_role_mappings
 from semaphore.state import AppState
 
 WINDOW = timedelta(minutes=15)
@@ -75,18 +76,31 @@ def account_key(db: DbSession, login: str) -> str:
 
 
 def user_for_identity(db: DbSession, identity: Identity) -> User:
-    """The local user an identity stands for; external identities create external users."""
+    """The local user an identity stands for. An external identity is matched by username or
+    e-mail, created as an external user when new, kept up to date (name, e-mail, mapped roles)
+    when known; it never takes over a local account."""
     username, email = identity.username.strip().lower(), identity.email.strip().lower()
-    user = db.scalar(select(User).where(or_(func.lower(User.username) == username, func.lower(User.email) == email)))
+    by_name = db.scalar(select(User).where(func.lower(User.username) == username))
+    by_email = db.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if not identity.external:
+        user = by_name or by_email
         if user is None:
             raise Unauthorized(INVALID)
         return user
-    if user is not None:
-        if not user.external:
-            raise Unauthorized("a local account with this login or e-mail already exists")
-        return user
-    user = User(username=username, email=email, name=identity.name or username, external=True)
-    db.add(user)
+    if by_name is not None and by_email is not None and by_name.id != by_email.id:
+        raise Forbidden(f"the login {username!r} and the e-mail {email!r} belong to two different users; "
+                        "an administrator must resolve this", code="ACCOUNT_CONFLICT")
+    user = by_name or by_email
+    if user is not None and not user.external:
+        raise Forbidden(f"a local account with the login {user.username!r} or e-mail {user.email!r} already "
+                        "exists and is not taken over by an external login; an administrator can delete or "
+                        "rename it", code="ACCOUNT_CONFLICT")
+    if user is None:
+        user = User(username=username, email=email, name=identity.name or username, external=True)
+        db.add(user)
+    else:
+        user.email, user.name = email or user.email, identity.name or user.name
     db.flush()
+    if identity.role_mappings is not None:
+        apply_role_mappings(db, user, identity.groups, identity.role_mappings)
     return user

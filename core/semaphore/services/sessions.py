@@ -11,10 +11,11 @@ from semaphore.db.models import Session, User
 from semaphore.db.types import utcnow
 
 TOUCH_INTERVAL = timedelta(minutes=1)  # avoid a write on every request
+UNVERIFIED_TTL = timedelta(minutes=10)  # time to give the second factor after the password
 
 
-def create_session(db: DbSession, user: User, ip: str, user_agent: str) -> Session:
-    session = Session(user_id=user.id, ip=ip[:64], user_agent=user_agent[:1000])
+def create_session(db: DbSession, user: User, ip: str, user_agent: str, verified: bool = True) -> Session:
+    session = Session(user_id=user.id, ip=ip[:64], user_agent=user_agent[:1000], verified=verified)
     db.add(session)
     db.flush()
     return session
@@ -26,12 +27,17 @@ def active_session(db: DbSession, session_id: int, user_id: int, idle_days: int)
     if session is None or session.user_id != user_id or session.expired:
         return None
     now = utcnow()
-    if now - session.last_active > timedelta(days=idle_days):
+    if now - session.last_active > timedelta(days=idle_days) or (
+            not session.verified and now - session.created > UNVERIFIED_TTL):
         session.expired = True
         return None
     if now - session.last_active > TOUCH_INTERVAL:
         session.last_active = now
     return session
+
+
+def mark_verified(db: DbSession, session_id: int) -> None:
+    db.execute(update(Session).where(Session.id == session_id).values(verified=True))
 
 
 def expire_session(db: DbSession, session_id: int) -> None:

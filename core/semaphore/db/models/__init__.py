@@ -13,11 +13,11 @@ from semaphore.db.models.schedules import Schedule
 from semaphore.db.models.system import Event, Option, Runner
 from semaphore.db.models.tasks import Task, TaskHostResult, TaskOutput
 from semaphore.db.models.templates import Template, TemplateVault
-from semaphore.db.models.users import APIToken, LoginFailure, Session, User
+from semaphore.db.models.users import APIToken, LoginFailure, Session, User, UserTotp
 
 __all__ = [
     "APIToken", "AccessKey", "Base", "Environment", "Event", "Integration", "IntegrationAlias",
     "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Option", "Project",
     "ProjectUser", "Repository", "Runner", "Schedule", "Session", "Task", "TaskHostResult", "TaskOutput", "Template",
-    "TemplateVault", "User", "View",
+    "TemplateVault", "User", "UserTotp", "View",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from semaphore.db.models.base import Base
@@ -37,6 +37,22 @@ class Session(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(Text, default="")
     expired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # False until the second factor is given: a login of a TOTP-enrolled user starts unverified.
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class UserTotp(Base):
+    """A user's TOTP enrolment: pending until confirmed with a first code."""
+
+    __tablename__ = "user__totp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    secret: Mapped[str] = mapped_column(Text)  # base32 secret, encrypted with the key store's key
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # of the last accepted code
+    recovery_hashes: Mapped[str] = mapped_column(Text, default="")  # SHA-256 hex of unused codes, space-separated
 
 
 class APIToken(Base):

@@ -1,0 +1,135 @@
+"""Directory groups (LDAP) and identity-provider claims (OIDC) that grant admin or project roles.
+
+A login method that is configured with role mappings hands the user's groups to the core with its
+identity; on every login the mappings then decide, for that external user:
+
+* ``admin``, when at least one mapping grants admin (a user in none of those groups loses it);
+* the role in every project some mapping names: the highest role among the user's matching
+  mappings, or no membership when none matches. Projects no mapping names are left alone, so
+  memberships added by hand in other projects stay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Project, ProjectUser, User
+from semaphore.errors import ConfigError
+from semaphore.services.roles import ROLES, Role
+
+log = logging.getLogger(__name__)
+
+#: Strongest first: when several mappings name one project, the first of these wins.
+ROLE_STRENGTH = (Role.OWNER.value, Role.MANAGER.value, Role.TASK_RUNNER.value, Role.GUEST.value)
+MAPPING_KEYS = {"group", "admin", "project", "project_id", "role"}
+
+
+@dataclass(frozen=True)
+class RoleMapping:
+    """Members of ``group`` are admins (``admin``) and/or have ``role`` in one project, named by
+    ``project_id`` or by its ``project`` name."""
+
+    group: str
+    admin: bool = False
+    project_id: int | None = None
+    project: str | None = None
+    role: str | None = None
+
+    @property
+    def names_project(self) -> bool:
+        return self.project_id is not None or self.project is not None
+
+
+def parse_role_mappings(value: Any, where: str) -> tuple[RoleMapping, ...]:
+    """Config (a JSON array of objects) to mappings; a ConfigError names ``where`` and the entry."""
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: must be a JSON array of objects")
+    return tuple(_parse_one(entry, f"{where}[{index}]") for index, entry in enumerate(value))
+
+
+def _parse_one(entry: Any, where: str) -> RoleMapping:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: must be a JSON object")
+    unknown = sorted(set(entry) - MAPPING_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(MAPPING_KEYS))})")
+    group = entry.get("group")
+    if not isinstance(group, str) or not group.strip():
+        raise ConfigError(f"{where}.group: required, the group's name or DN")
+    admin = entry.get("admin", False)
+    if not isinstance(admin, bool):
+        raise ConfigError(f"{where}.admin: must be true or false")
+    project_id, project, role = entry.get("project_id"), entry.get("project"), entry.get("role")
+    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, int)):
+        raise ConfigError(f"{where}.project_id: must be a project id (a whole number)")
+    if project is not None and (not isinstance(project, str) or not project.strip()):
+        raise ConfigError(f"{where}.project: must be a project name")
+    if project_id is not None and project is not None:
+        raise ConfigError(f"{where}: give project_id or project, not both")
+    names_project = project_id is not None or project is not None
+    if names_project and role not in ROLES:
+        raise ConfigError(f"{where}.role: must be one of {', '.join(ROLES)}")
+    if role is not None and not names_project:
+        raise ConfigError(f"{where}.role: needs the project (project_id or project) it applies to")
+    if not admin and not names_project:
+        raise ConfigError(f"{where}: grants nothing; set admin, or a project and role")
+    return RoleMapping(group=group.strip(), admin=admin, project_id=project_id,
+                       project=project.strip() if project else None, role=role)
+
+
+def apply_role_mappings(db: DbSession, user: User, groups: Iterable[str],
+                        mappings: Sequence[RoleMapping]) -> None:
+    """Make ``user``'s admin flag and mapped project roles what ``groups`` grant (see module doc)."""
+    member_of = {group.strip().lower() for group in groups}
+    matching = [m for m in mappings if m.group.lower() in member_of]
+    if any(m.admin for m in mappings):
+        user.admin = any(m.admin for m in matching)
+    wanted: dict[int, str | None] = {}
+    for mapping in (m for m in mappings if m.names_project):
+        project_id = _project_id(db, mapping)
+        if project_id is None:
+            continue
+        wanted.setdefault(project_id, None)
+        if mapping in matching:
+            wanted[project_id] = _stronger(wanted[project_id], mapping.role)
+    for project_id, role in wanted.items():
+        _set_membership(db, user, project_id, role)
+
+
+def _project_id(db: DbSession, mapping: RoleMapping) -> int | None:
+    if mapping.project_id is not None:
+        found = db.get(Project, mapping.project_id)
+        if found is None:
+            log.warning("role mapping for group %r: no project with id %s", mapping.group, mapping.project_id)
+        return found.id if found else None
+    ids = db.scalars(select(Project.id).where(Project.name == mapping.project)).all()
+    if len(ids) != 1:
+        log.warning("role mapping for group %r: %s project named %r; use project_id", mapping.group,
+                    "no" if not ids else "more than one", mapping.project)
+        return None
+    return ids[0]
+
+
+def _stronger(current: str | None, role: str | None) -> str | None:
+    candidates = [r for r in (current, role) if r is not None]
+    return min(candidates, key=ROLE_STRENGTH.index) if candidates else None
+
+
+def _set_membership(db: DbSession, user: User, project_id: int, role: str | None) -> None:
+    membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project_id,
+                                                     ProjectUser.user_id == user.id))
+    if role is None:
+        if membership is not None:
+            db.delete(membership)
+    elif membership is None:
+        db.add(ProjectUser(project_id=project_id, user_id=user.id, role=role))
+    else:
+        membership.role = role
