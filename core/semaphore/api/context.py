@@ -30,6 +30,8 @@ class AuthInfo:
 def pending_auth() -> AuthInfo | None:
     """A session that passed the password but not yet the second factor (it authenticates
     nothing but the steps that complete or end it)."""
+    if current_user.is_authenticated:  # also runs the request loader, which notes a waiting session
+        return None
     return g.get("pending_auth")
 
 

@@ -31,7 +31,7 @@ def active_session(db: DbSession, session_id: int, user_id: int, idle_days: int)
             not session.verified and now - session.created > UNVERIFIED_TTL):
         session.expired = True
         return None
-    if now - session.last_active > TOUCH_INTERVAL:
+    if session.verified and now - session.last_active > TOUCH_INTERVAL:  # a waiting one lapses by its age
         session.last_active = now
     return session
 

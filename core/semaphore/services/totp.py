@@ -125,13 +125,16 @@ def check_passcode(db: DbSession, state: AppState, row: UserTotp, passcode: str)
     if step is None:
         _fail(state, row.user_id)
         raise ValidationError("the code is wrong or expired", field="passcode", code="INVALID_PASSCODE")
-    # Conditional update: of two requests with the same code, only one can move last_step on.
+    replayed = ValidationError("this code was already used; wait for the next one", field="passcode",
+                               code="TOTP_REPLAYED")
+    if row.last_step is not None and step <= row.last_step:
+        _fail(state, row.user_id)
+        raise replayed
+    # Conditional update: of two requests with the same code at once, only one moves last_step on.
     used = db.execute(update(UserTotp).where(UserTotp.id == row.id, (UserTotp.last_step.is_(None))
                                              | (UserTotp.last_step < step)).values(last_step=step))
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        _fail(state, row.user_id)
-        raise ValidationError("this code was already used; wait for the next one", field="passcode",
-                              code="TOTP_REPLAYED")
+        raise replayed
     _clear_failures(db, row.user_id)
 
 
@@ -197,7 +200,8 @@ def check_rate(db: DbSession, user_id: int) -> None:
 
 
 def _fail(state: AppState, user_id: int) -> None:
-    """Counted in its own transaction: the request that failed is rolled back."""
+    """Counted in its own transaction: the request that failed is rolled back. (So the request must
+    not have written before: SQLite would wait for its own lock.)"""
     with state.db.session() as db:
         db.add(LoginFailure(login=_failure_key(user_id), ip=""))
 
