@@ -265,3 +265,16 @@ def test_when_the_server_turns_totp_off_enrolments_are_ignored(enrolled, databas
         assert off.test_client().get("/api/auth/login").get_json()["auth_methods"] == {}
     finally:
         off.extensions["semaphore"].db.dispose()
+
+
+def test_the_host_turns_it_off_from_the_command_line(enrolled, database_env, tmp_path):
+    """For an admin who lost the device with no other admin to reset it."""
+    from process_helpers import run_semaphore
+
+    app, user_id, secret, _ = enrolled
+    alice = password_only(app)
+    assert alice.post("/api/auth/verify", json={"passcode": code(secret, 1)}).status_code == 204
+    result = run_semaphore(["--no-config", "user", "totp-disable", "--login", "alice"], tmp_path, database_env)
+    assert (result.returncode, result.stdout) == (0, "Two-factor authentication of alice turned off.\n")
+    assert alice.get("/api/user").status_code == 401  # every session ended
+    assert password_only(app).get("/api/user").status_code == 200

@@ -346,6 +346,23 @@ def user_delete(login: str | None, email: str | None) -> None:
     click.echo(f"User {name} deleted.")
 
 
+@user_group.command("totp-disable")
+@click.option("--login", help="Login of the user.")
+@click.option("--email", help="E-mail address of the user.")
+def user_totp_disable(login: str | None, email: str | None) -> None:
+    """Turn a user's TOTP two-factor authentication off and end their sessions (for an admin who
+    lost the device and has no other admin to reset it)."""
+    from semaphore.services.totp import turn_off
+    from semaphore.services.users import find_user
+
+    identify = _identify(login, email)
+    with database_session() as db:
+        user = find_user(db, **identify)
+        name, removed = user.username, turn_off(db, user)
+    click.echo(f"Two-factor authentication of {name} turned off." if removed
+               else f"{name} had no two-factor authentication; their sessions were ended anyway.")
+
+
 @user_group.command("get")
 @click.option("--login", help="Login of the user.")
 @click.option("--email", help="E-mail address of the user.")

@@ -91,10 +91,7 @@ def confirm_enrolment(db: DbSession, state: AppState, user: User, totp_id: int, 
     row, _ = pending_enrolment(db, state, user, totp_id)
     check_passcode(db, state, row, passcode)
     row.confirmed = True
-    sessions = update(Session).where(Session.user_id == user.id)
-    if keep_session_id is not None:
-        sessions = sessions.where(Session.id != keep_session_id)
-    db.execute(sessions.values(expired=True))
+    _end_sessions(db, user, keep_session_id)
     return row
 
 
@@ -104,6 +101,18 @@ def remove_enrolment(db: DbSession, user: User, totp_id: int, keep_session_id: i
     if row is None or row.user_id != user.id:
         raise NotFound("no two-factor enrolment with this id")
     db.delete(row)
+    _end_sessions(db, user, keep_session_id)
+
+
+def turn_off(db: DbSession, user: User) -> bool:
+    """Remove any enrolment of ``user`` and end all their sessions (the host's own way back in for
+    a locked-out admin); whether there was one."""
+    removed = db.execute(delete(UserTotp).where(UserTotp.user_id == user.id)).rowcount  # type: ignore[attr-defined]
+    _end_sessions(db, user, None)
+    return bool(removed)
+
+
+def _end_sessions(db: DbSession, user: User, keep_session_id: int | None) -> None:
     sessions = update(Session).where(Session.user_id == user.id)
     if keep_session_id is not None:
         sessions = sessions.where(Session.id != keep_session_id)
