@@ -48,3 +48,17 @@ def test_without_password_login_the_page_says_so(tmp_path, _migrated):
         assert "Password login is disabled" in html and 'id="login-form"' not in html
     finally:
         app.extensions["semaphore"].db.dispose()
+
+
+def test_the_page_has_the_two_factor_step_and_the_script_drives_it(sqlite_app):
+    """When /api/user answers TOTP_REQUIRED the script shows the code form, which posts to
+    /api/auth/verify (or /api/auth/recovery); OpenID providers come from GET /api/auth/login."""
+    client = sqlite_app.test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="code-form"' in html and 'autocomplete="one-time-code"' in html and 'id="providers"' in html
+    script = client.get("/static/start.js")
+    source = script.get_data(as_text=True)
+    script.close()
+    for expected in ('"TOTP_REQUIRED"', '"/api/auth/verify"', '"/api/auth/recovery"', "/api/auth/oidc/",
+                     "oidc_providers", "allow_recovery"):
+        assert expected in source, expected

@@ -13,5 +13,7 @@ blp = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 
 @blp.get("/")
 def start_page() -> str:
-    config = app_state().config
-    return render_template("start.html", version=__version__, password_login=not config.password_login_disable)
+    state = app_state()
+    # The form serves every password method: the local password and LDAP alike.
+    password_login = bool(state.registry.password_backends(state.config))
+    return render_template("start.html", version=__version__, password_login=password_login)
