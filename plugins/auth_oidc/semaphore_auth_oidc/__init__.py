@@ -1,13 +1,35 @@
-"""Log in with OpenID Connect providers (auth backend ``oidc``).
+"""Log in with OpenID Connect providers (auth backend ``oidc``), configured in ``oidc_providers``.
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
+Registers the redirect backend that lists one login button per provider on ``GET /api/auth/login``
+and the routes ``GET /api/auth/oidc/<provider>/login`` and ``/redirect[/<path>]`` (authorization
+code flow with state, nonce and PKCE, ID token verification, claim expressions, role mappings).
+See docs/oidc.md.
 
-* a redirect auth backend per entry of ``oidc_providers``, listed by ``GET /api/auth/login`` for the
-  login page
-* the routes ``GET /api/auth/oidc/<provider>/login`` and ``GET /api/auth/oidc/<provider>/redirect``
-  (authorization code flow with state cookie, ID token verification, claim mapping)
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package must stay cheap: authlib, joserfc and requests are imported inside the
+functions that use them, never at module level (the smoke test checks this).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from semaphore import hookimpl
+from semaphore.interfaces import AuthBackend
+from semaphore_auth_oidc.backend import OidcBackend
+from semaphore_auth_oidc.providers import load_providers
+
+
+@hookimpl
+def register_auth_backends(register: Callable[[AuthBackend], None]) -> None:
+    register(OidcBackend())
+
+
+@hookimpl
+def register_blueprints(app: Flask) -> None:
+    from semaphore_auth_oidc.routes import blueprint
+
+    # Checked here, while the app is built, so a bad provider entry stops the start naming its key.
+    load_providers(app.extensions["semaphore"].config)
+    app.register_blueprint(blueprint)
