@@ -1,15 +1,25 @@
-"""Log in with an LDAP directory (auth backend ``ldap``).
+"""Log in with an LDAP directory (auth backend ``ldap``), as in the original Semaphore.
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
+When ``ldap_enable`` is on, a password login is first asked of the directory: the service account
+(``ldap_binddn``) searches ``ldap_searchdn`` with ``ldap_searchfilter`` (``%s`` = the login,
+escaped), the password is checked by binding as the entry found, and the user is created or updated
+as an external user from the ``ldap_mappings``; ``ldap_role_mappings`` may grant admin or project
+roles by group. See docs/ldap.md.
 
-* a password auth backend ``ldap``, tried before the local password: binds with the service account,
-  searches the user with ``ldap_searchfilter``, binds as the user, and creates or updates an
-  external Semaphore user from the mapped attributes
-* configuration as in the original Semaphore: ``ldap_enable``, ``ldap_server``, ``ldap_binddn``,
-  ``ldap_bindpassword``, ``ldap_searchdn``, ``ldap_searchfilter``, ``ldap_needtls``,
-  ``ldap_mappings`` (and the ``SEMAPHORE_LDAP_*`` variables)
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package must stay cheap: ldap3 is imported inside the functions that use it, never
+at module level (the smoke test checks this).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from semaphore import hookimpl
+from semaphore.interfaces import AuthBackend
+
+from .backend import LdapBackend
+
+
+@hookimpl
+def register_auth_backends(register: Callable[[AuthBackend], None]) -> None:
+    register(LdapBackend())

@@ -1,0 +1,89 @@
+"""The ``ldap`` password backend: find the login in the directory, check the password with a bind
+as the user's entry, and describe the user from the entry's attributes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from semaphore.errors import Forbidden, Unauthorized
+from semaphore.interfaces import AuthBackend, AuthContext, Identity
+from semaphore.services.role_mappings import parse_role_mappings
+
+from .directory import Directory, Entry
+from .groups import user_groups
+from .mapping import Attributes, referenced_attributes, user_fields
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SEARCH_FILTER = "(uid=%s)"
+INVALID = "invalid login or password"
+
+
+class LdapBackend(AuthBackend):
+    id = "ldap"
+    title = "LDAP"
+    order = 50  # before the local password (100): the directory decides for the logins it knows
+
+    def enabled(self, config: Any) -> bool:
+        return bool(config.ldap_enable)
+
+    def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
+        if not password:
+            return None  # an empty password is an anonymous bind, which servers let through
+        config = context.config
+        directory = Directory(config)
+        with directory.service_connection() as connection:
+            entry = find_user(directory, connection, config, login)
+            if entry is None:
+                return None  # not in the directory: the local password is tried next
+            attributes = Attributes(entry.dn, entry.attributes)
+            bind_dn = _bind_dn(config, attributes)
+            if not directory.password_accepted(bind_dn, password):
+                log.info("LDAP login: wrong password for %s", bind_dn)
+                raise Unauthorized(INVALID)
+            fields = user_fields(config.ldap_mappings, attributes)
+            groups: tuple[str, ...] = ()
+            role_mappings = None
+            if config.ldap_role_mappings:
+                role_mappings = parse_role_mappings(config.ldap_role_mappings, "ldap_role_mappings")
+                groups = user_groups(directory, connection, entry, config)
+        # Not "logged in": the core may still refuse (a local account with this login, TOTP, ...).
+        log.info("LDAP login: the directory accepted the password of %s; it stands for user %r",
+                 entry.dn, fields.username)
+        return Identity(username=fields.username, email=fields.email, name=fields.name, external=True,
+                        groups=groups, role_mappings=role_mappings)
+
+
+def find_user(directory: Directory, connection: Any, config: Any, login: str) -> Entry | None:
+    """The one entry ``ldap_searchfilter`` finds for ``login`` (escaped: a login cannot change the
+    filter), None when there is none; Forbidden when there are several."""
+    from ldap3.utils.conv import escape_filter_chars
+
+    template = config.ldap_searchfilter.strip() or DEFAULT_SEARCH_FILTER
+    if "%s" not in template:
+        raise directory.unavailable(f"ldap_searchfilter {template!r} has no %s for the login")
+    search_filter = template.replace("%s", escape_filter_chars(login))
+    found = directory.search(connection, config.ldap_searchdn, search_filter, _wanted_attributes(config),
+                             setting="ldap_searchfilter", size_limit=2)
+    if len(found) > 1:
+        log.error("LDAP login: ldap_searchfilter %r finds more than one entry for the login %r (%s, ...); "
+                  "it must find at most one", template, login, found[0].dn)
+        raise Forbidden("this login matches more than one directory entry; an administrator must make "
+                        "ldap_searchfilter find exactly one", code="LDAP_AMBIGUOUS")
+    return found[0] if found else None
+
+
+def _wanted_attributes(config: Any) -> list[str]:
+    mappings = config.ldap_mappings
+    names = referenced_attributes([mappings.dn, mappings.uid, mappings.mail, mappings.cn])
+    if config.ldap_role_mappings and not config.ldap_group_searchdn and mappings.groups not in names:
+        names.append(mappings.groups)
+    return names
+
+
+def _bind_dn(config: Any, attributes: Attributes) -> str:
+    """What the user binds as: ``ldap_mappings.dn`` over the entry, by default its DN."""
+    from semaphore.services.claims import evaluate
+
+    return evaluate(config.ldap_mappings.dn, attributes) or str(attributes["dn"])
