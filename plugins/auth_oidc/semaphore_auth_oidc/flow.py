@@ -51,6 +51,8 @@ def _exchange_code(provider: Provider, endpoints: Endpoints, session: Any, login
         token = session.fetch_token(endpoints.token, grant_type="authorization_code", code=code,
                                     code_verifier=login.code_verifier, timeout=TIMEOUT)
     except requests.HTTPError as exc:  # an answer that is neither a token nor an OAuth error
+        if exc.response is None:
+            raise unreachable(provider.id, "token endpoint", endpoints.token, exc) from None
         raise status_error(provider.id, "token endpoint", endpoints.token, exc.response) from None
     except requests.RequestException as exc:
         raise unreachable(provider.id, "token endpoint", endpoints.token, exc) from None

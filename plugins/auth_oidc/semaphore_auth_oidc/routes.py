@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, request
 
 from semaphore.api import context
 from semaphore.api.authn import log_in
@@ -36,7 +36,7 @@ def start_login(provider_id: str) -> Response:
     endpoints = provider_endpoints(provider)
     login = login_state.new_login_state(provider.id, _callback_url(provider),
                                         login_state.safe_next_path(request.args.get("redirect")))
-    response = redirect(authorization_url(provider, endpoints, login), code=307)
+    response = _redirect(authorization_url(provider, endpoints, login))
     login_state.remember(response, login)
     return response
 
@@ -61,7 +61,7 @@ def finish_login(provider_id: str, redirect_path: str) -> Response:
     user = user_for_identity(db, identity_from_claims(provider, claims))
     # A redirect_url that ends in a path (the original's style) names the page; else the login's.
     target = login.next_path if login.next_path != "/" else login_state.safe_next_path(redirect_path)
-    response = redirect(target, code=307)
+    response = _redirect(target)
     log_in(response, db, user)
     log.info("OpenID login: %s (user %s) through provider %r", user.username, user.id, provider.id)
     return response
@@ -87,3 +87,8 @@ def _refused_login(exc: SemaphoreError) -> Response:
 def _callback_url(provider: Provider) -> str:
     """The configured redirect_url, else this server's own callback URL (when web_host is unset)."""
     return provider.redirect_url or f"{request.host_url.rstrip('/')}/api/auth/oidc/{provider.id}/redirect"
+
+
+def _redirect(location: str) -> Response:
+    """307, as the original answers both ends of the login."""
+    return Response(status=307, headers={"Location": location})

@@ -104,7 +104,8 @@ def test_wrong_state_is_refused(oidc_app, provider_user, browser, mock_provider)
     callback = browser.authorize(browser.start(), "sam@example.test")
     forged = callback.replace("state=", "state=x")
     response = browser.callback(forged)
-    assert response.status_code == 401 and "state returned by the provider does not match" in response.get_json()["error"]
+    assert response.status_code == 401
+    assert "state returned by the provider does not match" in response.get_json()["error"]
     assert browser.session_cookie() is None and browser.login_state_cookie() is None
     # The state is good for one callback: the real one fails too now that the cookie is gone.
     assert browser.callback(callback).status_code == 401
@@ -189,7 +190,8 @@ def test_groups_claim_maps_to_admin_and_project_roles(oidc_app, provider_user, b
 
 def test_plain_oauth2_provider_uses_userinfo(oidc_app, issuer, provider_user, browser):
     """Without the openid scope there is no ID token (GitHub works this way): userinfo says who."""
-    app = oidc_app({"plain": {"client_id": "plain-oauth2", "client_secret": "x", "name_claim": "name", "scopes": ["profile", "email"],
+    app = oidc_app({"plain": {"client_id": "plain-oauth2", "client_secret": "x", "name_claim": "name",
+                              "scopes": ["profile", "email"],
                               "endpoint": {"auth": f"{issuer}/oauth2/authorize", "token": f"{issuer}/oauth2/token",
                                            "userinfo": f"{issuer}/userinfo"}}})
     provider_user("gina@example.test", preferred_username="gina", name="Gina")
