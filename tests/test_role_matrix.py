@@ -152,6 +152,15 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     ("GET", "/api/auth/login"): "public: which login methods exist",
     ("POST", "/api/auth/login"): "public: logging in",
     ("POST", "/api/auth/logout"): "harmless without a session",
+    ("POST", "/api/auth/verify"): "public: completes a login waiting for its code (tests/test_totp.py)",
+    ("POST", "/api/auth/recovery"): "public: completes a login waiting for its code (tests/test_totp.py)",
+    # Two-factor enrolment is the user's own (admins may read and reset it), and needs TOTP on: the
+    # caller-by-caller checks are in tests/test_totp.py::test_who_may_call_each_enrolment_route.
+    ("GET", "/api/users/<int:user_id>/2fas/totp"): "self or admin (tests/test_totp.py)",
+    ("POST", "/api/users/<int:user_id>/2fas/totp"): "self only (tests/test_totp.py)",
+    ("GET", "/api/users/<int:user_id>/2fas/totp/<int:totp_id>/qr"): "self only (tests/test_totp.py)",
+    ("POST", "/api/users/<int:user_id>/2fas/totp/<int:totp_id>/confirm"): "self only (tests/test_totp.py)",
+    ("DELETE", "/api/users/<int:user_id>/2fas/totp/<int:totp_id>"): "self or admin (tests/test_totp.py)",
     # Each caller expires only their own tokens; the question is whose token, not which role.
     ("DELETE", "/api/user/tokens/<string:token_id>"): "own tokens only (tests/test_auth.py)",
     # The API description and static assets carry no data (tests/test_openapi.py).

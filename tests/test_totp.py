@@ -278,3 +278,29 @@ def test_the_host_turns_it_off_from_the_command_line(enrolled, database_env, tmp
     assert (result.returncode, result.stdout) == (0, "Two-factor authentication of alice turned off.\n")
     assert alice.get("/api/user").status_code == 401  # every session ended
     assert password_only(app).get("/api/user").status_code == 200
+
+
+def test_who_may_call_each_enrolment_route(totp_app):
+    """The enrolment is the user's own; an admin may read it and turn it off; others get 403 and
+    anonymous callers 401, before anything is looked up."""
+    alice_id = create_user_row(totp_app, "alice")
+    alice = log_in(totp_app.test_client(), "alice")
+    pending = alice.post(f"/api/users/{alice_id}/2fas/totp").get_json()
+    create_user_row(totp_app, "bob")
+    create_user_row(totp_app, "root", admin=True)
+    callers = {"anonymous": totp_app.test_client(), "bob": log_in(totp_app.test_client(), "bob"),
+               "admin": log_in(totp_app.test_client(), "root")}
+    base = f"/api/users/{alice_id}/2fas/totp"
+    routes = {("POST", base): "self", ("GET", f"{base}/{pending['id']}/qr"): "self",
+              ("POST", f"{base}/{pending['id']}/confirm"): "self",
+              ("GET", base): "self or admin", ("DELETE", f"{base}/{pending['id']}"): "self or admin"}
+    for (method, path), who in routes.items():
+        for name, client in callers.items():
+            response = client.open(path, method=method, json={"passcode": "000000"} if "confirm" in path else None)
+            if name == "anonymous":
+                want = {401}
+            elif name == "admin" and who == "self or admin":
+                want = {200, 204, 404}  # allowed: 404 for the status of a pending enrolment
+            else:
+                want = {403}
+            assert response.status_code in want, (name, method, path, response.get_json())
