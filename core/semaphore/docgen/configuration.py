@@ -114,7 +114,13 @@ object with these fields (there is no variable for this setting):
 | `scopes` | Scopes to request; default `["openid", "profile", "email"]`. |
 | `username_claim` | Claim holding the login; default `preferred_username`. |
 | `name_claim` | Claim holding the display name; default `preferred_username`. |
-| `email_claim` | Claim holding the e-mail address; default `email`. Users are matched by e-mail. |
+| `email_claim` | Claim holding the e-mail address; default `email`. |
+| `groups_claim` | Claim listing the user's groups, for `role_mappings`; default `groups`. |
+| `role_mappings` | Groups that grant admin or project roles (see docs/authentication.md). |
+
+The `*_claim` fields are claim expressions (`email | {{ .preferred_username }}@example.com`). Users
+are matched by login or e-mail and never take over a local account; docs/oidc.md has the whole flow
+and examples for common providers.
 
 Example:
 
