@@ -13,6 +13,7 @@ from typing import Any
 from semaphore.errors import ServiceUnavailable
 
 from .address import ServerAddress, parse_server
+from .tls import tls_settings
 
 log = logging.getLogger(__name__)
 
@@ -89,29 +90,23 @@ class Directory:
     def _opened(self, user: str, password: str) -> Iterator[Any]:
         """An open connection, upgraded with StartTLS when ``ldap_starttls``; not bound yet."""
         from ldap3 import Connection
-        from ldap3.core.exceptions import LDAPException
 
-        with self._reachable():
-            connection = Connection(self._server(), user=user or None, password=password or None,
-                                    receive_timeout=self.timeout, raise_exceptions=True, read_only=True)
-            connection.open()
-            if self.config.ldap_starttls and not self.address.use_ssl:
-                connection.start_tls()
+        connection = Connection(self._server(), user=user or None, password=password or None,
+                                receive_timeout=self.timeout, raise_exceptions=True, read_only=True)
         try:
+            with self._reachable():
+                connection.open()
+                if self.config.ldap_starttls and not self.address.use_ssl:
+                    connection.start_tls()
             yield connection
         finally:
-            with suppress(LDAPException):  # the server went away: nothing left to close
-                connection.unbind()
+            _close(connection)
 
     def _server(self) -> Any:
-        import ssl
+        from ldap3 import NONE, Server
 
-        from ldap3 import NONE, Server, Tls
-
-        ca_file = self.config.ldap_ca_file
-        # Without ldap_ca_file the certificate is not checked, as in the original Semaphore.
-        tls = (Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file) if ca_file
-               else Tls(validate=ssl.CERT_NONE))
+        with self._reachable():  # a CA file that cannot be read
+            tls = tls_settings(self.config.ldap_ca_file)
         return Server(self.address.host, port=self.address.port, use_ssl=self.address.use_ssl, tls=tls,
                       get_info=NONE, connect_timeout=self.timeout)
 
@@ -131,13 +126,13 @@ class Directory:
             raise self.unavailable(f"ldap_ca_file {self.config.ldap_ca_file!r} cannot be used: {error}") from None
         except LDAPStartTLSError as error:
             raise self.unavailable(f"StartTLS with the LDAP server {self.address} failed"
-                                    f"{self._certificate_hint(error)}: {error}") from None
+                                    f"{self._certificate_hint(error)}: {_reason(error)}") from None
         except (LDAPCommunicationError, LDAPResponseTimeoutError, OSError) as error:
             raise self.unavailable(f"cannot reach the LDAP server {self.address} (ldap_server)"
-                                    f"{self._certificate_hint(error)}: {error}") from None
+                                    f"{self._certificate_hint(error)}: {_reason(error)}") from None
 
     def _certificate_hint(self, error: Exception) -> str:
-        if "CERTIFICATE_VERIFY_FAILED" not in str(error) and "doesn't match" not in str(error):
+        if "CERTIFICATE_VERIFY_FAILED" not in str(error):
             return ""
         return f"; its TLS certificate does not verify against ldap_ca_file {self.config.ldap_ca_file!r}"
 
@@ -145,3 +140,20 @@ class Directory:
         """The error to raise for ``message``, logged here with the server named in it."""
         log.error("LDAP login: %s", message)
         return ServiceUnavailable(message)
+
+
+def _close(connection: Any) -> None:
+    """Unbind and close; ldap3 leaves the socket open when opening failed or the server went away."""
+    from ldap3.core.exceptions import LDAPException
+
+    with suppress(LDAPException, OSError):
+        connection.unbind()
+    if connection.socket is not None:
+        connection.socket.close()
+
+
+def _reason(error: Exception) -> str:
+    """ldap3 wraps some messages in a tuple: ``('wrap socket error: ...',)``."""
+    while len(error.args) == 1 and isinstance(error.args[0], tuple) and len(error.args[0]) == 1:
+        error = Exception(*error.args[0])
+    return str(error.args[0]) if len(error.args) == 1 else str(error)

@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SUFFIX = "dc=example,dc=test"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -84,7 +85,7 @@ class Certificates:
         self.key_file.write_bytes(_key_pem(server_key))
 
     @staticmethod
-    def _authority(name: str):  # type: ignore[no-untyped-def]
+    def _authority(name: str) -> tuple[Any, Any]:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -107,7 +108,7 @@ class Certificates:
         return key, cert
 
     @staticmethod
-    def _server(ca_key, ca_cert):  # type: ignore[no-untyped-def]
+    def _server(ca_key: Any, ca_cert: Any) -> tuple[Any, Any]:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -131,13 +132,13 @@ class Certificates:
         return key, cert
 
 
-def _pem(cert) -> bytes:  # type: ignore[no-untyped-def]
+def _pem(cert: Any) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return bytes(cert.public_bytes(Encoding.PEM))
 
 
-def _key_pem(key) -> bytes:  # type: ignore[no-untyped-def]
+def _key_pem(key: Any) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
     return bytes(key.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEncryption()))
@@ -184,7 +185,9 @@ class Slapd:
     def run(self) -> None:
         """Start (or restart, after :meth:`stop`) the process on the same ports and data."""
         self.port, self.tls_port = self.port or free_port(), self.tls_port or free_port()
-        urls = f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.tls_port}/"
+        # 127.0.0.2 is a name the certificate does not carry, for host name checks.
+        urls = (f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.tls_port}/ "
+                f"ldap://127.0.0.2:{self.port}/")
         log = (self.directory / "slapd.log").open("ab")
         # -d 0: stay in the foreground, so the pid is slapd's and stop() ends it.
         self.process = subprocess.Popen([_binary("slapd"), "-f", str(self.directory / "slapd.conf"),

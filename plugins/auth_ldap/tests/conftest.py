@@ -16,11 +16,13 @@ PEOPLE_IN_DIRECTORY = (
     Person("eve", "eve's password", "Eve Example", "eve@example.test"),  # shares sn "Example" with ann
     Person("nomail", "nomail's password", "No Mail"),
     Person("lou", "lou's password", "Lou Local", "lou@example.test"),  # also a local account in one test
+    Person("o(neil)", "o(neil)'s password", "Pat O'Neil", "pat@example.test"),  # filter characters in a login
 )
 GROUPS_IN_DIRECTORY = (
     Group("admins", ("ann",)),
     Group("developers", ("ann", "bob")),
     Group("operators", ("bob",)),
+    Group("writers", ("o(neil)",)),
 )
 
 

@@ -87,6 +87,11 @@ def test_a_login_cannot_change_the_search_filter(authenticate, slapd, login):
     assert authenticate(login, "ann's password", SEARCH_FILTER="(&(objectClass=inetOrgPerson)(uid=%s))") is None
 
 
+def test_a_login_with_filter_characters_is_found_as_typed(authenticate):
+    identity = authenticate("o(neil)", "o(neil)'s password")
+    assert (identity.username, identity.name) == ("o(neil)", "Pat O'Neil")
+
+
 def test_the_unescaped_injection_would_have_found_everybody(slapd):
     """What the escaping prevents: pasted into the filter as typed, the login matches every entry."""
     connection = Connection(Server("127.0.0.1", port=slapd.port), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
