@@ -21,13 +21,6 @@ import semaphore_auth_oidc
 from semaphore.testing import create_app_with_plugins, make_config
 
 CLIENT_ID = "semaphore-test"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # oidc-provider-mock still uses authlib APIs that authlib has deprecated; that is the test
-    # provider's business, not a failure of ours.
-    for text in ("get_jwt_config", "authlib.jose module is deprecated", "The httpx module is deprecated"):
-        config.addinivalue_line("filterwarnings", f"ignore:{text}")
 CLIENT_SECRET = "s3cret"
 
 
