@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from semaphore.errors import Forbidden, Unauthorized
+from semaphore.errors import Forbidden, ServiceUnavailable, Unauthorized
 from semaphore.interfaces import AuthBackend, AuthContext, Identity
 from semaphore.services.role_mappings import parse_role_mappings
 
@@ -31,7 +31,18 @@ class LdapBackend(AuthBackend):
     def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
         if not password:
             return None  # an empty password is an anonymous bind, which servers let through
-        config = context.config
+        try:
+            return self._ask_directory(login, password, context.config)
+        except ServiceUnavailable:
+            if not is_local_account(context.db, login):
+                raise
+            # The directory could never log this login in (a local account is not taken over), so
+            # an outage must not lock out local accounts such as the first admin.
+            log.warning("LDAP login: the directory cannot be asked; %r is a local account, its local "
+                        "password decides", login)
+            return None
+
+    def _ask_directory(self, login: str, password: str, config: Any) -> Identity | None:
         directory = Directory(config)
         with directory.service_connection() as connection:
             entry = find_user(directory, connection, config, login)
@@ -72,6 +83,17 @@ def find_user(directory: Directory, connection: Any, config: Any, login: str) ->
         raise Forbidden("this login matches more than one directory entry; an administrator must make "
                         "ldap_searchfilter find exactly one", code="LDAP_AMBIGUOUS")
     return found[0] if found else None
+
+
+def is_local_account(db: Any, login: str) -> bool:
+    """Whether ``login`` names a user with a local password (by login or e-mail)."""
+    from sqlalchemy import func, or_, select
+
+    from semaphore.db.models import User
+
+    return db.scalar(select(User.id).where(
+        or_(func.lower(User.username) == login, func.lower(User.email) == login),
+        User.external.is_(False), User.password != "").limit(1)) is not None
 
 
 def _wanted_attributes(config: Any) -> list[str]:

@@ -64,10 +64,16 @@ def test_a_configuration_the_server_cannot_serve_is_a_503_naming_the_setting(lda
     assert fragment in refused(ldap_app(**settings))
 
 
-def test_the_local_password_still_works_for_local_users_only_when_the_server_is_up(ldap_app):
-    """The directory is asked first; while it is down nobody can tell an LDAP login from a local one."""
+def test_while_the_directory_is_down_local_accounts_still_log_in(ldap_app, caplog):
+    """A local account is never taken over by a directory login, so the directory's outage cannot
+    lock it out: its local password decides. Everybody else gets the 503."""
     from semaphore.testing import TEST_PASSWORD, create_user_row
 
     app = ldap_app(SERVER=f"127.0.0.1:{free_port()}")
-    create_user_row(app, "carl")
-    refused(app, "carl", TEST_PASSWORD)
+    create_user_row(app, "carl", email="carl@example.test")
+    client = app.test_client()
+    assert client.post("/api/auth/login", json={"auth": "carl", "password": TEST_PASSWORD}).status_code == 204
+    assert "'carl' is a local account, its local password decides" in caplog.text
+    wrong = app.test_client().post("/api/auth/login", json={"auth": "Carl@example.test", "password": "wrong"})
+    assert wrong.status_code == 401
+    refused(app, "ann")
