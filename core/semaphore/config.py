@@ -59,10 +59,10 @@ class DbConfig:
 
 @dataclass
 class LdapMappings:
-    dn: str = setting("dn", "SEMAPHORE_LDAP_MAPPING_DN", "Attribute holding the entry's DN.")
-    mail: str = setting("mail", "SEMAPHORE_LDAP_MAPPING_MAIL", "Attribute holding the e-mail address.")
-    uid: str = setting("uid", "SEMAPHORE_LDAP_MAPPING_UID", "Attribute holding the login.")
-    cn: str = setting("cn", "SEMAPHORE_LDAP_MAPPING_CN", "Attribute holding the display name.")
+    dn: str = setting("dn", "SEMAPHORE_LDAP_MAPPING_DN", "What the user binds as (claim expression); default the entry's DN.")
+    mail: str = setting("mail", "SEMAPHORE_LDAP_MAPPING_MAIL", "Attribute (claim expression) holding the e-mail address.")
+    uid: str = setting("uid", "SEMAPHORE_LDAP_MAPPING_UID", "Attribute (claim expression) holding the login.")
+    cn: str = setting("cn", "SEMAPHORE_LDAP_MAPPING_CN", "Attribute (claim expression) holding the display name.")
     groups: str = setting("memberOf", "SEMAPHORE_LDAP_MAPPING_GROUPS",
                           "Attribute of the user's entry listing its groups' DNs (without a group search).")
 
