@@ -52,17 +52,19 @@ def ldap_env(slapd: Slapd, **settings: object) -> dict[str, str]:
 
 @pytest.fixture
 def ldap_config(slapd, database_env, tmp_path):
-    """``ldap_config(**settings)`` -> a Config loaded from SEMAPHORE_LDAP_* variables (see ldap_env)."""
-    return lambda **settings: make_config(tmp_path, {**database_env, **ldap_env(slapd, **settings)})
+    """``ldap_config(env=None, **settings)`` -> a Config loaded from SEMAPHORE_LDAP_* variables (see
+    ldap_env) and the other variables of ``env``."""
+    return lambda env=None, **settings: make_config(tmp_path, {**database_env, **ldap_env(slapd, **settings),
+                                                               **(env or {})})
 
 
 @pytest.fixture
 def ldap_app(ldap_config):
-    """``ldap_app(**settings)`` -> an app with this plugin, logging in against the slapd."""
+    """``ldap_app(env=None, **settings)`` -> an app with this plugin, logging in against the slapd."""
     apps = []
 
-    def make(**settings):
-        apps.append(create_app_with_plugins(ldap_config(**settings), {"auth_ldap": semaphore_auth_ldap}))
+    def make(env=None, **settings):
+        apps.append(create_app_with_plugins(ldap_config(env, **settings), {"auth_ldap": semaphore_auth_ldap}))
         return apps[-1]
 
     yield make

@@ -143,3 +143,31 @@ def test_a_missing_email_is_only_reported_after_the_password_was_checked(authent
         authenticate("nomail", "wrong")
     with pytest.raises(Forbidden, match="ldap_mappings.mail"):
         authenticate("nomail", "nomail's password")
+
+
+def test_with_password_login_disabled_directory_users_still_log_in(ldap_app):
+    app = ldap_app({"SEMAPHORE_PASSWORD_LOGIN_DISABLED": "true"})
+    create_user_row(app, "root", admin=True)
+    client = app.test_client()
+    assert client.get("/api/auth/login").get_json()["login_with_password"] is True  # the form serves LDAP
+    assert log_in(client, "ann", "ann's password").status_code == 204
+    local = app.test_client()
+    assert log_in(local, "root", TEST_PASSWORD).status_code == 401
+    assert local.get_cookie("semaphore") is None
+
+
+def test_a_directory_user_with_totp_needs_the_code_too(ldap_app):
+    import pyotp
+
+    app = ldap_app({"SEMAPHORE_TOTP_ENABLED": "true"})
+    client = app.test_client()
+    assert log_in(client, "ann", "ann's password").status_code == 204
+    user_id = client.get("/api/user").get_json()["id"]
+    enrolment = client.post(f"/api/users/{user_id}/2fas/totp").get_json()
+    totp = pyotp.TOTP(enrolment["secret"])
+    confirm = client.post(f"/api/users/{user_id}/2fas/totp/{enrolment['id']}/confirm", json={"passcode": totp.now()})
+    assert confirm.status_code == 200
+
+    again = app.test_client()
+    assert log_in(again, "ann", "ann's password").status_code == 204
+    assert again.get("/api/user").get_json()["error"] == "TOTP_REQUIRED"

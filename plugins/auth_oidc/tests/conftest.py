@@ -58,15 +58,16 @@ def mock_provider(issuer: str) -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def oidc_app(tmp_path, _migrated) -> Iterator[Callable[..., Any]]:
-    """``oidc_app(providers, web_host="")`` -> an app (SQLite) with this plugin and those providers."""
+    """``oidc_app(providers, web_host="", env=None)`` -> an app (SQLite) with this plugin and those
+    providers, configured also by the SEMAPHORE_* variables of ``env``."""
     apps: list[Any] = []
 
-    def make(providers: dict[str, Any], web_host: str = "") -> Any:
-        env = dict(_migrated("sqlite"))
+    def make(providers: dict[str, Any], web_host: str = "", env: dict[str, str] | None = None) -> Any:
+        settings = {**_migrated("sqlite"), **(env or {})}
         database = tmp_path / f"semaphore-{len(apps)}.sqlite"
-        shutil.copy(env["SEMAPHORE_DB_HOST"], database)
-        env["SEMAPHORE_DB_HOST"] = str(database)
-        config = dataclasses.replace(make_config(tmp_path, env), oidc_providers=providers, web_host=web_host)
+        shutil.copy(settings["SEMAPHORE_DB_HOST"], database)
+        settings["SEMAPHORE_DB_HOST"] = str(database)
+        config = dataclasses.replace(make_config(tmp_path, settings), oidc_providers=providers, web_host=web_host)
         apps.append(create_app_with_plugins(config, {"auth_oidc": semaphore_auth_oidc}))
         return apps[-1]
 

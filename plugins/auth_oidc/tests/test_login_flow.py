@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from semaphore.testing import create_user_row
@@ -200,3 +201,38 @@ def test_plain_oauth2_provider_uses_userinfo(oidc_app, issuer, provider_user, br
     me = browser.client.get("/api/user").get_json()
     assert (me["username"], me["email"], me["name"]) == ("gina", "gina@example.test", "Gina")
 
+
+
+def test_with_password_login_disabled_providers_still_log_in(oidc_app, provider_user, browser, mock_provider):
+    app = oidc_app({"mock": mock_provider()}, env={"SEMAPHORE_PASSWORD_LOGIN_DISABLED": "true"})
+    create_user_row(app, "root", admin=True)
+    meta = app.test_client().get("/api/auth/login").get_json()
+    assert meta["login_with_password"] is False and [p["id"] for p in meta["oidc_providers"]] == ["mock"]
+    refused = app.test_client().post("/api/auth/login", json={"auth": "root", "password": "x"})
+    assert refused.status_code == 403
+    provider_user("ann@example.test", preferred_username="ann")
+    user = browser(app)
+    assert user.log_in("ann@example.test").status_code == 307
+    assert user.client.get("/api/user").get_json()["username"] == "ann"
+
+
+def test_an_oidc_user_with_totp_needs_the_code_too(oidc_app, provider_user, browser, mock_provider):
+    import pyotp
+
+    app = oidc_app({"mock": mock_provider()}, env={"SEMAPHORE_TOTP_ENABLED": "true"})
+    provider_user("ann@example.test", preferred_username="ann")
+    first = browser(app)
+    first.log_in("ann@example.test")
+    user_id = first.client.get("/api/user").get_json()["id"]
+    enrolment = first.client.post(f"/api/users/{user_id}/2fas/totp").get_json()
+    totp = pyotp.TOTP(enrolment["secret"])
+    confirmed = first.client.post(f"/api/users/{user_id}/2fas/totp/{enrolment['id']}/confirm",
+                                  json={"passcode": totp.now()})
+    assert confirmed.status_code == 200
+
+    second = browser(app)
+    assert second.log_in("ann@example.test").status_code == 307 and second.session_cookie()
+    assert second.client.get("/api/user").get_json()["error"] == "TOTP_REQUIRED"
+    next_code = totp.at(time.time() + 30)  # the current one was spent on the confirmation
+    assert second.client.post("/api/auth/verify", json={"passcode": next_code}).status_code == 204
+    assert second.client.get("/api/user").get_json()["username"] == "ann"
