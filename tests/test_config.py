@@ -386,3 +386,10 @@ def test_public_view_masks_every_secret():
     assert public["sqlite"]["user"] == "semaphore" and public["web_host"] == "https://ui.example"
     assert public["email_password"] == "********"
     assert Config().public()["cookie_hash"] == ""  # nothing to hide: shown as unset
+
+
+def test_schedule_timezone_must_be_a_known_zone(tmp_path):
+    assert load_config(no_config=True, environ={"SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin"}).schedule.timezone == \
+        "Europe/Berlin"
+    with pytest.raises(ConfigError, match="schedule.timezone: 'Mars/Olympus' is not a known time zone"):
+        load_config(no_config=True, environ={"SEMAPHORE_SCHEDULE_TIMEZONE": "Mars/Olympus"})

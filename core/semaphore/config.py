@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from semaphore.crypto import parse_key
 from semaphore.errors import ConfigError
@@ -78,6 +79,12 @@ class TotpConfig:
 @dataclass
 class AuthConfig:
     totp: TotpConfig = field(default_factory=TotpConfig)
+
+
+@dataclass
+class ScheduleConfig:
+    timezone: str = setting("UTC", "SEMAPHORE_SCHEDULE_TIMEZONE",
+                            "Time zone cron schedules run in (an IANA name such as Europe/Berlin), unless a schedule names its own.")
 
 
 @dataclass
@@ -143,6 +150,8 @@ class Config:
     telegram_alert: bool = setting(False, "SEMAPHORE_TELEGRAM_ALERT", "Send Telegram alerts.")
     telegram_chat: str = setting("", "SEMAPHORE_TELEGRAM_CHAT", "Telegram chat id.")
     telegram_token: str = setting("", "SEMAPHORE_TELEGRAM_TOKEN", "Telegram bot token.", secret=True)
+    telegram_api_url: str = setting("https://api.telegram.org", "SEMAPHORE_TELEGRAM_API_URL",
+                                    "Base URL of the Telegram Bot API (a proxy, or a local server in tests).")
     slack_alert: bool = setting(False, "SEMAPHORE_SLACK_ALERT", "Send Slack alerts.")
     slack_url: str = setting("", "SEMAPHORE_SLACK_URL", "Slack incoming webhook URL.", secret=True)
     rocketchat_alert: bool = setting(False, "SEMAPHORE_ROCKETCHAT_ALERT", "Send Rocket.Chat alerts.")
@@ -179,6 +188,7 @@ class Config:
     task_run_as_user: str = setting("", "SEMAPHORE_TASK_RUN_AS_USER", "OS user task processes run as (the server must run as root); empty = the server's user.")
     task_chroot: str = setting("", "SEMAPHORE_TASK_CHROOT", "Directory task processes are chrooted into (root only; tmp_path must lie inside it).")
     auth: AuthConfig = field(default_factory=AuthConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     # -- derived values ---------------------------------------------------------------
 
@@ -446,6 +456,11 @@ def validate(config: Config) -> None:
         raise ConfigError(f"{config.dialect}.host: required for the {config.dialect} dialect")
     if config.access_key_encryption:
         parse_key(config.access_key_encryption)
+    try:
+        ZoneInfo(config.schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"schedule.timezone: {config.schedule.timezone!r} is not a known time zone "
+                          "(use an IANA name such as UTC or Europe/Berlin)") from None
     from semaphore.services.role_mappings import parse_role_mappings  # imports the models: only here
     parse_role_mappings(config.ldap_role_mappings, "ldap_role_mappings")
     for name in ("cookie_hash", "cookie_encryption"):
