@@ -92,6 +92,20 @@ class Alert:
     url: str
     chat_override: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the task's message (what the user typed when starting it), "" when none
+    message: str = ""
+    #: e-mail addresses of the project's members and the admins who opted in to alerts
+    recipients: list[str] = field(default_factory=list)
+
+    @property
+    def result(self) -> str:
+        """The status as the original shows it in messages: an emoji, then upper case."""
+        return _STATUS_EMOJI.get(self.status, "") + self.status.upper()
+
+
+# As the original: cross mark, check mark, stop button, warning sign.
+_STATUS_EMOJI = {"error": "\u274c", "success": "\u2705", "stopped": "\u23f9\ufe0f",
+                 "waiting_confirmation": "\u26a0\ufe0f"}
 
 
 class Notifier(Component):
@@ -108,8 +122,12 @@ class Notifier(Component):
         """Whether the server configuration turns this channel on."""
         raise NotImplementedError
 
+    def accepts(self, alert: Alert, config: Any) -> bool:
+        """Whether this alert is for this channel (e-mail: errors only; Telegram: a chat is known)."""
+        return True
+
     def send(self, alert: Alert, config: Any) -> None:
-        """Send one alert; raise on failure (the core logs it and carries on)."""
+        """Send one alert; raise on failure (the core logs it, retries once and carries on)."""
         raise NotImplementedError
 
 
@@ -184,6 +202,12 @@ class AuthBackend(Component):
         if self.kind_of_login != "redirect":
             return []
         return [LoginButton(id=self.id, name=self.title or self.id, order=self.order)]
+
+
+#: What a matcher's ``value`` or an extractor's ``extract`` returns for a value the request does
+#: not have (a missing header or JSON path, a body that is not JSON): it matches nothing and sets
+#: no variable. ``None`` is JSON ``null``, a value like any other.
+MISSING: Any = object()
 
 
 @dataclass

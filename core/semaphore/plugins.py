@@ -26,6 +26,8 @@ BUILTIN_MODULES = (
     "semaphore.builtin.password_auth",
     "semaphore.builtin.integration_matchers",
     "semaphore.builtin.integration_auth",
+    "semaphore.builtin.email_alert",
+    "semaphore.builtin.alerts",
 )
 
 

@@ -1,13 +1,44 @@
-"""Task alerts to Rocket.Chat (channel ``rocketchat``).
+"""Task alerts to Rocket.Chat (channel ``rocketchat``): the original's message with one
+attachment, posted as JSON to the incoming-webhook URL ``rocketchat_url`` when
+``rocketchat_alert`` is on. See docs/alerts.md.
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
-
-* a notifier for the channel ``rocketchat``: posts a message with an attachment to an incoming
-  webhook URL when a task of a project with alerts turned on finishes
-* configuration as in the original Semaphore: ``rocketchat_alert`` / ``SEMAPHORE_ROCKETCHAT_ALERT``
-  and ``rocketchat_url`` / ``SEMAPHORE_ROCKETCHAT_URL``
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package stays cheap: it uses the standard library only.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from semaphore import hookimpl
+from semaphore.interfaces import Alert, Notifier
+
+# As the original; the waiting colour also marks "waiting for confirmation".
+COLOURS = {"success": "#00EE00", "error": "#EE0000", "running": "#333CFF", "waiting": "#FFFC33",
+           "waiting_confirmation": "#FFFC33", "stopping": "#BEBEBE", "stopped": "#5B5B5B"}
+
+
+def rocketchat_payload(alert: Alert) -> dict[str, Any]:
+    text = f"execution #{alert.task_id}, status: {alert.result}!"
+    return {"text": text, "attachments": [{
+        "title": f"Task: {alert.template_name}",
+        "title_link": alert.url,
+        "text": text,
+        "color": COLOURS.get(alert.status, ""),
+    }]}
+
+
+class RocketChatNotifier(Notifier):
+    channel = "rocketchat"
+
+    def enabled(self, config: Any) -> bool:
+        return bool(config.rocketchat_alert and config.rocketchat_url)
+
+    def send(self, alert: Alert, config: Any) -> None:
+        from semaphore.alerts.http import post_json
+
+        post_json(config.rocketchat_url, rocketchat_payload(alert))
+
+
+@hookimpl
+def register_notifiers(register):
+    register(RocketChatNotifier())

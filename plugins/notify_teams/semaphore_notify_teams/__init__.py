@@ -1,14 +1,50 @@
-"""Task alerts to Microsoft Teams (channel ``microsoft_teams``).
+"""Task alerts to Microsoft Teams (channel ``microsoft_teams``): a message with one Adaptive Card
+as the original's, posted to the webhook URL ``microsoft_teams_url`` when
+``microsoft_teams_alert`` is on. See docs/alerts.md.
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
-
-* a notifier for Microsoft Teams: posts an Adaptive Card (task, status, task id, link) to a
-  workflow/webhook URL when a task of a project with alerts turned on finishes
-* configuration as in the original Semaphore: ``microsoft_teams_alert`` /
-  ``SEMAPHORE_MICROSOFT_TEAMS_ALERT`` and ``microsoft_teams_url`` /
-  ``SEMAPHORE_MICROSOFT_TEAMS_URL``
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package stays cheap: it uses the standard library only.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from semaphore import hookimpl
+from semaphore.interfaces import Alert, Notifier
+
+
+def teams_payload(alert: Alert) -> dict[str, Any]:
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": f"Ansible Task Template Execution by: {alert.author}"},
+            {"type": "FactSet", "separator": True, "facts": [
+                {"title": "Task:", "value": alert.template_name},
+                {"title": "Status:", "value": alert.result},
+                {"title": "Task ID:", "value": str(alert.task_id)},
+            ]},
+        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Task URL", "url": alert.url}],
+        "msteams": {"width": "Full"},
+    }
+    return {"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+
+
+class TeamsNotifier(Notifier):
+    channel = "microsoft_teams"
+
+    def enabled(self, config: Any) -> bool:
+        return bool(config.microsoft_teams_alert and config.microsoft_teams_url)
+
+    def send(self, alert: Alert, config: Any) -> None:
+        from semaphore.alerts.http import post_json
+
+        post_json(config.microsoft_teams_url, teams_payload(alert))
+
+
+@hookimpl
+def register_notifiers(register):
+    register(TeamsNotifier())

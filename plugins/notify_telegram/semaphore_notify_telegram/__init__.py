@@ -1,13 +1,56 @@
-"""Task alerts to Telegram (channel ``telegram``).
+"""Task alerts to Telegram (channel ``telegram``): the Bot API's ``sendMessage`` with the
+original's HTML text, to the project's chat (``alert_chat``) or ``telegram_chat``, when
+``telegram_alert`` is on. The API base is ``telegram_api_url``. See docs/alerts.md.
 
-Not functional yet: this package implements no hook. It exists so that the distribution, its entry
-point and its tests are in place; a later release adds:
-
-* a notifier for the channel ``telegram``: sends an HTML message through the Bot API when a task of
-  a project with alerts turned on finishes; a project's ``alert_chat`` overrides the chat
-* configuration as in the original Semaphore: ``telegram_alert``, ``telegram_chat``,
-  ``telegram_token`` (``SEMAPHORE_TELEGRAM_ALERT``, ``_CHAT``, ``_TOKEN``)
-
-Importing this package must stay cheap: heavy libraries are imported inside the methods that use
-them, never at module level (the smoke test checks this).
+Importing this package stays cheap: it uses the standard library only.
 """
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from semaphore import hookimpl
+from semaphore.interfaces import Alert, Notifier
+
+
+def chat_of(alert: Alert, config: Any) -> str:
+    """The project's chat id if it has one, else the server's; "" when neither is set."""
+    return alert.chat_override or config.telegram_chat
+
+
+def telegram_text(alert: Alert) -> str:
+    """``<code>NAME</code>`` / ``#ID <b>RESULT</b> <code>VERSION</code> - MESSAGE`` / ``by AUTHOR`` / URL;
+    an empty version or message is left out. Every value is HTML-escaped (parse_mode HTML)."""
+    line = f"#{alert.task_id} <b>{html.escape(alert.result)}</b>"
+    if alert.version:
+        line += f" <code>{html.escape(alert.version)}</code>"
+    if alert.message:
+        line += f" - {html.escape(alert.message)}"
+    return "\n".join([f"<code>{html.escape(alert.template_name)}</code>", line,
+                      f"by {html.escape(alert.author)}", html.escape(alert.url)])
+
+
+def telegram_payload(alert: Alert, chat_id: str) -> dict[str, Any]:
+    return {"chat_id": chat_id, "parse_mode": "HTML", "text": telegram_text(alert)}
+
+
+class TelegramNotifier(Notifier):
+    channel = "telegram"
+
+    def enabled(self, config: Any) -> bool:
+        return bool(config.telegram_alert and config.telegram_token)
+
+    def accepts(self, alert: Alert, config: Any) -> bool:
+        return bool(chat_of(alert, config))
+
+    def send(self, alert: Alert, config: Any) -> None:
+        from semaphore.alerts.http import post_json
+
+        url = f"{config.telegram_api_url.rstrip('/')}/bot{config.telegram_token}/sendMessage"
+        post_json(url, telegram_payload(alert, chat_of(alert, config)))
+
+
+@hookimpl
+def register_notifiers(register):
+    register(TelegramNotifier())

@@ -1,0 +1,45 @@
+"""JSON POSTs for chat notifiers: a timeout, non-2xx is a failure, and errors never name the URL
+(webhook URLs and bot tokens are secrets)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from semaphore.errors import SemaphoreError
+
+#: Seconds one attempt may take (connect plus answer). The dispatcher retries once.
+TIMEOUT = 10.0
+
+
+class AlertSendError(SemaphoreError):
+    """An alert could not be delivered; the message is safe to log (no URL, no token)."""
+
+
+def post_json(url: str, payload: Any) -> int:
+    """POST ``payload`` as JSON to ``url``; the HTTP status. Raises :class:`AlertSendError`."""
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 -- configured URL
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        raise AlertSendError(f"the server answered HTTP {error.code}") from None
+    except TimeoutError:
+        raise AlertSendError(f"no answer within {TIMEOUT:g} seconds") from None
+    except urllib.error.URLError as error:
+        # error.reason is an OSError or a string; neither holds the URL.
+        raise AlertSendError(f"cannot connect: {_reason(error.reason)}") from None
+    except (OSError, ValueError) as error:
+        raise AlertSendError(f"cannot send: {type(error).__name__}") from None
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {TIMEOUT:g} seconds"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) if isinstance(reason, str) else type(reason).__name__
