@@ -27,6 +27,7 @@ def post_json(url: str, payload: Any) -> int:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the connection
         raise AlertSendError(f"the server answered HTTP {error.code}") from None
     except TimeoutError:
         raise AlertSendError(f"no answer within {TIMEOUT:g} seconds") from None
