@@ -171,6 +171,10 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     # A websocket: a plain GET is a 400 before any check; upgrades are refused to anonymous callers and
     # deliver only the projects a viewer may see (tests/test_live_ws.py).
     ("GET", "/api/ws"): "websocket, tested over a real socket",
+    # The public webhook authenticates each request itself (signature, token or HMAC per integration):
+    # tests/test_webhooks_api.py and tests/test_webhooks_e2e.py.
+    ("GET", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
+    ("POST", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
     # The start page is the same for everyone; it signs in through the API (tests/test_start_page.py).
     ("GET", "/"): "public start page",
 }

@@ -16,7 +16,7 @@ from semaphore.version import __version__
 # Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
-    "environments", "templates", "views", "schedules", "tasks", "integrations", "events", "ws",
+    "environments", "templates", "views", "schedules", "tasks", "integrations", "webhooks", "events", "ws",
 )
 
 SWAGGER_ASSETS = "/api/swagger-ui/"

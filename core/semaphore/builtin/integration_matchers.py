@@ -7,25 +7,43 @@ import re
 from typing import Any
 
 from semaphore import hookimpl
-from semaphore.interfaces import IntegrationExtractor, IntegrationMatcher, WebhookRequest
+from semaphore.interfaces import MISSING, IntegrationExtractor, IntegrationMatcher, WebhookRequest
 
-INDEX = re.compile(r"^\[(\d+)\]$")
-MISSING = object()
+# One step of a path: a name, then any number of [n] indices ("commits[0]", "[0]", "0").
+STEP = re.compile(r"^([^\[\]]*)((?:\[\d+\])*)$")
+INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _path_steps(path: str) -> list[str | int] | None:
+    """``commits.0.id``, ``commits[0].id`` and the original's ``commits.[0].id`` all give
+    ``["commits", 0, "id"]``; None for a path that is not well formed."""
+    steps: list[str | int] = []
+    for part in path.split(".") if path else []:
+        step = STEP.match(part)
+        if step is None:
+            return None
+        name, indices = step.groups()
+        if name:
+            steps.append(name)
+        steps.extend(int(index) for index in INDEX.findall(indices))
+    return steps
 
 
 def find_json_path(data: Any, path: str) -> Any:
-    """Follow a dotted path such as ``repository.full_name`` or ``commits.[0].id``;
-    MISSING when any step is absent."""
+    """Follow a dotted path into parsed JSON; MISSING when any step is absent. A number is an
+    index into a list and a key of an object (``{"0": ...}``)."""
+    steps = _path_steps(path)
+    if steps is None:
+        return MISSING
     current = data
-    for part in path.split(".") if path else []:
-        index = INDEX.match(part)
-        if index and isinstance(current, list):
-            position = int(index.group(1))
+    for step in steps:
+        if isinstance(current, list) and (isinstance(step, int) or step.isdigit()):
+            position = int(step)
             if position >= len(current):
                 return MISSING
             current = current[position]
-        elif isinstance(current, dict) and part in current:
-            current = current[part]
+        elif isinstance(current, dict) and str(step) in current:
+            current = current[str(step)]
         else:
             return MISSING
     return current
