@@ -236,7 +236,8 @@ class IntegrationMatcher(Component):
         return self.match_type
 
     def value(self, request: WebhookRequest, key: str, body_data_type: str) -> Any:
-        """The request's value to compare against the matcher's ``value``."""
+        """The request's value to compare against the matcher's ``value`` (compared as text);
+        :data:`MISSING` when the request has none."""
         raise NotImplementedError
 
 
@@ -251,6 +252,7 @@ class IntegrationExtractor(Component):
         return self.value_source
 
     def extract(self, request: WebhookRequest, key: str, body_data_type: str) -> Any:
+        """The value of the task's extra variable (any JSON value); :data:`MISSING` leaves it unset."""
         raise NotImplementedError
 
 
