@@ -1,4 +1,4 @@
-"""Schedules over the API, on every database. Nothing fires them here; the scheduler is separate."""
+"""Schedules over the API, on every database. Nothing fires them here (tests/test_scheduler.py does)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def test_both_kinds_are_listed_with_the_template_name(app, admin_client, project
                              name="on commit", repository_id=project.repository_id, active=False)
     assert plain == {"id": plain["id"], "project_id": project.id, "template_id": template["id"],
                      "cron_format": "0 3 * * *", "name": "nightly", "active": True, "repository_id": None,
-                     "last_commit_hash": None, "tpl_name": "Deploy app"}
+                     "last_commit_hash": None, "tpl_name": "Deploy app", "timezone": None,
+                     "effective_timezone": "UTC", "next_runs": plain["next_runs"]}
+    assert len(plain["next_runs"]) == 5 and all(run.endswith("T03:00:00Z") for run in plain["next_runs"])
+    assert commit["next_runs"] == []  # off: it runs at no time
     assert (commit["cron_format"], commit["repository_id"], commit["active"]) == (
         "*/5 * * * *", project.repository_id, False)
     listed = admin_client.get(f"{project.url}/schedules").get_json()
@@ -121,3 +124,27 @@ def test_delete_and_roles(app, admin_client, project, template):
     assert admin_client.delete(url).status_code == 204
     assert admin_client.get(url).status_code == 404
     assert events(app, project.id)[-1] == f"Schedule ID {schedule['id']} deleted"
+
+
+def test_time_zone_per_schedule_and_next_runs(app, admin_client, project, template):
+    berlin = create_schedule(admin_client, project, template_id=template["id"], cron_format="0 9 * * *",
+                             timezone="Europe/Berlin")
+    assert (berlin["timezone"], berlin["effective_timezone"]) == ("Europe/Berlin", "Europe/Berlin")
+    # 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer
+    assert all(run[11:] in ("08:00:00Z", "07:00:00Z") for run in berlin["next_runs"])
+    url = f"{project.url}/schedules"
+    error = assert_refused(admin_client, "POST", url, {"template_id": template["id"], "cron_format": "* * * * *",
+                                                      "timezone": "Mars/Olympus"}, "timezone")
+    assert "Mars/Olympus" in error["error"]
+    response = admin_client.put(f"{url}/{berlin['id']}", json={**berlin, "timezone": ""})
+    assert response.status_code == 204, response.get_json()
+    assert admin_client.get(f"{url}/{berlin['id']}").get_json()["effective_timezone"] == "UTC"
+
+
+def test_validate_answers_the_next_runs(admin_client, project):
+    url = f"{project.url}/schedules/validate"
+    answer = admin_client.post(url, json={"cron_format": "30 6 * * 1", "timezone": "America/New_York"}).get_json()
+    assert answer["timezone"] == "America/New_York" and len(answer["next_runs"]) == 5
+    assert all(run[11:] in ("10:30:00Z", "11:30:00Z") for run in answer["next_runs"])  # EDT / EST
+    assert admin_client.post(url, json={"cron_format": "0 0 1 1 *"}).get_json()["timezone"] == "UTC"
+    assert_refused(admin_client, "POST", url, {"cron_format": "* * * * *", "timezone": "Nowhere"}, "timezone")

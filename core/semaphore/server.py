@@ -25,6 +25,7 @@ from semaphore.db.engine import Database
 from semaphore.db.migrate import upgrade
 from semaphore.errors import SemaphoreError
 from semaphore.generated_secrets import ensure_secrets
+from semaphore.scheduler.ticker import Scheduler
 from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
 from semaphore.state import app_state
 from semaphore.tasks.engine import TaskEngine
@@ -85,6 +86,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         self.semaphore_config = config
         self.log_level = log_level
         self.on_ready = on_ready
+        self.scheduler: Scheduler | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -118,10 +120,15 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         signal.signal(signal.SIGINT, worker.handle_exit)
         # The task engine runs in the worker: its threads would not survive the fork.
         TaskEngine(self.application).start()
+        # Every server process ticks: the fire-time claims decide which one fires.
+        self.scheduler = Scheduler(self.application)
+        self.scheduler.start()
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:
         state = app_state(self.application)
         state.live.close_all()  # open websockets would hold the graceful stop
+        if self.scheduler is not None:
+            self.scheduler.shutdown(timeout=2)
         if state.engine is not None:
             state.engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
 

@@ -9,9 +9,15 @@ from flask_smorest import Blueprint
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.resource_routes import add_resource_routes
-from semaphore.schemas.schedules import CronSchema, ScheduleActiveSchema, ScheduleSchema, ScheduleWriteSchema
+from semaphore.schemas.schedules import (
+    CronSchema,
+    NextRunsSchema,
+    ScheduleActiveSchema,
+    ScheduleSchema,
+    ScheduleWriteSchema,
+)
 from semaphore.services.roles import Permission
-from semaphore.services.schedules import SCHEDULES, validate_cron
+from semaphore.services.schedules import SCHEDULES, next_runs
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>/schedules",
                 description="Schedules: run a template on a cron, or on a cron when its repository has a new commit")
@@ -19,12 +25,12 @@ blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>
 
 @blp.route("/validate", methods=["POST"], endpoint="validate")
 @blp.arguments(CronSchema)
-@blp.response(200)
+@blp.response(200, NextRunsSchema)
 @project_endpoint(Permission.MANAGE_RESOURCES)
-def validate(body: dict[str, Any], project_id: int) -> str:
-    """200 when ``cron_format`` is a valid 5-field cron expression, else 400 with the reason."""
-    validate_cron(body["cron_format"])
-    return ""
+def validate(body: dict[str, Any], project_id: int) -> dict[str, Any]:
+    """200 with the next fire times when ``cron_format`` is a valid 5-field cron expression (read
+    in ``timezone``, default the server's schedule.timezone), else 400 naming the field and why."""
+    return next_runs(body["cron_format"], (body.get("timezone") or "").strip() or None)
 
 
 add_resource_routes(blp, SCHEDULES, ScheduleSchema, ScheduleWriteSchema, "schedule_id")

@@ -17,6 +17,16 @@ class ScheduleSchema(ResponseSchema):
     repository_id = fields.Integer(allow_none=True, metadata={"description": "set: run only on a new commit"})
     last_commit_hash = fields.String(allow_none=True)
     tpl_name = fields.String(metadata={"description": "the template's name"})
+    timezone = fields.String(allow_none=True, metadata={
+        "description": "IANA zone; null: the server's schedule.timezone"})
+    effective_timezone = fields.String(metadata={"description": "the zone the cron runs in"})
+    next_runs = fields.List(fields.String(), metadata={
+        "description": "the next fire times, ISO 8601 UTC; empty while the schedule is off"})
+
+
+def timezone_field() -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "IANA zone such as Europe/Berlin; empty or null: the server's schedule.timezone"})
 
 
 def cron_field() -> fields.String:
@@ -32,10 +42,17 @@ class ScheduleWriteSchema(RequestSchema):
     name = fields.String(load_default="", allow_none=True, validate=validate.Length(max=255))
     active = fields.Boolean(load_default=True)
     repository_id = id_field(load_default=None, allow_none=True)
+    timezone = timezone_field()
 
 
 class CronSchema(RequestSchema):
     cron_format = cron_field()
+    timezone = timezone_field()
+
+
+class NextRunsSchema(ResponseSchema):
+    timezone = fields.String(metadata={"description": "the zone the cron was read in"})
+    next_runs = fields.List(fields.String(), metadata={"description": "the next fire times, ISO 8601 UTC"})
 
 
 class ScheduleActiveSchema(RequestSchema):

@@ -74,7 +74,7 @@ class RepositoryCache:
         local path is used in place instead). Raises :class:`CheckoutError`."""
         if source.url.startswith("/"):
             return self._use_local(self._git(source.credentials, log), source)
-        source = _password_out_of_url(source)
+        source = password_out_of_url(source)
         git = self._git(source.credentials, log)
         _validate(source, dest)
         cache = self.root / f"{repository_id}.git"
@@ -178,7 +178,7 @@ class RepositoryCache:
             raise _CacheDamaged(damage)
 
 
-def _password_out_of_url(source: GitSource) -> GitSource:
+def password_out_of_url(source: GitSource) -> GitSource:
     """A password written into the URL is answered through askpass, like a key store password, so
     that it is stored nowhere (the cache's config keeps the URL) and never logged."""
     parts = urlsplit(source.url)

@@ -1,0 +1,56 @@
+"""Claiming a fire time and queueing its task, in one transaction.
+
+The row in ``project__schedule_fire`` is the claim: UNIQUE(schedule_id, fire_time) lets exactly
+one server process insert it. The task is created in the same transaction, so a claim without
+its task, or a task without its claim, is never committed (a claim whose task could not be
+queued is kept, with no task: that fire time was decided, and the reason logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Schedule, ScheduleFire
+from semaphore.db.types import utcnow
+from semaphore.errors import SemaphoreError
+from semaphore.services.tasks import create_task
+
+log = logging.getLogger(__name__)
+
+
+def is_claimed(db: DbSession, schedule_id: int, fire_time: datetime) -> bool:
+    return db.scalar(select(ScheduleFire.id).where(ScheduleFire.schedule_id == schedule_id,
+                                                   ScheduleFire.fire_time == fire_time)) is not None
+
+
+def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, commit_hash: str | None = None,
+                    ) -> ScheduleFire | None:
+    """Claim ``fire_time`` for ``schedule`` (which may be detached) and queue the template's task
+    (with ``commit_hash``, a commit schedule's new head, also stored as its last hash). Commits.
+    None when another process claimed the fire time first."""
+    schedule_id = schedule.id
+    fire = ScheduleFire(schedule_id=schedule_id, fire_time=fire_time, created=utcnow())
+    db.add(fire)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return None
+    if commit_hash is not None:
+        db.execute(update(Schedule).where(Schedule.id == schedule_id).values(last_commit_hash=commit_hash))
+    try:
+        with db.begin_nested():
+            task = create_task(db, schedule.project_id, None,
+                               {"template_id": schedule.template_id, "schedule_id": schedule_id})
+            if commit_hash:
+                task.commit_hash = commit_hash  # run the commit that triggered it, not a newer one
+        fire.task_id = task.id
+    except SemaphoreError as exc:
+        log.warning("schedule %s: no task queued for %s: %s", schedule_id, fire_time.isoformat(), exc)
+    db.commit()
+    return fire

@@ -1,0 +1,169 @@
+"""The scheduler of one server process: every few seconds, fire the schedules that are due.
+
+Each tick, for every active schedule, the latest fire time at or before now (in the schedule's
+time zone, see :mod:`fire_times`) is due when
+
+- it is later than the schedule's ``updated`` (a schedule never fires for a time before it was
+  created, changed or switched on),
+- it is at most ``MISSED_GRACE`` old: a fire missed while no server ran fires once when one comes
+  back within the grace window, an older one is skipped with a log line (only the latest fire time
+  is ever looked at, so downtime never replays a burst), and
+- nobody claimed it yet (:mod:`claims`; the unique claim decides between server processes).
+
+A commit schedule (``repository_id`` set) then asks for its branch head and queues a task only
+when the head differs from ``last_commit_hash`` (the first look, with no hash stored, counts as
+new: it fires, as the original does). The ticking loop is driven by the ``schedule`` library in a
+background thread; the clock is injectable so tests can tick at any moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import schedule as schedule_library
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from semaphore.db.models import Repository, Schedule
+from semaphore.db.types import utcnow
+from semaphore.scheduler.branch_heads import branch_head
+from semaphore.scheduler.claims import claim_and_queue, is_claimed
+from semaphore.scheduler.fire_times import latest_fire, time_zone
+from semaphore.services.tasks import wake_engine
+from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+MISSED_GRACE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Fired:
+    """What one tick did about one schedule's fire time."""
+
+    schedule_id: int
+    fire_time: datetime
+    task_id: int | None
+
+
+class Scheduler:
+    def __init__(self, app: Flask, clock: Callable[[], datetime] = utcnow, tick_seconds: int | None = None) -> None:
+        self.app = app
+        self.clock = clock
+        self.config = app_state(app).config
+        self.tick_seconds = tick_seconds if tick_seconds is not None else self.config.schedule.tick_seconds
+        # The fire time each schedule was last decided for: a decided one costs no query on later ticks.
+        self._decided: dict[int, datetime] = {}
+        self._failing: dict[int, str] = {}  # schedule id -> its last error, logged once while it repeats
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- one tick ---------------------------------------------------------------------------
+
+    def tick(self) -> list[Fired]:
+        """Fire what is due now; returns the fire times this process claimed. A schedule that
+        fails (a repository that cannot be read, a broken row) is logged and the others go on."""
+        now = self.clock()
+        fired: list[Fired] = []
+        with self.app.app_context(), app_state(self.app).db.session() as db:
+            schedules = list(db.scalars(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id)))
+            db.expunge_all()  # read as they are now: the rollback must not expire them
+            db.rollback()  # no snapshot held across the schedules (MySQL's repeatable read)
+            for row in schedules:
+                try:
+                    result = self._consider(db, row, now)
+                except Exception as exc:
+                    db.rollback()
+                    self._log_failure(row, exc)
+                    continue
+                self._failing.pop(row.id, None)
+                if result is not None:
+                    fired.append(result)
+        if any(result.task_id is not None for result in fired):
+            with self.app.app_context():
+                wake_engine()
+        return fired
+
+    def _consider(self, db: DbSession, row: Schedule, now: datetime) -> Fired | None:
+        zone = time_zone(row.timezone or self.config.schedule.timezone)
+        fire_time = latest_fire(row.cron_format, zone, now)
+        if fire_time is None or self._decided.get(row.id) == fire_time:
+            return None
+        self._decided[row.id] = fire_time
+        if row.updated is not None and fire_time <= row.updated:
+            return None
+        if now - fire_time > MISSED_GRACE:
+            if not is_claimed(db, row.id, fire_time):
+                log.warning("schedule %s (%s) missed its run of %s (no server was running); runs more than "
+                            "%s late are skipped", row.id, row.name or row.cron_format, fire_time.isoformat(),
+                            MISSED_GRACE)
+            db.rollback()
+            return None
+        commit_hash = None
+        if row.repository_id is not None:
+            if is_claimed(db, row.id, fire_time):
+                db.rollback()
+                return None
+            commit_hash = self._new_commit(db, row)
+            if commit_hash is None:
+                return None
+        fire = claim_and_queue(db, row, fire_time, commit_hash)
+        if fire is None:
+            return None
+        log.info("schedule %s (%s) fired for %s: %s", row.id, row.name or row.cron_format, fire_time.isoformat(),
+                 f"task {fire.task_id}" if fire.task_id else "no task")
+        return Fired(row.id, fire_time, fire.task_id)
+
+    def _log_failure(self, row: Schedule, exc: Exception) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        if self._failing.get(row.id) != message:
+            self._failing[row.id] = message
+            log.error("schedule %s (%s) failed; the others go on: %s", row.id, row.name or row.cron_format, message,
+                      exc_info=exc)
+
+    def _new_commit(self, db: DbSession, row: Schedule) -> str | None:
+        """The branch head when it differs from the last one seen, else None."""
+        repository = db.get(Repository, row.repository_id)
+        if repository is None:
+            return None
+        try:
+            head = branch_head(db, self.config, repository)
+        except Exception as exc:  # a key that cannot be used, git failing: this schedule only
+            log.warning("schedule %s: cannot read the branch head of repository %r: %s", row.id, repository.name, exc)
+            db.rollback()
+            return None
+        db.rollback()
+        return head if head != row.last_commit_hash else None
+
+    # -- the background loop ----------------------------------------------------------------
+
+    def start(self) -> None:
+        jobs = schedule_library.Scheduler()
+        jobs.every(self.tick_seconds).seconds.do(self._tick_logged)
+        self._thread = threading.Thread(target=self._loop, args=(jobs,), name="semaphore-scheduler", daemon=True)
+        self._thread.start()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop ticking; a tick in progress finishes first (for at most ``timeout`` seconds)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self, jobs: schedule_library.Scheduler) -> None:
+        self._tick_logged()  # at once: a fire missed during a restart should not wait a tick
+        while not self._stopping.wait(min(1.0, self.tick_seconds)):
+            jobs.run_pending()
+
+    def _tick_logged(self) -> None:
+        try:
+            self.tick()
+        except Exception:
+            log.exception("scheduler tick failed; retrying at the next one")
