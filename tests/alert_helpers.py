@@ -32,11 +32,11 @@ def alert_app(config: Any, **settings: Any) -> Any:
 
 
 def project_with_task(app: Any, *, alert: bool = True, alert_chat: str | None = None,
-                      suppress_success_alerts: bool = False) -> tuple[Any, int, int]:
-    """A project (alerts as given), a template "Deploy app" and one queued task of the admin: the
-    project, the template's id and the task's id."""
-    create_user_row(app, "admin", admin=True, name="Ada Admin")
-    client = log_in(app.test_client(), "admin")
+                      suppress_success_alerts: bool = False, username: str = "admin") -> tuple[Any, int, int]:
+    """A project (alerts as given), a template "Deploy app" and one queued task of a new admin
+    (``username``): the project, the template's id and the task's id."""
+    create_user_row(app, username, admin=True, name="Ada Admin")
+    client = log_in(app.test_client(), username)
     project = create_project(app, client)
     template = create_template(client, project)
     task = run_task(client, project, template["id"])

@@ -156,3 +156,23 @@ def test_failing_channels_are_retried_once_logged_without_secrets_and_the_others
     assert "slack alert failed: the server answered HTTP 500" in logged
     for secret in (TOKEN, "secret-path", broken.url, unreachable, slow.url):
         assert secret not in logged and not any(secret in line for line in lines)
+
+
+def test_the_version_is_the_builds_or_the_deployed_builds(make_app, hook):
+    from semaphore.db.models import Task, Template
+
+    app = make_app(slack_alert=True, slack_url=f"{hook.url}/slack")
+    _project, template_id, build_id = project_with_task(app)
+    with app.extensions["semaphore"].db.session() as db:
+        db.get(Task, build_id).version = "1.0.3"
+    change_and_wait(app, build_id, "success")
+
+    _project, deploy_template_id, deploy_id = project_with_task(app, username="deployer")
+    with app.extensions["semaphore"].db.session() as db:
+        db.get(Template, deploy_template_id).type = "deploy"
+        db.get(Task, deploy_id).build_task_id = build_id
+    change_and_wait(app, deploy_id, "error")
+
+    fields = [post.json["attachments"][0]["fields"] for post in hook.received]
+    assert [field[1] for field in fields] == [{"title": "Version", "value": "1.0.3", "short": True},
+                                              {"title": "Version", "value": "build 1.0.3", "short": True}]
