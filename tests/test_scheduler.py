@@ -18,6 +18,7 @@ from sqlalchemy import text
 from task_helpers import ScriptExecutorPlugin, build_app, create_template, query
 
 from semaphore.scheduler.ticker import Scheduler
+from semaphore.testing import make_config
 
 
 @pytest.fixture
@@ -79,6 +80,23 @@ def test_fires_once_at_its_minute_and_never_before(app, admin_client, project, t
     assert len(scheduler.tick()) == 1 and len(scheduled_tasks(app)) == 2
 
 
+def tick_together(schedulers):
+    """Tick every scheduler at once, each in its own thread; what they fired, together."""
+    start = threading.Barrier(len(schedulers))
+    results = []
+
+    def run(scheduler):
+        start.wait()
+        results.extend(scheduler.tick())
+
+    threads = [threading.Thread(target=run, args=(scheduler,)) for scheduler in schedulers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
 def test_two_server_processes_racing_fire_once(app, config, admin_client, project, template):
     """Two apps on one database (as two server processes) tick at the same moment, in threads."""
     schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *")
@@ -86,19 +104,7 @@ def test_two_server_processes_racing_fire_once(app, config, admin_client, projec
     try:
         for minute in range(3):
             clock = Clock(at("2026-05-04T12:00:01") + timedelta(minutes=minute))
-            schedulers = [Scheduler(app, clock), Scheduler(other, clock), Scheduler(other, clock)]
-            start = threading.Barrier(len(schedulers))
-            results: list = []
-
-            def run(scheduler):
-                start.wait()
-                results.extend(scheduler.tick())
-
-            threads = [threading.Thread(target=run, args=(s,)) for s in schedulers]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(30)
+            results = tick_together([Scheduler(app, clock), Scheduler(other, clock), Scheduler(other, clock)])
             assert len(results) == 1, results
         assert len(scheduled_tasks(app, schedule["id"])) == 3
         assert query(app, "SELECT COUNT(*) FROM project__schedule_fire")[0][0] == 3
@@ -206,3 +212,29 @@ def test_commit_schedule_runs_only_on_a_new_commit(app, admin_client, project, t
     assert len(scheduler.tick()) == 1
     assert [t["commit_hash"] for t in scheduled_tasks(app, schedule["id"])] == [first, second]
     assert admin_client.get(f"{project.url}/schedules/{schedule['id']}").get_json()["last_commit_hash"] == second
+
+
+def test_without_its_own_zone_a_schedule_runs_in_the_servers(app, admin_client, project, template, database_env,
+                                                             tmp_path):
+    create_schedule(app, admin_client, project, template, cron_format="0 9 * * *")
+    tokyo = build_app(make_config(tmp_path / "tokyo", {**database_env, "SEMAPHORE_SCHEDULE_TIMEZONE": "Asia/Tokyo"}),
+                      script_executor=ScriptExecutorPlugin())
+    try:
+        assert Scheduler(tokyo, Clock(at("2026-05-04T09:00:05"))).tick() == []  # 18:00 in Tokyo
+        assert [f.fire_time for f in Scheduler(tokyo, Clock(at("2026-05-05T00:00:05"))).tick()] == [
+            at("2026-05-05T00:00:00")]  # 09:00 in Tokyo (UTC+9)
+    finally:
+        tokyo.extensions["semaphore"].db.dispose()
+
+
+def test_a_bad_row_is_logged_once_and_the_list_still_answers(app, admin_client, project, template, caplog):
+    schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *")
+    with app.extensions["semaphore"].db.engine.begin() as conn:  # as a hand edit or an old restore could leave it
+        conn.execute(text("UPDATE project__schedule SET timezone = 'Nowhere/Else' WHERE id = :id"),
+                     {"id": schedule["id"]})
+    scheduler = Scheduler(app, Clock(at("2026-05-04T12:00:01")))
+    with caplog.at_level(logging.ERROR, logger="semaphore.scheduler.ticker"):
+        assert scheduler.tick() == [] and scheduler.tick() == []
+    assert caplog.text.count(f"schedule {schedule['id']} ") == 1
+    listed = admin_client.get(f"{project.url}/schedules").get_json()
+    assert [(s["id"], s["next_runs"]) for s in listed] == [(schedule["id"], [])]

@@ -77,6 +77,7 @@ class Scheduler:
             schedules = list(db.scalars(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id)))
             db.expunge_all()  # read as they are now: the rollback must not expire them
             db.rollback()  # no snapshot held across the schedules (MySQL's repeatable read)
+            self._forget_gone({row.id for row in schedules})
             for row in schedules:
                 try:
                     result = self._consider(db, row, now)
@@ -121,6 +122,13 @@ class Scheduler:
         log.info("schedule %s (%s) fired for %s: %s", row.id, row.name or row.cron_format, fire_time.isoformat(),
                  f"task {fire.task_id}" if fire.task_id else "no task")
         return Fired(row.id, fire_time, fire.task_id)
+
+    def _forget_gone(self, active_ids: set[int]) -> None:
+        """Deleted or switched-off schedules leave the in-memory state (switched on again, they
+        are judged afresh: the claims in the database still stop a double fire)."""
+        for memory in (self._decided, self._failing):
+            for schedule_id in memory.keys() - active_ids:
+                del memory[schedule_id]
 
     def _log_failure(self, row: Schedule, exc: Exception) -> None:
         message = f"{type(exc).__name__}: {exc}"

@@ -70,7 +70,10 @@ class Schedules(ProjectResource[Schedule]):
     def _upcoming(self, row: Schedule) -> dict[str, Any]:
         """The zone it runs in and its next fire times (none while it is off; commit schedules fire
         at these times only when there is a new commit)."""
-        upcoming = next_runs(row.cron_format, row.timezone)
+        try:
+            upcoming = next_runs(row.cron_format, row.timezone)
+        except ValidationError:  # a row written before validation (or by hand) must not break the list
+            return {"effective_timezone": effective_timezone(row.timezone), "next_runs": []}
         return {"effective_timezone": upcoming["timezone"], "next_runs": upcoming["next_runs"] if row.active else []}
 
     def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Schedule | None) -> None:
