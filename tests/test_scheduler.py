@@ -238,3 +238,15 @@ def test_a_bad_row_is_logged_once_and_the_list_still_answers(app, admin_client, 
     assert caplog.text.count(f"schedule {schedule['id']} ") == 1
     listed = admin_client.get(f"{project.url}/schedules").get_json()
     assert [(s["id"], s["next_runs"]) for s in listed] == [(schedule["id"], [])]
+
+
+def test_old_claims_are_pruned_but_each_schedules_newest_stays(app, admin_client, project, template):
+    schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *")
+    for minute in range(3):
+        assert len(Scheduler(app, Clock(at("2026-05-04T12:00:01") + timedelta(minutes=minute))).tick()) == 1
+    with app.extensions["semaphore"].db.engine.begin() as conn:
+        conn.execute(text("UPDATE project__schedule_fire SET created = :old"), {"old": datetime(2020, 1, 1)})
+    assert Scheduler(app, Clock(at("2026-05-04T12:02:30"))).tick() == []
+    kept = query(app, "SELECT schedule_id, fire_time FROM project__schedule_fire")
+    assert [(row[0], str(row[1])[:16]) for row in kept] == [(schedule["id"], "2026-05-04 12:02")]
+    assert len(scheduled_tasks(app)) == 3  # the tasks stay

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -54,3 +54,14 @@ def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, comm
         log.warning("schedule %s: no task queued for %s: %s", schedule_id, fire_time.isoformat(), exc)
     db.commit()
     return fire
+
+
+def prune_claims(db: DbSession, older_than: datetime) -> int:
+    """Delete claims made before ``older_than``, except each schedule's newest (the one a restarted
+    server looks at to tell a fire it missed from one that ran). Commits; returns how many went."""
+    newest = select(func.max(ScheduleFire.id)).group_by(ScheduleFire.schedule_id)
+    # MySQL refuses a subquery on the table being deleted from unless it is materialised first.
+    kept = select(newest.subquery().c[0])
+    result = db.execute(delete(ScheduleFire).where(ScheduleFire.created < older_than, ScheduleFire.id.not_in(kept)))
+    db.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import Repository, Schedule
 from semaphore.db.types import utcnow
 from semaphore.scheduler.branch_heads import branch_head
-from semaphore.scheduler.claims import claim_and_queue, is_claimed
+from semaphore.scheduler.claims import claim_and_queue, is_claimed, prune_claims
 from semaphore.scheduler.fire_times import latest_fire, time_zone
 from semaphore.services.tasks import wake_engine
 from semaphore.state import app_state
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MISSED_GRACE = timedelta(minutes=5)
+KEEP_CLAIMS = timedelta(days=7)  # claims older than this are pruned (each schedule's newest stays)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Scheduler:
         self.tick_seconds = tick_seconds if tick_seconds is not None else self.config.schedule.tick_seconds
         # The fire time each schedule was last decided for: a decided one costs no query on later ticks.
         self._decided: dict[int, datetime] = {}
+        self._next_prune: datetime | None = None
         self._failing: dict[int, str] = {}  # schedule id -> its last error, logged once while it repeats
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -88,6 +91,9 @@ class Scheduler:
                 self._failing.pop(row.id, None)
                 if result is not None:
                     fired.append(result)
+            if self._next_prune is None or now >= self._next_prune:
+                self._next_prune = now + PRUNE_EVERY
+                prune_claims(db, now - KEEP_CLAIMS)
         if any(result.task_id is not None for result in fired):
             with self.app.app_context():
                 wake_engine()
