@@ -204,12 +204,13 @@ def test_commit_schedule_runs_only_on_a_new_commit(app, admin_client, project, t
     scheduler = Scheduler(app, clock)
     assert len(scheduler.tick()) == 1  # the first look counts as a new commit, as in the original
     clock.now = at("2026-05-04T12:05:01")
-    assert scheduler.tick() == []  # no change
+    assert [f.task_id for f in scheduler.tick()] == [None]  # no change: decided, nothing runs
+    assert Scheduler(app, clock).tick() == []  # and another server does not ask again
     clock.now = at("2026-05-04T12:07:00")
     second = commit(tmp_path / "origin", "two")
-    assert scheduler.tick() == []  # a commit between ticks waits for the cron
+    assert scheduler.tick() == []  # a commit between fire times waits for the cron
     clock.now = at("2026-05-04T12:10:01")
-    assert len(scheduler.tick()) == 1
+    assert [f.task_id is not None for f in scheduler.tick()] == [True]
     assert [t["commit_hash"] for t in scheduled_tasks(app, schedule["id"])] == [first, second]
     assert admin_client.get(f"{project.url}/schedules/{schedule['id']}").get_json()["last_commit_hash"] == second
 

@@ -29,10 +29,10 @@ def is_claimed(db: DbSession, schedule_id: int, fire_time: datetime) -> bool:
 
 
 def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, commit_hash: str | None = None,
-                    ) -> ScheduleFire | None:
-    """Claim ``fire_time`` for ``schedule`` (which may be detached) and queue the template's task
-    (with ``commit_hash``, a commit schedule's new head, also stored as its last hash). Commits.
-    None when another process claimed the fire time first."""
+                    *, queue: bool = True) -> ScheduleFire | None:
+    """Claim ``fire_time`` for ``schedule`` (which may be detached) and, with ``queue``, queue the
+    template's task (with ``commit_hash``, a commit schedule's new head, also stored as its last
+    hash). Commits. None when another process claimed the fire time first."""
     schedule_id = schedule.id
     fire = ScheduleFire(schedule_id=schedule_id, fire_time=fire_time, created=utcnow())
     db.add(fire)
@@ -41,6 +41,9 @@ def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, comm
     except IntegrityError:
         db.rollback()
         return None
+    if not queue:  # decided: nothing to run (a commit schedule whose branch did not move)
+        db.commit()
+        return fire
     if commit_hash is not None:
         db.execute(update(Schedule).where(Schedule.id == schedule_id).values(last_commit_hash=commit_hash))
     try:

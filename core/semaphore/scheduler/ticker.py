@@ -49,7 +49,8 @@ PRUNE_EVERY = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Fired:
-    """What one tick did about one schedule's fire time."""
+    """A fire time this process claimed; ``task_id`` None when it queued none (no new commit, or
+    the task could not be queued)."""
 
     schedule_id: int
     fire_time: datetime
@@ -114,19 +115,21 @@ class Scheduler:
                             MISSED_GRACE)
             db.rollback()
             return None
-        commit_hash = None
+        commit_hash, queue = None, True
         if row.repository_id is not None:
-            if is_claimed(db, row.id, fire_time):
+            if is_claimed(db, row.id, fire_time):  # spare git the question: another server decided
                 db.rollback()
                 return None
-            commit_hash = self._new_commit(db, row)
+            commit_hash = self._branch_head(db, row)
             if commit_hash is None:
                 return None
-        fire = claim_and_queue(db, row, fire_time, commit_hash)
+            queue = commit_hash != row.last_commit_hash
+        fire = claim_and_queue(db, row, fire_time, commit_hash if queue else None, queue=queue)
         if fire is None:
             return None
+        outcome = f"task {fire.task_id}" if fire.task_id else "no task" if queue else "no new commit"
         log.info("schedule %s (%s) fired for %s: %s", row.id, row.name or row.cron_format, fire_time.isoformat(),
-                 f"task {fire.task_id}" if fire.task_id else "no task")
+                 outcome)
         return Fired(row.id, fire_time, fire.task_id)
 
     def _forget_gone(self, active_ids: set[int]) -> None:
@@ -143,8 +146,8 @@ class Scheduler:
             log.error("schedule %s (%s) failed; the others go on: %s", row.id, row.name or row.cron_format, message,
                       exc_info=exc)
 
-    def _new_commit(self, db: DbSession, row: Schedule) -> str | None:
-        """The branch head when it differs from the last one seen, else None."""
+    def _branch_head(self, db: DbSession, row: Schedule) -> str | None:
+        """The head of the schedule's branch; None (logged) when it cannot be read."""
         repository = db.get(Repository, row.repository_id)
         if repository is None:
             return None
@@ -155,7 +158,7 @@ class Scheduler:
             db.rollback()
             return None
         db.rollback()
-        return head if head != row.last_commit_hash else None
+        return head
 
     # -- the background loop ----------------------------------------------------------------
 
