@@ -215,6 +215,20 @@ def test_commit_schedule_runs_only_on_a_new_commit(app, admin_client, project, t
     assert admin_client.get(f"{project.url}/schedules/{schedule['id']}").get_json()["last_commit_hash"] == second
 
 
+def test_a_commit_in_another_repository_triggers_the_templates_own_checkout(app, admin_client, project, template,
+                                                                            tmp_path):
+    url = git_repository(tmp_path / "watched", {"deploy.sh": "echo one\n"})
+    with app.extensions["semaphore"].db.engine.begin() as conn:
+        pid = project.id
+        conn.execute(text("INSERT INTO project__repository (name, project_id, git_url, git_branch, ssh_key_id) "
+                          "SELECT 'watched', :pid, :url, 'main', ssh_key_id FROM project__repository WHERE id = :id"),
+                     {"pid": pid, "url": url, "id": project.repository_id})
+    watched = query(app, "SELECT id FROM project__repository WHERE name = 'watched'")[0][0]
+    schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *", repository_id=watched)
+    assert [f.task_id is not None for f in Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick()] == [True]
+    assert [t["commit_hash"] for t in scheduled_tasks(app, schedule["id"])] == [None]  # not a commit of its repository
+
+
 def test_without_its_own_zone_a_schedule_runs_in_the_servers(app, admin_client, project, template, database_env,
                                                              tmp_path):
     create_schedule(app, admin_client, project, template, cron_format="0 9 * * *")

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.db.models import Schedule, ScheduleFire
+from semaphore.db.models import Repository, Schedule, ScheduleFire, Template
 from semaphore.db.types import utcnow
 from semaphore.errors import SemaphoreError
 from semaphore.services.tasks import create_task
@@ -50,13 +50,23 @@ def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, comm
         with db.begin_nested():
             task = create_task(db, schedule.project_id, None,
                                {"template_id": schedule.template_id, "schedule_id": schedule_id})
-            if commit_hash:
+            if commit_hash and _checks_out_the_watched_branch(db, schedule):
                 task.commit_hash = commit_hash  # run the commit that triggered it, not a newer one
         fire.task_id = task.id
     except SemaphoreError as exc:
         log.warning("schedule %s: no task queued for %s: %s", schedule_id, fire_time.isoformat(), exc)
     db.commit()
     return fire
+
+
+def _checks_out_the_watched_branch(db: DbSession, schedule: Schedule) -> bool:
+    """Whether the task's checkout is the branch the schedule watches (the template may use another
+    repository or branch: then its own head runs, the new commit only triggered it)."""
+    template = db.get(Template, schedule.template_id)
+    repository = db.get(Repository, schedule.repository_id)
+    if template is None or repository is None or template.repository_id != repository.id:
+        return False
+    return not template.git_branch or template.git_branch == repository.git_branch
 
 
 def prune_claims(db: DbSession, older_than: datetime) -> int:
