@@ -86,7 +86,7 @@ class ScheduleConfig:
     timezone: str = setting("UTC", "SEMAPHORE_SCHEDULE_TIMEZONE",
                             "Time zone cron schedules run in (an IANA name such as Europe/Berlin), unless a schedule names its own.")
     tick_seconds: int = setting(5, "SEMAPHORE_SCHEDULE_TICK_SECONDS",
-                                "How often each server looks for due schedules; a schedule fires at most this late.")
+                                "Seconds (1-60) between each server's looks for due schedules; a schedule fires at most this late.")
 
 
 @dataclass
@@ -463,8 +463,8 @@ def validate(config: Config) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"schedule.timezone: {config.schedule.timezone!r} is not a known time zone "
                           "(use an IANA name such as UTC or Europe/Berlin)") from None
-    if config.schedule.tick_seconds < 1:
-        raise ConfigError("schedule.tick_seconds: must be at least 1")
+    if not 1 <= config.schedule.tick_seconds <= 60:  # slower ticks would run into the missed-fire grace window
+        raise ConfigError("schedule.tick_seconds: must be between 1 and 60")
     from semaphore.services.role_mappings import parse_role_mappings  # imports the models: only here
     parse_role_mappings(config.ldap_role_mappings, "ldap_role_mappings")
     for name in ("cookie_hash", "cookie_encryption"):
