@@ -87,6 +87,7 @@ class Scheduler:
                     result = self._consider(db, row, now)
                 except Exception as exc:
                     db.rollback()
+                    self._decided.pop(row.id, None)  # undecided after all: the next tick tries again
                     self._log_failure(row, exc)
                     continue
                 self._failing.pop(row.id, None)
