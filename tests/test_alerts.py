@@ -57,13 +57,15 @@ def test_a_failed_task_alerts_every_enabled_channel_and_says_so_in_its_log(make_
     posts = by_path(hook.received)
     assert sorted(posts) == [f"bot{TOKEN}", "rocketchat", "slack", "teams"]
     link = f"{WEB_HOST}/project/{project.id}/templates/{template_id}?t={task_id}"
-    assert posts["slack"] == {"attachments": [{
-        "title": "Task: Deploy app", "title_link": link, "text": f"execution #{task_id}, status: \u274cERROR!",
-        "color": "danger", "mrkdwn_in": ["text"],
-        "fields": [{"title": "Author", "value": "Ada Admin", "short": True}]}]}
+    status_line = f"execution #{task_id}, status: \u274cERROR!"
+    assert posts["slack"] == {"text": f"Demo / Deploy app: {status_line}", "attachments": [{
+        "color": "danger", "fallback": f"Demo / Deploy app: {status_line}", "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{link}|Task: Deploy app>*\n{status_line}"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Project: Demo"},
+                                             {"type": "mrkdwn", "text": "Author: Ada Admin"}]}]}]}
     assert posts[f"bot{TOKEN}"]["chat_id"] == "-100"
     assert posts[f"bot{TOKEN}"]["text"] == (
-        f"<code>Deploy app</code>\n#{task_id} <b>\u274cERROR</b>\nby Ada Admin\n{link}")
+        f"Demo / <code>Deploy app</code>\n#{task_id} <b>\u274cERROR</b>\nby Ada Admin\n{link}")
     assert posts["rocketchat"]["attachments"][0]["color"] == "#EE0000"
     assert posts["teams"]["attachments"][0]["content"]["actions"][0]["url"] == link
 
@@ -95,7 +97,8 @@ def test_success_alerts_unless_the_template_suppresses_them(make_app, hook, supp
     assert len(hook.received) == sent
     if sent:
         attachment = hook.received[0].json["attachments"][0]
-        assert (attachment["color"], attachment["text"]) == ("good", f"execution #{task_id}, status: \u2705SUCCESS!")
+        assert attachment["color"] == "good"
+        assert attachment["fallback"] == f"Demo / Deploy app: execution #{task_id}, status: \u2705SUCCESS!"
 
 
 def test_a_suppressed_template_still_alerts_on_error(make_app, hook):
@@ -113,7 +116,7 @@ def test_waiting_for_confirmation_alerts_and_other_statuses_do_not(make_app, hoo
     assert hook.received == []
     change_and_wait(app, task_id, "waiting_confirmation")
     (post,) = hook.received
-    assert post.json["attachments"][0]["text"] == f"execution #{task_id}, status: \u26a0\ufe0fWAITING_CONFIRMATION!"
+    assert post.json["text"] == f"Demo / Deploy app: execution #{task_id}, status: \u26a0\ufe0fWAITING_CONFIRMATION!"
     assert task_log(app, task_id) == []  # the run still writes its log; the outcome is in the server log
 
 
@@ -173,6 +176,5 @@ def test_the_version_is_the_builds_or_the_deployed_builds(make_app, hook):
         db.get(Task, deploy_id).build_task_id = build_id
     change_and_wait(app, deploy_id, "error")
 
-    fields = [post.json["attachments"][0]["fields"] for post in hook.received]
-    assert [field[1] for field in fields] == [{"title": "Version", "value": "1.0.3", "short": True},
-                                              {"title": "Version", "value": "build 1.0.3", "short": True}]
+    contexts = [post.json["attachments"][0]["blocks"][1]["elements"] for post in hook.received]
+    assert [elements[2]["text"] for elements in contexts] == ["Version: 1.0.3", "Version: build 1.0.3"]

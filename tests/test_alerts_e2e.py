@@ -58,9 +58,12 @@ def test_a_failing_task_sends_one_slack_message_and_one_mail(tmp_path, smtp, sla
 
     link = f"{WEB_ROOT}/project/{pid}/templates/{template_id}?t={task['id']}"
     assert len(slack.received) == 1 and post.path == SLACK_PATH
-    assert post.json == {"attachments": [{
-        "title": "Task: failing", "title_link": link, "text": f"execution #{task['id']}, status: \u274cERROR!",
-        "color": "danger", "mrkdwn_in": ["text"], "fields": [{"title": "Author", "value": "Admin", "short": True}]}]}
+    status_line = f"execution #{task['id']}, status: \u274cERROR!"
+    assert post.json == {"text": f"Alerts / failing: {status_line}", "attachments": [{
+        "color": "danger", "fallback": f"Alerts / failing: {status_line}", "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{link}|Task: failing>*\n{status_line}"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Project: Alerts"},
+                                             {"type": "mrkdwn", "text": "Author: Admin"}]}]}]}
 
     (delivery,) = mail.deliveries
     assert (delivery.rcpt_tos, delivery.tls, delivery.login) == (["ops@example.test"], True, USERNAME)

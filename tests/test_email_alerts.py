@@ -88,6 +88,7 @@ def test_a_failed_task_mails_opted_in_members_and_admins_over_starttls_with_logi
     link = f"{WEB_HOST}/project/{project.id}/templates/{template_id}?t={task_id}"
     body = message.get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
     assert body == (f"<p>Task {task_id} with template 'Deploy app' has failed!</p>\n"
+                    "<ul><li>Project: Demo</li><li>Status: \u274cERROR</li><li>Author: Ada Admin</li></ul>\n"
                     f"<p>Task Log: <a href=\"{link}\">Link</a></p>\n")
     assert "Sending email alert" in task_log(app, task_id) and "email alert sent" in task_log(app, task_id)
 

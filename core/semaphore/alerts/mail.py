@@ -26,8 +26,14 @@ def subject_of(alert: Alert) -> str:
 
 
 def body_of(alert: Alert) -> str:
+    """The original's two lines, then project, status, author and version."""
     name, url = html.escape(alert.template_name), html.escape(alert.url)
+    details = [("Project", alert.project_name), ("Status", alert.result), ("Author", alert.author)]
+    if alert.version:
+        details.append(("Version", alert.version))
+    rows = "".join(f"<li>{label}: {html.escape(value)}</li>" for label, value in details)
     return (f"<p>Task {alert.task_id} with template '{name}' has failed!</p>\n"
+            f"<ul>{rows}</ul>\n"
             f"<p>Task Log: <a href=\"{url}\">Link</a></p>\n")
 
 

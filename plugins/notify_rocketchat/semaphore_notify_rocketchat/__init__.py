@@ -24,7 +24,16 @@ def rocketchat_payload(alert: Alert) -> dict[str, Any]:
         "title_link": alert.url,
         "text": text,
         "color": COLOURS.get(alert.status, ""),
+        "fields": rocketchat_fields(alert),
     }]}
+
+
+def rocketchat_fields(alert: Alert) -> list[dict[str, Any]]:
+    fields = [{"title": "Project", "value": alert.project_name, "short": True},
+              {"title": "Author", "value": alert.author, "short": True}]
+    if alert.version:
+        fields.append({"title": "Version", "value": alert.version, "short": True})
+    return fields
 
 
 class RocketChatNotifier(Notifier):

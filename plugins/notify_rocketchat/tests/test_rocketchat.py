@@ -24,7 +24,10 @@ def test_posts_text_and_one_attachment(tmp_path, status, colour, result):
     text = f"execution #7, status: {result}!"
     assert post.json == {"text": text, "attachments": [{
         "title": "Task: Deploy app", "title_link": "https://semaphore.example.test/project/1/templates/3?t=7",
-        "text": text, "color": colour}]}
+        "text": text, "color": colour,
+        "fields": [{"title": "Project", "value": "Demo", "short": True},
+                   {"title": "Author", "value": "Ada Lovelace", "short": True},
+                   {"title": "Version", "value": "1.0.3", "short": True}]}]}
 
 
 def test_an_unreachable_server_is_a_failure(tmp_path):

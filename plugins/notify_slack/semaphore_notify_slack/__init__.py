@@ -1,5 +1,6 @@
-"""Task alerts to Slack (channel ``slack``): the original's attachment message, posted as JSON
-to the incoming-webhook URL ``slack_url`` when ``slack_alert`` is on. See docs/alerts.md.
+"""Task alerts to Slack (channel ``slack``): a Block Kit message in an attachment coloured by the
+status, posted as JSON to the incoming-webhook URL ``slack_url`` when ``slack_alert`` is on. See
+docs/alerts.md.
 
 Importing this package stays cheap: it uses the standard library only.
 """
@@ -17,17 +18,30 @@ COLOURS = {"success": "good", "error": "danger", "running": "#333CFF", "waiting"
 
 
 def slack_payload(alert: Alert) -> dict[str, Any]:
-    fields = [{"title": "Author", "value": alert.author, "short": True}]
+    """Block Kit blocks in an attachment, which keeps the original's status colour bar; ``text``
+    and ``fallback`` are what notifications and old clients show."""
+    status_line = f"execution #{alert.task_id}, status: {alert.result}!"
+    summary = f"{alert.project_name} / {alert.template_name}: {status_line}"
+    details = [f"Project: {alert.project_name}", f"Author: {alert.author}"]
     if alert.version:
-        fields.append({"title": "Version", "value": alert.version, "short": True})
-    return {"attachments": [{
-        "title": f"Task: {alert.template_name}",
-        "title_link": alert.url,
-        "text": f"execution #{alert.task_id}, status: {alert.result}!",
+        details.append(f"Version: {alert.version}")
+    if alert.message:
+        details.append(f"Message: {alert.message}")
+    return {"text": summary, "attachments": [{
         "color": COLOURS.get(alert.status, ""),
-        "mrkdwn_in": ["text"],
-        "fields": fields,
+        "fallback": summary,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": (
+                f"*<{alert.url}|Task: {mrkdwn_escape(alert.template_name)}>*\n{mrkdwn_escape(status_line)}")}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn_escape(detail)}
+                                             for detail in details]},
+        ],
     }]}
+
+
+def mrkdwn_escape(text: str) -> str:
+    """Slack's mrkdwn reads &, < and > as markup (links, mentions): the three it asks to escape."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SlackNotifier(Notifier):

@@ -12,7 +12,7 @@ def slack_config(tmp_path, url, **env):
     return make_config(tmp_path, {"SEMAPHORE_SLACK_ALERT": "true", "SEMAPHORE_SLACK_URL": url, **env})
 
 
-def test_a_failed_task_posts_the_attachment_message(tmp_path):
+def test_a_failed_task_posts_block_kit_in_a_coloured_attachment(tmp_path):
     with WebhookRecorder() as hook:
         config = slack_config(tmp_path, hook.url + "/services/T0/B0/secret")
         notifier = SlackNotifier()
@@ -21,14 +21,18 @@ def test_a_failed_task_posts_the_attachment_message(tmp_path):
     (post,) = hook.received
     assert post.path == "/services/T0/B0/secret"
     assert post.headers["Content-Type"] == "application/json"
-    assert post.json == {"attachments": [{
-        "title": "Task: Deploy app",
-        "title_link": "https://semaphore.example.test/project/1/templates/3?t=7",
-        "text": "execution #7, status: \u274cERROR!",
+    summary = "Demo / Deploy app: execution #7, status: \u274cERROR!"
+    assert post.json == {"text": summary, "attachments": [{
         "color": "danger",
-        "mrkdwn_in": ["text"],
-        "fields": [{"title": "Author", "value": "Ada Lovelace", "short": True},
-                   {"title": "Version", "value": "1.0.3", "short": True}],
+        "fallback": summary,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": (
+                "*<https://semaphore.example.test/project/1/templates/3?t=7|Task: Deploy app>*\n"
+                "execution #7, status: \u274cERROR!")}},
+            {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": "Project: Demo"}, {"type": "mrkdwn", "text": "Author: Ada Lovelace"},
+                {"type": "mrkdwn", "text": "Version: 1.0.3"}, {"type": "mrkdwn", "text": "Message: nightly"}]},
+        ],
     }]}
 
 
@@ -36,11 +40,21 @@ def test_a_failed_task_posts_the_attachment_message(tmp_path):
     ("success", "good", "\u2705SUCCESS"), ("waiting_confirmation", "#FFFC33", "\u26a0\ufe0fWAITING_CONFIRMATION")])
 def test_colour_and_status_follow_the_task_and_a_missing_version_is_left_out(tmp_path, status, colour, result):
     with WebhookRecorder() as hook:
-        alert = sample_alert(status=status, version=None, author="\u2014")
+        alert = sample_alert(status=status, version=None, author="\u2014", message="")
         SlackNotifier().send(alert, slack_config(tmp_path, hook.url))
     (attachment,) = hook.received[0].json["attachments"]
-    assert (attachment["color"], attachment["text"]) == (colour, f"execution #7, status: {result}!")
-    assert attachment["fields"] == [{"title": "Author", "value": "\u2014", "short": True}]
+    section, context = attachment["blocks"]
+    assert attachment["color"] == colour and section["text"]["text"].endswith(f"execution #7, status: {result}!")
+    assert [element["text"] for element in context["elements"]] == ["Project: Demo", "Author: \u2014"]
+
+
+def test_names_cannot_inject_slack_markup(tmp_path):
+    with WebhookRecorder() as hook:
+        alert = sample_alert(template_name="<!channel> & <https://evil.test|x>", author="<@U123>")
+        SlackNotifier().send(alert, slack_config(tmp_path, hook.url))
+    section, context = hook.received[0].json["attachments"][0]["blocks"]
+    assert "|Task: &lt;!channel&gt; &amp; &lt;https://evil.test|x&gt;>*" in section["text"]["text"]
+    assert context["elements"][1]["text"] == "Author: &lt;@U123&gt;"
 
 
 def test_off_without_the_switch_or_the_url(tmp_path):

@@ -20,17 +20,24 @@ def teams_payload(alert: Alert) -> dict[str, Any]:
         "version": "1.4",
         "body": [
             {"type": "TextBlock", "text": f"Ansible Task Template Execution by: {alert.author}"},
-            {"type": "FactSet", "separator": True, "facts": [
-                {"title": "Task:", "value": alert.template_name},
-                {"title": "Status:", "value": alert.result},
-                {"title": "Task ID:", "value": str(alert.task_id)},
-            ]},
+            {"type": "FactSet", "separator": True, "facts": teams_facts(alert)},
         ],
         "actions": [{"type": "Action.OpenUrl", "title": "Task URL", "url": alert.url}],
         "msteams": {"width": "Full"},
     }
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+
+
+def teams_facts(alert: Alert) -> list[dict[str, str]]:
+    """The original's Task / Status / Task ID, with the project first and the version when set."""
+    facts = [{"title": "Project:", "value": alert.project_name},
+             {"title": "Task:", "value": alert.template_name},
+             {"title": "Status:", "value": alert.result},
+             {"title": "Task ID:", "value": str(alert.task_id)}]
+    if alert.version:
+        facts.append({"title": "Version:", "value": alert.version})
+    return facts
 
 
 class TeamsNotifier(Notifier):

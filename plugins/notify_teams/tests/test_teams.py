@@ -28,9 +28,11 @@ def test_posts_one_adaptive_card(tmp_path):
             "body": [
                 {"type": "TextBlock", "text": "Ansible Task Template Execution by: Ada Lovelace"},
                 {"type": "FactSet", "separator": True, "facts": [
+                    {"title": "Project:", "value": "Demo"},
                     {"title": "Task:", "value": "Deploy app"},
                     {"title": "Status:", "value": "\u274cERROR"},
-                    {"title": "Task ID:", "value": "7"}]},
+                    {"title": "Task ID:", "value": "7"},
+                    {"title": "Version:", "value": "1.0.3"}]},
             ],
             "actions": [{"type": "Action.OpenUrl", "title": "Task URL",
                          "url": "https://semaphore.example.test/project/1/templates/3?t=7"}],

@@ -20,14 +20,15 @@ def chat_of(alert: Alert, config: Any) -> str:
 
 
 def telegram_text(alert: Alert) -> str:
-    """``<code>NAME</code>`` / ``#ID <b>RESULT</b> <code>VERSION</code> - MESSAGE`` / ``by AUTHOR`` / URL;
+    """``PROJECT / <code>NAME</code>`` / ``#ID <b>RESULT</b> <code>VERSION</code> - MESSAGE`` / ``by AUTHOR`` / URL;
     an empty version or message is left out. Every value is HTML-escaped (parse_mode HTML)."""
     line = f"#{alert.task_id} <b>{html.escape(alert.result)}</b>"
     if alert.version:
         line += f" <code>{html.escape(alert.version)}</code>"
     if alert.message:
         line += f" - {html.escape(alert.message)}"
-    return "\n".join([f"<code>{html.escape(alert.template_name)}</code>", line,
+    title = f"{html.escape(alert.project_name)} / <code>{html.escape(alert.template_name)}</code>"
+    return "\n".join([title, line,
                       f"by {html.escape(alert.author)}", html.escape(alert.url)])
 
 

@@ -23,18 +23,18 @@ def test_sends_the_html_message_to_the_server_chat(tmp_path):
     (post,) = api.received
     assert post.path == f"/bot{TOKEN}/sendMessage"
     assert post.json == {"chat_id": "-100200300", "parse_mode": "HTML", "text": (
-        "<code>Deploy app</code>\n#7 <b>\u274cERROR</b> <code>1.0.3</code> - nightly\nby Ada Lovelace\n"
+        "Demo / <code>Deploy app</code>\n#7 <b>\u274cERROR</b> <code>1.0.3</code> - nightly\nby Ada Lovelace\n"
         "https://semaphore.example.test/project/1/templates/3?t=7")}
 
 
 def test_the_project_chat_wins_and_values_are_escaped(tmp_path):
-    alert = sample_alert(chat_override="-42", template_name="<b>db</b> & co", author="O'Neil <admin>",
-                         version=None, message="", url="https://x.test/project/1/templates/3?t=7&a=<b>")
+    alert = sample_alert(chat_override="-42", project_name="R&D", template_name="<b>db</b> & co",
+                         author="O'Neil <admin>", version=None, message="", url="https://x.test/project/1/templates/3?t=7&a=<b>")
     with WebhookRecorder() as api:
         TelegramNotifier().send(alert, telegram_config(tmp_path, api.url))
     body = api.received[0].json
     assert body["chat_id"] == "-42"
-    assert body["text"] == ("<code>&lt;b&gt;db&lt;/b&gt; &amp; co</code>\n#7 <b>\u274cERROR</b>\n"
+    assert body["text"] == ("R&amp;D / <code>&lt;b&gt;db&lt;/b&gt; &amp; co</code>\n#7 <b>\u274cERROR</b>\n"
                             "by O&#x27;Neil &lt;admin&gt;\nhttps://x.test/project/1/templates/3?t=7&amp;a=&lt;b&gt;")
 
 
