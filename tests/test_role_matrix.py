@@ -175,8 +175,12 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     # tests/test_webhooks_api.py and tests/test_webhooks_e2e.py.
     ("GET", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
     ("POST", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
-    # The start page is the same for everyone; it signs in through the API (tests/test_start_page.py).
-    ("GET", "/"): "public start page",
+    # The login page is the same for everyone; it signs in through the API (tests/test_start_page.py).
+    ("GET", "/"): "public login page",
+    # Web pages read through the services the API uses; anonymous visitors are sent to the login page and
+    # a project page answers 404 to non-members (tests/test_start_page.py, tests/test_web_ui.py).
+    ("GET", "/projects"): "web page: the caller's own projects, as GET /api/projects",
+    ("GET", "/project/<int:project_id>"): "web page: membership checked like GET /api/project/{id}",
 }
 
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from semaphore.api import context
 from semaphore.schemas.users import CurrentUserSchema, TokenSchema
-from semaphore.services import tokens
+from semaphore.services import projects, tokens
 from semaphore.state import app_state
 
 blp = Blueprint("user", __name__, url_prefix="/api/user", description="The current user and API tokens")
@@ -17,7 +17,7 @@ blp = Blueprint("user", __name__, url_prefix="/api/user", description="The curre
 def current_user():  # type: ignore[no-untyped-def]
     user = context.user()
     fields = {name: getattr(user, name) for name in CurrentUserSchema().fields if name != "can_create_project"}
-    return {**fields, "can_create_project": user.admin or app_state().config.non_admin_can_create_project}
+    return {**fields, "can_create_project": projects.can_create_project(app_state(), user)}
 
 
 @blp.route("/tokens", methods=["GET"])

@@ -24,8 +24,12 @@ def list_projects(db: DbSession, user: User) -> list[Project]:
     return list(db.scalars(query))
 
 
+def can_create_project(state: AppState, user: User) -> bool:
+    return user.admin or state.config.non_admin_can_create_project
+
+
 def create_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any]) -> Project:
-    if not (user.admin or state.config.non_admin_can_create_project):
+    if not can_create_project(state, user):
         raise Forbidden("only admins can create projects")
     if fields.pop("demo", False):
         raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")

@@ -1,7 +1,9 @@
-// Start page: sign in through the REST API (password, an OpenID provider, then the TOTP code when
-// the account has one), then show who is signed in.
+// Login page: the password form (local and LDAP), the OpenID buttons in their configured order,
+// then the TOTP code (or a recovery code) when the account has one; signed in, go to the projects.
+import { errorText, postJson } from "./api.js";
+
 const show = (id) => {
-  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== id;
+  for (const section of document.querySelectorAll("main section")) section.hidden = section.id !== id;
 };
 
 let useRecovery = false;
@@ -9,13 +11,12 @@ let useRecovery = false;
 async function refresh() {
   const response = await fetch("/api/user", { credentials: "same-origin" });
   if (response.ok) {
-    const user = await response.json();
-    document.getElementById("user-name").textContent = user.name || user.username;
-    show("signed-in");
+    window.location.assign("/projects");
     return;
   }
   const body = await response.json().catch(() => ({}));
   show(body.error === "TOTP_REQUIRED" ? "code" : "login");
+  if (body.error === "TOTP_REQUIRED") document.getElementById("code-input").focus();
 }
 
 async function loadLoginMethods() {
@@ -25,27 +26,14 @@ async function loadLoginMethods() {
   const list = document.getElementById("providers");
   for (const provider of methods.oidc_providers || []) {
     const link = document.createElement("a");
+    link.className = "button";
     link.href = `/api/auth/oidc/${encodeURIComponent(provider.id)}/login`;
-    link.textContent = provider.name;
+    link.textContent = `Sign in with ${provider.name}`;
     const item = document.createElement("li");
     item.append(link);
     list.append(item);
   }
   document.getElementById("use-recovery").hidden = !methods.auth_methods?.totp?.allow_recovery;
-}
-
-async function postJson(path, body) {
-  return fetch(path, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-async function errorText(response) {
-  const body = await response.json().catch(() => ({}));
-  return body.error || `Failed (${response.status})`;
 }
 
 document.getElementById("login-form")?.addEventListener("submit", async (event) => {
@@ -63,10 +51,7 @@ document.getElementById("code-form").addEventListener("submit", async (event) =>
     ? await postJson("/api/auth/recovery", { recovery_code: code })
     : await postJson("/api/auth/verify", { passcode: code });
   document.getElementById("code-error").textContent = response.ok ? "" : await errorText(response);
-  if (response.ok) {
-    event.target.reset();
-    refresh();
-  }
+  if (response.ok) refresh();
 });
 
 document.getElementById("use-recovery").addEventListener("click", () => {
@@ -74,13 +59,6 @@ document.getElementById("use-recovery").addEventListener("click", () => {
   document.getElementById("code-label").textContent = useRecovery ? "Recovery code" : "Code from your authenticator app";
   document.getElementById("use-recovery").textContent = useRecovery ? "Use the app's code" : "Use a recovery code";
 });
-
-for (const button of document.querySelectorAll(".logout")) {
-  button.addEventListener("click", async () => {
-    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
-    refresh();
-  });
-}
 
 loadLoginMethods();
 refresh();
