@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pytest  # noqa: E402  (after the path set-up above, which task_helpers needs)
 from task_helpers import ScriptExecutorPlugin, build_app, create_project  # noqa: E402
 
+pytest_plugins = ["browser_helpers"]  # the real-browser fixtures of the web UI tests
+
 
 @pytest.fixture
 def script_app(config):

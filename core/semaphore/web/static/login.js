@@ -15,8 +15,10 @@ async function refresh() {
     return;
   }
   const body = await response.json().catch(() => ({}));
-  show(body.error === "TOTP_REQUIRED" ? "code" : "login");
-  if (body.error === "TOTP_REQUIRED") document.getElementById("code-input").focus();
+  const step = body.error === "TOTP_REQUIRED" ? "code" : "login";
+  show(step);
+  // autofocus does not reach a field that was hidden when the page loaded
+  document.querySelector(`#${step} input`)?.focus();
 }
 
 async function loadLoginMethods() {

@@ -1,0 +1,118 @@
+"""A real browser for the web UI tests: Debian's chromium driven by Python Playwright.
+
+One browser per test module; pages at a desktop and at a 375×812 phone viewport. Each page records
+console errors, uncaught exceptions and Content-Security-Policy violations, so a test can assert the
+page ran cleanly. Screenshots go to ``SEMAPHORE_TEST_ARTIFACTS`` (else a temporary directory); with
+``SEMAPHORE_UPDATE_SCREENSHOTS=1`` the ones meant for the README are also copied to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from semaphore.testing import skip_or_fail
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+# Runs before any page script; CSP violations are reported as DOM events, not always on the console.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI));
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed: pip install playwright")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# Chromium logs every 4xx answer to fetch() on the console; the pages expect some (401 from /api/user
+# before login, 400 for a wrong code) and show them, so those lines are not problems.
+EXPECTED_API_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d ")
+
+
+class PageProblems:
+    """What went wrong while a page ran: console errors, uncaught exceptions, CSP violations."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and not EXPECTED_API_ANSWER.match(message.text):
+            self.errors.append(message.text)
+
+    def all(self) -> list[str]:
+        return self.errors + list(self.page.evaluate("window.__cspViolations || []"))
+
+
+def _page(browser: Any, viewport: dict[str, int], color_scheme: str = "light") -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme,
+                                  is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.problems = PageProblems(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser: Any) -> Iterator[Any]:
+    yield from _page(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    yield from _page(browser, PHONE)
+
+
+@pytest.fixture
+def dark_phone_page(browser: Any) -> Iterator[Any]:
+    yield from _page(browser, PHONE, color_scheme="dark")
+
+
+@pytest.fixture(scope="session")
+def artifact_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("SEMAPHORE_TEST_ARTIFACTS")
+    directory = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def screenshot(page: Any, artifact_dir: Path, name: str, *, for_docs: bool = False) -> Path:
+    """Save ``name``.png as a test artifact (and refresh the README's copy when asked to)."""
+    path = artifact_dir / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if for_docs and os.environ.get("SEMAPHORE_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOCS_SCREENSHOTS / path.name)
+    return path
+
+
+def scrolls_horizontally(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
