@@ -135,3 +135,22 @@ def git_repository(path: Path, files: dict[str, str]) -> str:
                  ["-c", "user.name=Test", "-c", "user.email=test@example.test", "commit", "-q", "-m", "scripts"]):
         subprocess.run(["git", *argv], cwd=path, check=True, capture_output=True)
     return f"file://{path}"
+
+
+def bash_template(api: Api, directory: Path, script: str, text: str, *, project: dict[str, Any],
+                  template: str) -> tuple[int, int]:
+    """Over the API: a project (``project`` fields), a file:// repository in ``directory`` holding
+    ``script`` with ``text``, a none key, a static localhost inventory, an empty variable group and a
+    bash template named ``template`` running the script; (project id, template id)."""
+    url = git_repository(directory, {script: text})
+    pid = api.created("/api/projects", project)["id"]
+    key = api.created(f"/api/project/{pid}/keys", {"name": "none", "type": "none", "project_id": pid})
+    repository = api.created(f"/api/project/{pid}/repositories", {
+        "name": "scripts", "git_url": url, "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid})
+    inventory = api.created(f"/api/project/{pid}/inventory", {
+        "name": "local", "type": "static", "inventory": "localhost", "project_id": pid})
+    environment = api.created(f"/api/project/{pid}/environment", {"name": "vars", "project_id": pid, "json": "{}"})
+    created = api.created(f"/api/project/{pid}/templates", {
+        "name": template, "app": "bash", "playbook": script, "project_id": pid,
+        "repository_id": repository["id"], "inventory_id": inventory["id"], "environment_id": environment["id"]})
+    return int(pid), int(created["id"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from live_server import ADMIN, Api, git_repository
+from live_server import ADMIN, Api, bash_template
 from mail_server import PASSWORD, USERNAME, self_signed_certificate, start_mail_server
 from process_helpers import ServerProcess
 
@@ -77,15 +77,5 @@ def test_a_failing_task_sends_one_slack_message_and_one_mail(tmp_path, smtp, sla
 
 def set_up_failing_template(api: Api, tmp_path) -> tuple[int, int]:
     """A project with alerts on and a bash template whose script exits 1."""
-    url = git_repository(tmp_path / "scripts", {"fail.sh": "echo failing on purpose\nexit 1\n"})
-    pid = api.created("/api/projects", {"name": "Alerts", "alert": True})["id"]
-    key = api.created(f"/api/project/{pid}/keys", {"name": "none", "type": "none", "project_id": pid})
-    repository = api.created(f"/api/project/{pid}/repositories", {
-        "name": "scripts", "git_url": url, "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid})
-    inventory = api.created(f"/api/project/{pid}/inventory", {
-        "name": "local", "type": "static", "inventory": "localhost", "project_id": pid})
-    environment = api.created(f"/api/project/{pid}/environment", {"name": "vars", "project_id": pid, "json": "{}"})
-    template = api.created(f"/api/project/{pid}/templates", {
-        "name": "failing", "app": "bash", "playbook": "fail.sh", "project_id": pid,
-        "repository_id": repository["id"], "inventory_id": inventory["id"], "environment_id": environment["id"]})
-    return pid, int(template["id"])
+    return bash_template(api, tmp_path / "scripts", "fail.sh", "echo failing on purpose\nexit 1\n",
+                         project={"name": "Alerts", "alert": True}, template="failing")

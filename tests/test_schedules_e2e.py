@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from live_server import ADMIN, Api, git_repository
+from live_server import ADMIN, Api, bash_template
 from process_helpers import ServerProcess
 
 from semaphore.testing import TEST_KEY
@@ -45,20 +45,12 @@ def seconds_to_next_minute() -> float:
 def test_every_minute_one_task_with_two_servers_on_one_database(servers, tmp_path):
     one, two = servers
     api = Api.logged_in(one.url)
-    url = git_repository(tmp_path / "scripts", {"quick.sh": "echo scheduled run\n"})
-    pid = api.created("/api/projects", {"name": "Cron"})["id"]
-    key = api.created(f"/api/project/{pid}/keys", {"name": "none", "type": "none", "project_id": pid})
-    repository = api.created(f"/api/project/{pid}/repositories", {
-        "name": "scripts", "git_url": url, "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid})
-    inventory = api.created(f"/api/project/{pid}/inventory", {
-        "name": "local", "type": "static", "inventory": "localhost", "project_id": pid})
-    template = api.created(f"/api/project/{pid}/templates", {
-        "name": "quick", "app": "bash", "playbook": "quick.sh", "project_id": pid,
-        "repository_id": repository["id"], "inventory_id": inventory["id"]})
+    pid, template_id = bash_template(api, tmp_path / "scripts", "quick.sh", "echo scheduled run\n",
+                                     project={"name": "Cron"}, template="quick")
     if seconds_to_next_minute() < 3:  # too close to call which minute the schedule starts in
         time.sleep(seconds_to_next_minute() + 0.5)
     schedule = api.created(f"/api/project/{pid}/schedules", {
-        "template_id": template["id"], "cron_format": "* * * * *", "name": "every minute"})
+        "template_id": template_id, "cron_format": "* * * * *", "name": "every minute"})
     first_boundary = datetime.fromisoformat(schedule["next_runs"][0])
 
     tasks_seen = []
@@ -66,7 +58,7 @@ def test_every_minute_one_task_with_two_servers_on_one_database(servers, tmp_pat
         time.sleep(seconds_to_next_minute() + MARGIN)
         status, tasks = Api(two.url, api.token)("GET", f"/api/project/{pid}/tasks")
         assert status == 200, tasks
-        tasks_seen = [task for task in tasks if task["template_id"] == template["id"]]
+        tasks_seen = [task for task in tasks if task["template_id"] == template_id]
         assert len(tasks_seen) == boundary + 1, (tasks_seen, one.stderr, two.stderr)
 
     minutes = sorted(datetime.fromisoformat(task["created"]).astimezone(UTC).replace(second=0, microsecond=0)

@@ -14,7 +14,7 @@ import urllib.request
 import pyotp
 import pytest
 from browser_helpers import screenshot, scrolls_horizontally
-from live_server import ADMIN, Api, git_repository
+from live_server import ADMIN, Api, bash_template
 from process_helpers import ServerProcess
 
 ADMIN_LOGIN, ADMIN_PASSWORD = ADMIN["SEMAPHORE_ADMIN"], ADMIN["SEMAPHORE_ADMIN_PASSWORD"]
@@ -36,18 +36,9 @@ def api(server):
 @pytest.fixture(scope="module")
 def project_with_a_task(api, server, tmp_path_factory):
     """A project whose dashboard has something to show: one finished bash task run by the admin."""
-    url = git_repository(tmp_path_factory.mktemp("repo") / "scripts", {"hello.sh": "echo hello\n"})
-    pid = api.created("/api/projects", {"name": "Website"})["id"]
-    key = api.created(f"/api/project/{pid}/keys", {"name": "none", "type": "none", "project_id": pid})
-    repository = api.created(f"/api/project/{pid}/repositories", {
-        "name": "scripts", "git_url": url, "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid})
-    inventory = api.created(f"/api/project/{pid}/inventory", {
-        "name": "local", "type": "static", "inventory": "localhost", "project_id": pid})
-    environment = api.created(f"/api/project/{pid}/environment", {"name": "vars", "project_id": pid, "json": "{}"})
-    template = api.created(f"/api/project/{pid}/templates", {
-        "name": "Say hello", "app": "bash", "playbook": "hello.sh", "project_id": pid,
-        "repository_id": repository["id"], "inventory_id": inventory["id"], "environment_id": environment["id"]})
-    task = api.created(f"/api/project/{pid}/tasks", {"template_id": template["id"]})
+    pid, template_id = bash_template(api, tmp_path_factory.mktemp("repo") / "scripts", "hello.sh", "echo hello\n",
+                                     project={"name": "Website"}, template="Say hello")
+    task = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})
     api.wait_for_status(pid, task["id"], {"success"})
     return pid
 
