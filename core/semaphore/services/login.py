@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session as DbSession
@@ -21,15 +22,19 @@ INVALID = "invalid login or password"
 
 
 def check_rate_limit(db: DbSession, login: str, ip: str) -> None:
-    since = utcnow() - WINDOW
     for column, value, limit in ((LoginFailure.login, login, MAX_FAILURES_PER_LOGIN),
                                  (LoginFailure.ip, ip, MAX_FAILURES_PER_ADDRESS)):
-        count, oldest = db.execute(select(func.count(), func.min(LoginFailure.created)).where(
-            column == value, LoginFailure.created > since)).one()
-        if count >= limit:
-            retry_after = (int((oldest + WINDOW - utcnow()).total_seconds()) + 1 if oldest
-                           else int(WINDOW.total_seconds()))
-            raise TooManyRequests("too many failed logins; try again later", retry_after=max(retry_after, 1))
+        refuse_if_too_many(db, column, value, WINDOW, limit, "too many failed logins; try again later")
+
+
+def refuse_if_too_many(db: DbSession, column: Any, value: str, window: timedelta, limit: int, message: str) -> None:
+    """TooManyRequests (with Retry-After) once ``limit`` failures with ``column == value`` lie
+    within ``window``."""
+    count, oldest = db.execute(select(func.count(), func.min(LoginFailure.created)).where(
+        column == value, LoginFailure.created > utcnow() - window)).one()
+    if count >= limit:
+        retry_after = int((oldest + window - utcnow()).total_seconds()) + 1 if oldest else int(window.total_seconds())
+        raise TooManyRequests(message, retry_after=max(retry_after, 1))
 
 
 def record_failure(state: AppState, login: str, ip: str) -> None:

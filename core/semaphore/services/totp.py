@@ -17,12 +17,13 @@ import time
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import LoginFailure, Session, User, UserTotp
 from semaphore.db.types import utcnow
-from semaphore.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationError
+from semaphore.errors import Conflict, Forbidden, NotFound, ValidationError
+from semaphore.services.login import record_failure, refuse_if_too_many
 from semaphore.state import AppState
 
 ISSUER = "Semaphore"
@@ -200,19 +201,14 @@ def _failure_key(user_id: int) -> str:
 
 
 def check_rate(db: DbSession, user_id: int) -> None:
-    since = utcnow() - FAILURE_WINDOW
-    count, oldest = db.execute(select(func.count(), func.min(LoginFailure.created)).where(
-        LoginFailure.login == _failure_key(user_id), LoginFailure.created > since)).one()
-    if count >= MAX_FAILURES:
-        retry_after = int((oldest + FAILURE_WINDOW - utcnow()).total_seconds()) + 1
-        raise TooManyRequests("too many wrong codes; try again later", retry_after=max(retry_after, 1))
+    refuse_if_too_many(db, LoginFailure.login, _failure_key(user_id), FAILURE_WINDOW, MAX_FAILURES,
+                       "too many wrong codes; try again later")
 
 
 def _fail(state: AppState, user_id: int) -> None:
-    """Counted in its own transaction: the request that failed is rolled back. (So the request must
-    not have written before: SQLite would wait for its own lock.)"""
-    with state.db.session() as db:
-        db.add(LoginFailure(login=_failure_key(user_id), ip=""))
+    """Counted in its own transaction, as failed logins are (so the request must not have written
+    before: SQLite would wait for its own lock)."""
+    record_failure(state, _failure_key(user_id), "")
 
 
 def _clear_failures(db: DbSession, user_id: int) -> None:
