@@ -167,7 +167,6 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     ("GET", "/api/openapi.json"): "API description",
     ("GET", "/api/swagger"): "API description",
     ("GET", "/api/swagger-ui/<path:filename>"): "static assets",
-    ("GET", "/static/<path:filename>"): "static assets",
     # A websocket: a plain GET is a 400 before any check; upgrades are refused to anonymous callers and
     # deliver only the projects a viewer may see (tests/test_live_ws.py).
     ("GET", "/api/ws"): "websocket, tested over a real socket",
@@ -175,12 +174,6 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     # tests/test_webhooks_api.py and tests/test_webhooks_e2e.py.
     ("GET", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
     ("POST", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
-    # The login page is the same for everyone; it signs in through the API (tests/test_start_page.py).
-    ("GET", "/"): "public login page",
-    # Web pages read through the services the API uses; anonymous visitors are sent to the login page and
-    # a project page answers 404 to non-members (tests/test_start_page.py, tests/test_web_ui.py).
-    ("GET", "/projects"): "web page: the caller's own projects, as GET /api/projects",
-    ("GET", "/project/<int:project_id>"): "web page: membership checked like GET /api/project/{id}",
 }
 
 
@@ -255,8 +248,12 @@ def test_refusal_comes_before_the_body_is_read(sqlite_app):
 
 
 def _registered(app, inside_projects: bool) -> set[tuple[str, str]]:
+    """The API's routes; the web pages (blueprint ``web``) only read, and tests/test_web_access.py
+    checks every one of them for every kind of caller."""
     found = set()
     for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("web."):
+            continue
         if (rule.rule == P or rule.rule.startswith(P + "/")) == inside_projects:
             found |= {(method, rule.rule) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return found

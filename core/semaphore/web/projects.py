@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from semaphore.api import context
 from semaphore.services import projects, tasks
-from semaphore.services.access import project_access
 from semaphore.state import app_state
 from semaphore.web import blp
-from semaphore.web.pages import page_for_users, render_page
+from semaphore.web.pages import page_for_users, project_page_access, render_page, render_project_page
 
 RECENT_TASKS = 20
 
@@ -23,7 +22,7 @@ def projects_page() -> str:
 @blp.get("/project/<int:project_id>")
 @page_for_users
 def project_dashboard(project_id: int) -> str:
+    access = project_page_access(project_id)
     db = context.db()
-    project = project_access(db, context.user(), project_id).project  # 404 for a project the user is not in
     recent = tasks.with_templates(db, tasks.list_tasks(db, project_id, limit=RECENT_TASKS))
-    return render_page("project.html", current_project=project, project=project, tasks=recent)
+    return render_project_page("project.html", access, "dashboard", tasks=recent)
