@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import ADMIN
 
 from semaphore.testing import skip_or_fail
 
@@ -116,3 +117,18 @@ def screenshot(page: Any, artifact_dir: Path, name: str, *, for_docs: bool = Fal
 
 def scrolls_horizontally(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
+
+
+ADMIN_LOGIN, ADMIN_PASSWORD = ADMIN["SEMAPHORE_ADMIN"], ADMIN["SEMAPHORE_ADMIN_PASSWORD"]
+
+
+def sign_in(page: Any, server: Any, login: str = ADMIN_LOGIN, password: str = ADMIN_PASSWORD) -> None:
+    """Sign in through the login form (the admin of live_server.ADMIN unless told otherwise)."""
+    page.goto(server.url + "/")
+    page.get_by_label("Login or e-mail").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def assert_ran_cleanly(page: Any) -> None:
+    assert page.problems.all() == []

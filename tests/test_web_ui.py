@@ -13,12 +13,9 @@ import urllib.request
 
 import pyotp
 import pytest
-from browser_helpers import screenshot, scrolls_horizontally
+from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
 from live_server import ADMIN, Api, bash_template
 from process_helpers import ServerProcess
-
-ADMIN_LOGIN, ADMIN_PASSWORD = ADMIN["SEMAPHORE_ADMIN"], ADMIN["SEMAPHORE_ADMIN_PASSWORD"]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -41,17 +38,6 @@ def project_with_a_task(api, server, tmp_path_factory):
     task = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})
     api.wait_for_status(pid, task["id"], {"success"})
     return pid
-
-
-def sign_in(page, server, login=ADMIN_LOGIN, password=ADMIN_PASSWORD):
-    page.goto(server.url + "/")
-    page.get_by_label("Login or e-mail").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def assert_ran_cleanly(page):
-    assert page.problems.all() == []
 
 
 def test_a_wrong_password_shows_the_error(desktop_page, server):
