@@ -17,6 +17,7 @@ from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, scr
 from live_server import ADMIN, Api, bash_template
 from process_helpers import ServerProcess
 
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     process = ServerProcess(tmp_path_factory.mktemp("server"), env={
