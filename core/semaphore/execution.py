@@ -28,14 +28,44 @@ class TaskStopped(Exception):
     stopped (by a user, or for running too long). Executors let it propagate."""
 
 
+#: The controls a template form can show for a field (``TemplateField.kind``).
+FIELD_KINDS = ("text", "textarea", "checkbox", "json", "lines", "select", "int", "vaults")
+#: ``*_id`` fields whose select lists the project's objects of this kind.
+OBJECT_FIELDS = {"repository_id": "repositories", "inventory_id": "inventories", "environment_id": "environments"}
+
+
 @dataclass(frozen=True)
 class TemplateField:
-    """A template field an executor uses, for forms and docs (``playbook``, ``inventory_id``, ...)."""
+    """A template field an executor uses, for forms and docs (``playbook``, ``inventory_id``, ...).
+
+    A dotted name is a key of the template's ``task_params`` (``task_params.limit``). ``kind`` is the
+    form's control (one of :data:`FIELD_KINDS`); when empty, :attr:`control` infers it from the name.
+    ``options`` are a select's ``(value, title)`` choices."""
 
     name: str
     title: str
     required: bool = False
     help: str = ""
+    kind: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def control(self) -> str:
+        """The form control: ``kind``, else a select for ``*_id`` and fields with options, a
+        checkbox for ``allow_*`` and ``auto_approve`` flags, a JSON array for ``arguments``, text
+        otherwise."""
+        if self.kind:
+            return self.kind
+        last = self.name.rsplit(".", 1)[-1]
+        if self.options or last.endswith("_id"):
+            return "select"
+        if last.startswith("allow_") or last == "auto_approve":
+            return "checkbox"
+        if last == "arguments":
+            return "json"
+        if last == "vaults":
+            return "vaults"
+        return "text"
 
 
 @dataclass(frozen=True)

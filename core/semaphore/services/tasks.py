@@ -43,19 +43,24 @@ TASK_COLUMNS = tuple(attr.key for attr in inspect(Task).column_attrs)
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _tasks_query(project_id: int, template_id: int | None, before: int | None) -> Select[Task]:
+def _tasks_query(project_id: int, template_id: int | None, before: int | None,
+                 statuses: Iterable[str] | None = None) -> Select[Task]:
     query = select(Task).where(Task.project_id == project_id)
     if template_id is not None:
         query = query.where(Task.template_id == template_id)
     if before is not None:
         query = query.where(Task.id < before)
+    if statuses is not None:
+        query = query.where(Task.status.in_(list(statuses)))
     return query.order_by(Task.id.desc())
 
 
 def list_tasks(db: DbSession, project_id: int, *, template_id: int | None = None, before: int | None = None,
-               limit: int = MAX_LISTED) -> list[Task]:
-    """Newest first; ``before`` (a task id) pages back through older tasks."""
-    return list(db.scalars(_tasks_query(project_id, template_id, before).limit(min(limit, MAX_LISTED))))
+               limit: int = MAX_LISTED, statuses: Iterable[str] | None = None, offset: int = 0) -> list[Task]:
+    """Newest first; ``before`` (a task id) or ``offset`` pages back through older tasks;
+    ``statuses`` keeps only tasks with one of these statuses."""
+    query = _tasks_query(project_id, template_id, before, statuses).limit(min(limit, MAX_LISTED))
+    return list(db.scalars(query.offset(offset) if offset else query))
 
 
 def get_task(db: DbSession, project_id: int, task_id: int) -> Task:

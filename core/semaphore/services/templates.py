@@ -7,7 +7,7 @@ import builtins
 import json
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Environment, Integration, Inventory, Repository, Schedule, Template, View
@@ -54,6 +54,18 @@ class Templates(ProjectResource[Template]):
         name = model.name.desc() if order == "desc" else model.name  # type: ignore[attr-defined]
         query = self.query(project_id).outerjoin(model, model.id == column).order_by(name, Template.id)  # type: ignore[attr-defined]
         return builtins.list(db.scalars(query))
+
+    def search(self, db: DbSession, project_id: int, *, name: str = "", view_id: int | None = None,
+               offset: int = 0, limit: int = 50) -> builtins.list[Template]:
+        """A page of the project's templates by name: those whose name contains ``name`` (any
+        case), of one view when ``view_id`` is given."""
+        query = self.query(project_id)
+        if name.strip():
+            pattern = "%" + name.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(func.lower(Template.name).like(pattern, escape="\\"))
+        if view_id is not None:
+            query = query.where(Template.view_id == view_id)
+        return builtins.list(db.scalars(query.order_by(Template.name, Template.id).offset(offset).limit(limit)))
 
     def present(self, db: DbSession, rows: builtins.list[Template]) -> builtins.list[dict[str, Any]]:
         if not rows:

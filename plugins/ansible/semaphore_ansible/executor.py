@@ -36,11 +36,16 @@ class AnsibleExecutor(Executor):
         TemplateField("environment_id", "Variable group",
                       help="Its JSON becomes extra vars, its var secrets secret extra vars, its env vars the "
                            "process environment"),
-        TemplateField("vaults", "Vault passwords", help="Vault ids with login_password keys (--vault-id)"),
+        TemplateField("vaults", "Vault passwords", kind="vaults",
+                      help="Vault ids with login_password keys or password client scripts (--vault-id)"),
         TemplateField("arguments", "CLI arguments", help="JSON array of ansible-playbook arguments"),
         TemplateField("allow_override_args_in_task", "Allow arguments in task"),
-        TemplateField("task_params", "Limit, tags and skip-tags",
-                      help="limit, tags, skip_tags (defaults) and allow_override_limit / _tags / _skip_tags"),
+        TemplateField("task_params.limit", "Limit", help="Hosts or groups, comma-separated (--limit)"),
+        TemplateField("task_params.tags", "Tags", help="Comma-separated (--tags)"),
+        TemplateField("task_params.skip_tags", "Skip tags", help="Comma-separated (--skip-tags)"),
+        TemplateField("task_params.allow_override_limit", "Allow limit in task"),
+        TemplateField("task_params.allow_override_tags", "Allow tags in task"),
+        TemplateField("task_params.allow_override_skip_tags", "Allow skip tags in task"),
     )
 
     _version: str | None = None
