@@ -1,0 +1,100 @@
+"""The administration pages under /admin (403 for anyone but an admin): users, the tasks queued or
+running in every project, the activity log, the installed plugins and what runs the tasks. Their
+scripts write through /api/users, /api/users/<id>/2fas/totp and /api/project/<id>/tasks/<id>/stop."""
+
+from __future__ import annotations
+
+from flask import request
+
+from semaphore.api import context
+from semaphore.services import admin_overview, events, totp, users
+from semaphore.state import app_state
+from semaphore.web import blp
+from semaphore.web.pages import admin_page_user, page_for_users, render_page
+
+USERS_PER_PAGE = 50
+TASKS_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
+
+#: The admin pages' tabs: (section, title, path).
+ADMIN_SECTIONS = (
+    ("users", "Users", "/admin/users"),
+    ("tasks", "Running tasks", "/admin/tasks"),
+    ("activity", "Activity", "/admin/activity"),
+    ("plugins", "Plugins", "/admin/plugins"),
+    ("runners", "Runners", "/admin/runners"),
+)
+
+
+def render_admin_page(template: str, section: str, **values: object) -> str:
+    return render_page(template, admin_sections=ADMIN_SECTIONS, admin_section=section, **values)
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 0, type=int), 0)
+
+
+@blp.get("/admin/users")
+@page_for_users
+def admin_users_page() -> str:
+    me = admin_page_user()
+    page = page_number()
+    db = context.db()
+    listed, has_more = admin_overview.users_page(db, page * USERS_PER_PAGE, USERS_PER_PAGE)
+    return render_admin_page("admin_users.html", "users", me=me, users=listed, page=page, has_more=has_more,
+                             two_factor=admin_overview.confirmed_totps(db, [user.id for user in listed]))
+
+
+@blp.get("/admin/users/new")
+@page_for_users
+def admin_new_user_page() -> str:
+    me = admin_page_user()
+    return render_admin_page("admin_user_form.html", "users", me=me, edited=None, enrolment=None)
+
+
+@blp.get("/admin/users/<int:user_id>")
+@page_for_users
+def admin_user_page(user_id: int) -> str:
+    me = admin_page_user()
+    db = context.db()
+    edited = users.get_user(db, user_id)
+    return render_admin_page("admin_user_form.html", "users", me=me, edited=edited,
+                             enrolment=totp.active_totp(db, edited.id))
+
+
+@blp.get("/admin/tasks")
+@page_for_users
+def admin_tasks_page() -> str:
+    admin_page_user()
+    page = page_number()
+    listed, has_more = admin_overview.unfinished_tasks(context.db(), page * TASKS_PER_PAGE, TASKS_PER_PAGE)
+    return render_admin_page("admin_tasks.html", "tasks", tasks=listed, page=page, has_more=has_more)
+
+
+@blp.get("/admin/activity")
+@page_for_users
+def admin_activity_page() -> str:
+    me = admin_page_user()
+    before = request.args.get("before", type=int)
+    listed = events.list_events(context.db(), me, before=before, limit=EVENTS_PER_PAGE)
+    return render_admin_page("admin_activity.html", "activity", events=listed, before=before,
+                             older=listed[-1].id if len(listed) == EVENTS_PER_PAGE else None)
+
+
+@blp.get("/admin/plugins")
+@page_for_users
+def admin_plugins_page() -> str:
+    admin_page_user()
+    state = app_state()
+    return render_admin_page("admin_plugins.html", "plugins", plugins=state.plugins.info(),
+                             components=admin_overview.components_by_plugin(state))
+
+
+@blp.get("/admin/runners")
+@page_for_users
+def admin_runners_page() -> str:
+    admin_page_user()
+    db = context.db()
+    return render_admin_page("admin_runners.html", "runners", engine=admin_overview.engine_state(app_state()),
+                             active=admin_overview.active_task_count(db),
+                             waiting=admin_overview.waiting_task_count(db))
