@@ -1,0 +1,385 @@
+// The task page: the live status and duration, the action buttons, the per-host results and the
+// log. The log's last page comes from the output endpoint (paged by seq, never all at once), new
+// lines from /api/ws; after the socket drops it reconnects and reads what it missed from the output
+// endpoint, so no line is lost or shown twice (lines are kept in seq order, each seq once).
+import { errorText, getJson, postJson } from "./api.js";
+import { LogView } from "./log_view.js";
+
+const PAGE = 2000; // lines per output request
+const FINISHED = new Set(["success", "error", "stopped", "rejected"]);
+const RECONNECT_DELAYS = [500, 1000, 2000, 5000, 10000];
+const LIVE_BATCH_MS = 50; // live lines are shown in batches: one layout per batch, not per line
+
+const root = document.getElementById("task-page");
+const api = root.dataset.api;
+const projectId = Number(root.dataset.projectId);
+const taskId = Number(root.dataset.taskId);
+let task = JSON.parse(root.dataset.task);
+
+const $ = (id) => document.getElementById(id);
+const statusBadge = $("task-status");
+const actionError = $("task-action-error");
+const followButton = $("log-follow");
+
+// -- status, times, buttons --------------------------------------------------------------------
+
+function utcText(iso) {
+  return iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—";
+}
+
+function setTime(id, iso) {
+  const element = $(id);
+  if (iso) element.setAttribute("datetime", iso);
+  else element.removeAttribute("datetime");
+  element.textContent = utcText(iso);
+}
+
+export function durationText(milliseconds) {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return h ? `${h}h ${pad(m)}m ${pad(s)}s` : m ? `${m}m ${pad(s)}s` : `${s}s`;
+}
+
+function showDuration() {
+  const element = $("task-duration");
+  if (!task.start) {
+    element.textContent = "—";
+    return;
+  }
+  const end = task.end ? new Date(task.end) : new Date();
+  element.textContent = durationText(end - new Date(task.start));
+}
+
+let ticker = null;
+
+function updateTask(changes) {
+  const wasFinished = FINISHED.has(task.status);
+  task = { ...task, ...changes };
+  statusBadge.textContent = task.status;
+  statusBadge.className = `status status-${task.status}`;
+  setTime("task-start", task.start);
+  setTime("task-end", task.end);
+  showDuration();
+  const finished = FINISHED.has(task.status);
+  if (!finished && task.start && ticker === null) ticker = setInterval(showDuration, 1000);
+  if (finished && ticker !== null) {
+    clearInterval(ticker);
+    ticker = null;
+  }
+  showButtons();
+  if (finished && !wasFinished) taskFinished();
+}
+
+function showButtons() {
+  const stop = $("task-stop");
+  if (!stop) return; // a role that may not run tasks sees none of them
+  const stoppable = ["waiting", "starting", "waiting_confirmation", "confirmed", "running", "stopping"].includes(task.status);
+  stop.hidden = !stoppable;
+  // A task asked to stop that has not yet stopped: the next click stops it at once.
+  stop.textContent = task.status === "stopping" ? "Force stop" : "Stop";
+  stop.dataset.force = task.status === "stopping" ? "true" : "false";
+  $("task-confirm").hidden = $("task-reject").hidden = task.status !== "waiting_confirmation";
+}
+
+async function refreshTask() {
+  try {
+    updateTask(await getJson(api));
+  } catch (error) {
+    actionError.textContent = error.message;
+  }
+}
+
+async function act(button, path, body) {
+  actionError.textContent = "";
+  button.disabled = true;
+  try {
+    const response = await postJson(path, body);
+    if (!response.ok) {
+      actionError.textContent = await errorText(response);
+      return null;
+    }
+    return response;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function bindButtons() {
+  const stop = $("task-stop");
+  if (!stop) return;
+  stop.addEventListener("click", async () => {
+    if (await act(stop, `${api}/stop`, { force: stop.dataset.force === "true" })) await refreshTask();
+  });
+  for (const [id, path] of [["task-confirm", "confirm"], ["task-reject", "reject"]]) {
+    const button = $(id);
+    button.addEventListener("click", async () => {
+      if (await act(button, `${api}/${path}`)) await refreshTask();
+    });
+  }
+  const rerun = $("task-rerun");
+  rerun.addEventListener("click", async () => {
+    const response = await act(rerun, `/api/project/${projectId}/tasks`, JSON.parse(rerun.dataset.body));
+    if (response) window.location.assign(`/project/${projectId}/tasks/${(await response.json()).id}`);
+  });
+}
+
+// -- per-host results ----------------------------------------------------------------------------
+
+const COUNTS = ["ok", "changed", "failed", "unreachable", "skipped", "rescued", "ignored"];
+
+function cell(text, tag = "td") {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  return element;
+}
+
+async function showHosts() {
+  let hosts;
+  try {
+    hosts = await getJson(`${api}/hosts`);
+  } catch {
+    return;
+  }
+  const section = $("task-hosts");
+  section.hidden = hosts.length === 0;
+  const body = section.querySelector("tbody");
+  const rows = [];
+  for (const host of hosts) {
+    const row = document.createElement("tr");
+    row.dataset.host = host.host;
+    const name = cell(host.host, "th");
+    name.scope = "row";
+    const status = document.createElement("td");
+    status.append(cell(host.status, "span"));
+    status.firstChild.className = `status status-${host.status === "failed" || host.status === "unreachable" ? "error" : "success"}`;
+    row.append(name, status, ...COUNTS.map((count) => cell(String(host[count]))));
+    rows.push(row);
+    if (host.failures.length) rows.push(failureRow(host));
+  }
+  body.replaceChildren(...rows);
+}
+
+function failureRow(host) {
+  const row = document.createElement("tr");
+  row.className = "host-failures";
+  const td = document.createElement("td");
+  td.colSpan = 2 + COUNTS.length;
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = `${host.failures.length} failed ${host.failures.length === 1 ? "task" : "tasks"} on ${host.host}`;
+  const list = document.createElement("dl");
+  for (const failure of host.failures) {
+    list.append(cell(failure.task, "dt"), cell(failure.message, "dd"));
+  }
+  details.append(summary, list);
+  td.append(details);
+  row.append(td);
+  return row;
+}
+
+// -- the log -------------------------------------------------------------------------------------
+
+const firstStoredSeq = Number(root.dataset.firstSeq);
+const view = new LogView($("log"), { onNeedOlder: () => loadOlder(), onFollowChange: showFollowing });
+let lastSeq = Math.max(0, Number(root.dataset.lastSeq) - PAGE); // the newest line shown (or where reading starts)
+let olderBound = lastSeq === 0 ? 0 : lastSeq + 1; // lines below this seq are not loaded yet
+let loadingOlder = false;
+let catching = null; // the running catch-up (a promise) while one runs
+let pending = []; // live lines that arrived during a catch-up
+
+function showFollowing(following) {
+  followButton.setAttribute("aria-pressed", String(following));
+  followButton.textContent = following ? "Following" : "Follow";
+}
+
+function showRange() {
+  const first = view.firstSeq;
+  $("log-range").textContent = first === null ? "No output yet."
+    : `Lines ${first.toLocaleString("en")}–${view.lastSeq.toLocaleString("en")}${olderBound > firstStoredSeq ? " (older lines load when you scroll to the top)" : ""}.`;
+}
+
+function toLines(rows) {
+  return rows.map((row) => ({ seq: row.seq, text: row.output }));
+}
+
+// Appends lines newer than the last one shown, in order; older or repeated seqs are dropped.
+function appendNew(lines) {
+  const fresh = lines.filter((line) => line.seq > lastSeq);
+  if (!fresh.length) return;
+  fresh.sort((a, b) => a.seq - b.seq);
+  lastSeq = fresh[fresh.length - 1].seq;
+  view.append(fresh);
+  showRange();
+  updateMatches();
+}
+
+// Reads every line after the last one shown from the output endpoint, a page at a time, then the
+// live lines that arrived meanwhile.
+function catchUp() {
+  if (catching) return catching;
+  catching = (async () => {
+    try {
+      for (;;) {
+        const rows = await getJson(`${api}/output?after=${lastSeq}&limit=${PAGE}`);
+        appendNew(toLines(rows));
+        if (rows.length < PAGE) break;
+      }
+    } finally {
+      catching = null;
+    }
+    const waiting = pending;
+    pending = [];
+    receiveLive(waiting, true);
+  })();
+  return catching;
+}
+
+// Live lines: appended when they continue the log, else (a gap: lines were missed) read again.
+// Right after a catch-up the endpoint had nothing in between: a gap then is a gap in the log.
+function receiveLive(lines, caughtUp = false) {
+  if (catching) {
+    pending.push(...lines);
+    return;
+  }
+  lines.sort((a, b) => a.seq - b.seq);
+  for (const [index, line] of lines.entries()) {
+    if (line.seq <= lastSeq) continue;
+    if (line.seq !== lastSeq + 1 && !caughtUp) {
+      pending.push(...lines.slice(index));
+      catchUp();
+      return;
+    }
+    appendNew([line]);
+  }
+}
+
+async function loadOlder() {
+  if (loadingOlder || olderBound <= firstStoredSeq) return;
+  loadingOlder = true;
+  try {
+    const after = Math.max(0, olderBound - 1 - PAGE);
+    const rows = await getJson(`${api}/output?after=${after}&limit=${PAGE}`);
+    const older = toLines(rows).filter((line) => line.seq < olderBound);
+    olderBound = after + 1;
+    if (after === 0) olderBound = firstStoredSeq;
+    view.prepend(older);
+    showRange();
+    updateMatches();
+  } finally {
+    loadingOlder = false;
+  }
+  if (view.box.scrollTop < view.rowHeight * 5) loadOlder(); // the box is not full yet
+}
+
+// -- the websocket -------------------------------------------------------------------------------
+
+let socket = null;
+let attempts = 0;
+let wantSocket = true;
+let liveBatch = [];
+
+function connection(text) {
+  $("log-connection").textContent = text;
+}
+
+function connect() {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`;
+  socket = new WebSocket(url);
+  socket.addEventListener("open", () => {
+    attempts = 0;
+    connection("Live.");
+    catchUp(); // the lines stored while no socket was open
+    refreshTask();
+  });
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    if (message.task_id !== taskId) return;
+    if (message.type === "log") {
+      // A burst of frames is handled as one batch.
+      if (!liveBatch.length) setTimeout(flushLive, LIVE_BATCH_MS);
+      liveBatch.push({ seq: message.seq, text: message.output });
+    } else if (message.type === "update") {
+      updateTask({ status: message.status, start: message.start, end: message.end, version: message.version });
+    }
+  });
+  socket.addEventListener("close", () => {
+    socket = null;
+    if (!wantSocket) return;
+    const delay = RECONNECT_DELAYS[Math.min(attempts, RECONNECT_DELAYS.length - 1)];
+    attempts += 1;
+    connection("Reconnecting…");
+    setTimeout(connect, delay);
+  });
+}
+
+function flushLive() {
+  const batch = liveBatch;
+  liveBatch = [];
+  receiveLive(batch);
+}
+
+async function taskFinished() {
+  wantSocket = false;
+  if (socket) socket.close();
+  connection("");
+  await catchUp();
+  showHosts();
+}
+
+// -- search and follow ---------------------------------------------------------------------------
+
+const query = $("log-query");
+
+function updateMatches() {
+  $("log-matches").textContent = view.matchSummary();
+}
+
+function bindSearch() {
+  let timer = null;
+  query.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      view.setQuery(query.value);
+      updateMatches();
+    }, 150);
+  });
+  $("log-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    if (view.query !== query.value.toLowerCase()) view.setQuery(query.value);
+    else view.step(1);
+    updateMatches();
+  });
+  for (const [id, direction] of [["log-next", 1], ["log-prev", -1]]) {
+    $(id).addEventListener("click", () => {
+      if (view.query !== query.value.toLowerCase()) view.setQuery(query.value, false);
+      view.step(direction);
+      updateMatches();
+    });
+  }
+  followButton.addEventListener("click", () => view.setFollowing(!view.following));
+}
+
+// -- start ---------------------------------------------------------------------------------------
+
+bindButtons();
+bindSearch();
+updateTask({});
+showRange();
+try {
+  await catchUp();
+} catch (error) {
+  connection(error.message);
+}
+showRange();
+loadOlder();
+if (FINISHED.has(task.status)) {
+  wantSocket = false;
+  showHosts();
+} else {
+  connect();
+}
+root.dataset.ready = "true";
