@@ -174,11 +174,11 @@ def environments_page(project_id: int) -> str:
     access = project_page_access(project_id)
     page = list_page(ENVIRONMENTS, project_id)
     ids = [row.id for row in page.rows]
-    secrets: dict[int, int] = {}
+    secrets: dict[int | None, int] = {}
     if ids:
-        secrets = dict(context.db().execute(
+        secrets = {environment_id: count for environment_id, count in context.db().execute(
             select(AccessKey.environment_id, func.count(AccessKey.id))
-            .where(AccessKey.environment_id.in_(ids)).group_by(AccessKey.environment_id)).all())
+            .where(AccessKey.environment_id.in_(ids)).group_by(AccessKey.environment_id))}
     counts = {row.id: (json_count(row.json), json_count(row.env), secrets.get(row.id, 0)) for row in page.rows}
     return render_project_page("environments.html", access, "environment", page=page, counts=counts)
 
