@@ -173,7 +173,7 @@ def test_long_lists_are_paged(project):
     second = text(root, f"/project/{pid}/keys?page=2")
     assert 'rel="prev"' in second and 'rel="next"' not in second and "k000" not in second
     assert "sudo" in second  # names sort "deploy key" < "k..." < "sudo"
-    assert root.get(f"/project/{pid}/keys?page=0").status_code == 404
+    assert "k000" in text(root, f"/project/{pid}/keys?page=0")  # out of range: the first page
 
 
 def test_the_resource_script_and_styles_load(project):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import abort, request
+from flask import request
 from sqlalchemy import func, select
 
 from semaphore.api import context
@@ -45,9 +45,7 @@ class Page:
 def list_page(service: ProjectResource[Any], project_id: int) -> Page:
     """The ``?page=`` of a resource list, by name: one query, one row more than shown to tell
     whether a next page exists."""
-    number = request.args.get("page", 1, type=int)
-    if number < 1:
-        abort(404)
+    number = max(1, request.args.get("page", 1, type=int))
     model: Any = service.model
     query = (service.query(project_id).order_by(model.name, model.id)
              .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))
