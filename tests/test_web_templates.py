@@ -112,10 +112,13 @@ def test_create_edit_search_view_and_run_a_template(desktop_page, server, api, p
     dialog.get_by_label("Who (required)").wait_for()
     assert dialog.get_by_label("Git branch").is_hidden() and dialog.get_by_label("CLI arguments").is_hidden()
     dialog.get_by_label("Message").fill("first greeting")
-    dialog.get_by_role("button", name="Run").click()  # the required survey value is missing
-    dialog.locator("#run-error").filter(has_text="a value is required").wait_for()
     dialog.get_by_label("Who (required)").fill("world")
     screenshot(page, artifact_dir, "run-dialog", for_docs=True)
+    dialog.get_by_label("Who (required)").fill("")
+    dialog.get_by_role("button", name="Run").click()  # the required survey value is missing
+    dialog.locator("#run-error").filter(has_text="a value is required").wait_for()
+    assert dialog.get_by_label("Who (required)").get_attribute("aria-invalid") == "true"
+    dialog.get_by_label("Who (required)").fill("world")
     assert_ran_cleanly(page)
     dialog.get_by_role("button", name="Run").click()
     page.wait_for_url(re.compile(rf"/project/{pid}/tasks/\d+$"))

@@ -76,6 +76,7 @@ async function openFor(button) {
   document.getElementById("run-title").textContent = `Run ${button.dataset.name || "template"}`;
   const loading = document.getElementById("run-loading");
   loading.textContent = "Loading…";
+  loading.hidden = false;
   for (const section of form.querySelectorAll("[data-when]")) show(section.dataset.when, false);
   surveyFields.replaceChildren();
   surveyBox.hidden = true;
@@ -114,9 +115,13 @@ async function openFor(button) {
   (template.survey_vars || []).forEach((variable, index) => surveyFields.append(surveyControl(variable, index)));
   surveyBox.hidden = !(template.survey_vars || []).length;
   loading.textContent = "";
+  loading.hidden = true;
   document.getElementById("run-message").focus();
   if (template.type === "deploy" && template.build_template_id) {
-    await buildTasks(template.build_template_id).catch((error) => { loading.textContent = error.message; });
+    await buildTasks(template.build_template_id).catch((error) => {
+      loading.textContent = error.message;
+      loading.hidden = false;
+    });
   }
 }
 
