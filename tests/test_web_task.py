@@ -1,0 +1,224 @@
+"""The task page in a real browser (Debian's chromium through Playwright) against a real
+`semaphore server` process: a bash task's log arrives live and its status and duration follow, ANSI
+colours show as classed spans, Stop stops a long task, search finds a line, the download serves the
+raw text, an ansible run shows its per-host table, a million-line log keeps a bounded DOM and loads
+older pages at the top, and the phone viewport does not scroll sideways.
+
+One server for the module; each test gets a fresh browser context."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
+from live_server import ADMIN, Api, git_repository
+from process_helpers import ServerProcess
+from task_page_helpers import log_rows, store_log_lines, visible_rows
+
+LOCAL = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
+SCRIPTS = {
+    "slow.sh": "printf '\\033[31mred alert\\033[0m and \\033[1;32mbold green\\033[0m\\n'\n"
+               "for i in $(seq 1 30); do echo \"line $i\"; sleep 0.2; done\n",
+    "long.sh": "echo started\nsleep 600\n",
+    "quick.sh": "echo line 1\n",
+    "site.yml": """\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: greet
+      debug: msg="hello from {{ inventory_hostname }}"
+    - name: touch
+      command: /bin/true
+    - name: check the disk
+      fail: msg="the disk is full"
+      when: inventory_hostname == 'db1'
+""",
+}
+MILLION = 1_000_000
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process = ServerProcess(tmp_path_factory.mktemp("server"), env=dict(ADMIN)).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    return Api.logged_in(server.url)
+
+
+@pytest.fixture(scope="module")
+def project(api, tmp_path_factory):
+    """A project with a bash template per script and an ansible template on two local hosts."""
+    url = git_repository(tmp_path_factory.mktemp("repo") / "scripts", SCRIPTS)
+    pid = api.created("/api/projects", {"name": "Operations"})["id"]
+    key = api.created(f"/api/project/{pid}/keys", {"name": "none", "type": "none", "project_id": pid})
+    repository = api.created(f"/api/project/{pid}/repositories", {
+        "name": "scripts", "git_url": url, "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid})
+    inventory = api.created(f"/api/project/{pid}/inventory", {
+        "name": "local", "type": "static", "inventory": f"web1 {LOCAL}\ndb1 {LOCAL}\n", "project_id": pid})
+    environment = api.created(f"/api/project/{pid}/environment", {"name": "vars", "project_id": pid, "json": "{}"})
+    templates = {}
+    for script in SCRIPTS:
+        templates[script] = api.created(f"/api/project/{pid}/templates", {
+            "name": script.split(".")[0].title(), "app": "ansible" if script.endswith(".yml") else "bash",
+            "playbook": script, "project_id": pid, "repository_id": repository["id"],
+            "inventory_id": inventory["id"], "environment_id": environment["id"]})["id"]
+    return pid, templates
+
+
+def run(api, project, script, **overrides):
+    pid, templates = project
+    return api.created(f"/api/project/{pid}/tasks", {"template_id": templates[script], **overrides})["id"]
+
+
+def open_task(page, server, pid, task_id):
+    sign_in(page, server)
+    page.wait_for_url(server.url + "/projects")
+    page.goto(f"{server.url}/project/{pid}/tasks/{task_id}")
+    page.locator("#task-page[data-ready=true]").wait_for()
+
+
+@pytest.fixture(scope="module")
+def finished_slow_task(api, project):
+    task_id = run(api, project, "slow.sh", message="nightly run")
+    api.wait_for_status(project[0], task_id, {"success"})
+    return task_id
+
+
+def test_lines_arrive_live_in_colour_the_status_follows_and_the_duration_stops(
+        desktop_page, server, api, project, artifact_dir):
+    page, pid = desktop_page, project[0]
+    task_id = run(api, project, "slow.sh", message="nightly run")
+    open_task(page, server, pid, task_id)
+    status = page.locator("#task-status")
+
+    page.locator("#log .log-row", has_text="line 5").wait_for()
+    assert status.inner_text() != "success"  # the line came before the task finished
+    assert api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "running"
+    assert page.locator("#log-follow").get_attribute("aria-pressed") == "true"
+    red = page.locator("#log span.ansi-fg-1", has_text="red alert")
+    assert red.is_visible() and page.locator("#log span.ansi-fg-2.ansi-bold", has_text="bold green").is_visible()
+    assert "\x1b" not in page.locator("#log").inner_text()
+    page.locator("#log .log-row", has_text="line 8").wait_for()
+    screenshot(page, artifact_dir, "task-log", for_docs=True)
+
+    status.filter(has_text="success").wait_for(timeout=30_000)
+    page.locator("#log .log-row", has_text="line 30").wait_for()
+    rows = log_rows(page)
+    assert [row["text"] for row in rows][-30:] == [f"line {i}" for i in range(1, 31)]
+    assert [row["seq"] for row in rows] == sorted({row["seq"] for row in rows})  # no line twice
+    assert visible_rows(page)[-1] == "line 30"  # the tail was followed
+    assert page.locator("#task-stop").is_hidden()
+    duration = page.locator("#task-duration").inner_text()
+    assert duration.endswith("s") and duration != "—"
+    time.sleep(1.3)
+    assert page.locator("#task-duration").inner_text() == duration
+    assert page.locator("#task-end").get_attribute("datetime")
+    assert_ran_cleanly(page)
+
+
+def test_search_finds_a_line_the_follow_toggle_and_the_raw_download(desktop_page, server, project, finished_slow_task):
+    page, pid = desktop_page, project[0]
+    open_task(page, server, pid, finished_slow_task)
+    assert page.locator("#task-message").inner_text() == "nightly run"
+    page.get_by_label("Search the log").fill("line 2")
+    page.get_by_label("Search the log").press("Enter")
+    # line 2 and line 20-29 match; the search shows the one nearest the tail first, then steps.
+    expect(page.locator("#log-matches")).to_have_text("11 of 11 lines match")
+    expect(page.locator("#log .log-row-current")).to_have_text("line 29")
+    page.get_by_role("button", name="Next match").click()
+    expect(page.locator("#log .log-row-current")).to_have_text("line 2")
+    expect(page.locator("#log mark.log-match.current")).to_have_text("line 2")
+    expect(page.locator("#log-matches")).to_have_text("1 of 11 lines match")
+    page.get_by_role("button", name="Previous match").click()
+    expect(page.locator("#log .log-row-current")).to_have_text("line 29")
+
+    page.locator("#log").focus()
+    page.keyboard.press("Home")
+    page.wait_for_function("document.getElementById('log').scrollTop === 0")
+    assert page.locator("#log-follow").get_attribute("aria-pressed") == "false"
+    page.keyboard.press("End")
+    page.wait_for_function("document.getElementById('log-follow').getAttribute('aria-pressed') === 'true'")
+
+    link = page.get_by_role("link", name="Download raw log")
+    assert link.get_attribute("download") == f"task-{finished_slow_task}.log"
+    with page.expect_download() as download:
+        link.click()
+    text = Path(download.value.path()).read_text()
+    assert "\nred alert and bold green\n" in text and "line 30\n" in text and "\x1b" not in text
+    assert_ran_cleanly(page)
+
+
+def test_stop_stops_a_long_task(desktop_page, server, api, project):
+    page, pid = desktop_page, project[0]
+    task_id = run(api, project, "long.sh")
+    open_task(page, server, pid, task_id)
+    page.locator("#log .log-row").get_by_text("started", exact=True).wait_for(timeout=30_000)
+    page.locator("#task-status", has_text="running").wait_for()
+    page.get_by_role("button", name="Stop").click()
+    page.locator("#task-status", has_text="stopped").wait_for(timeout=20_000)
+    assert page.locator("#task-stop").is_hidden()
+    assert api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "stopped"
+    assert_ran_cleanly(page)
+
+
+def test_an_ansible_run_shows_each_hosts_results_with_its_failed_tasks(desktop_page, server, api, project,
+                                                                        artifact_dir):
+    page, pid = desktop_page, project[0]
+    task_id = run(api, project, "site.yml")
+    open_task(page, server, pid, task_id)
+    page.locator("#task-status", has_text="error").wait_for(timeout=90_000)
+    table = page.locator("#task-hosts")
+    table.wait_for()
+    web1 = table.locator("tr[data-host=web1] td")
+    assert web1.all_inner_texts() == ["changed", "2", "1", "0", "0", "1", "0", "0"]
+    db1 = table.locator("tr[data-host=db1] td")
+    assert db1.all_inner_texts()[:4] == ["failed", "2", "1", "1"]
+    summary = table.get_by_text("1 failed task on db1")
+    summary.click()
+    assert table.locator("dt", has_text="check the disk").is_visible()
+    assert table.locator("dd", has_text="the disk is full").is_visible()
+    page.locator("#log .log-row", has_text="PLAY RECAP").wait_for()
+    screenshot(page, artifact_dir, "task-hosts", for_docs=True)
+    assert_ran_cleanly(page)
+
+
+def test_a_million_line_log_keeps_few_rows_in_the_dom_and_pages_back_from_the_top(desktop_page, server, api, project):
+    page, pid = desktop_page, project[0]
+    task_id = run(api, project, "quick.sh")
+    api.wait_for_status(pid, task_id, {"success"})
+    store_log_lines(server.directory / "data" / "database.sqlite", task_id, MILLION, "line {seq} of the big log")
+    open_task(page, server, pid, task_id)
+    page.locator("#log .log-row", has_text=f"line {MILLION} of the big log").wait_for()
+    rows = log_rows(page)
+    assert 0 < len(rows) <= 300
+    assert visible_rows(page)[-1] == f"line {MILLION} of the big log"
+    assert page.locator("#log-range").inner_text().startswith("Lines 998,001–1,000,000")
+
+    page.locator("#log").focus()
+    page.keyboard.press("Home")  # to the top of what is loaded: the previous page arrives above
+    page.locator("#log-range", has_text="Lines 996,001–1,000,000").wait_for()
+    assert len(log_rows(page)) <= 300
+    first = min(row["seq"] for row in log_rows(page))
+    assert first > 996_000  # the view stayed where the reader was, just above the old first line
+    page.keyboard.press("Home")
+    page.locator("#log-range", has_text="Lines 994,001–1,000,000").wait_for()
+    assert len(log_rows(page)) <= 300
+    assert_ran_cleanly(page)
+
+
+def test_the_phone_viewport_shows_the_log_without_sideways_page_scroll(dark_phone_page, server, project,
+                                                                       finished_slow_task):
+    page, pid = dark_phone_page, project[0]
+    open_task(page, server, pid, finished_slow_task)
+    page.locator("#log .log-row", has_text="line 30").wait_for()
+    assert page.locator("#log").is_visible()
+    assert not scrolls_horizontally(page)
+    assert_ran_cleanly(page)
