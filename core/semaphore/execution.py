@@ -39,7 +39,7 @@ class TemplateField:
     """A template field an executor uses, for forms and docs (``playbook``, ``inventory_id``, ...).
 
     A dotted name is a key of the template's ``task_params`` (``task_params.limit``). ``kind`` is the
-    form's control (one of :data:`FIELD_KINDS`); when empty, :attr:`control` infers it from the name.
+    form's control (one of ``FIELD_KINDS``); when empty, ``control`` infers it from the name.
     ``options`` are a select's ``(value, title)`` choices."""
 
     name: str
