@@ -10,8 +10,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from resource_helpers import create_key, create_login_password_key, create_project, create_repository, \
-    insert_schedule, member_client
+from resource_helpers import (
+    create_key,
+    create_login_password_key,
+    create_project,
+    create_repository,
+    insert_schedule,
+    member_client,
+)
 
 from semaphore import Executor, TemplateField, hookimpl
 from semaphore.db.models import Task, Template
@@ -88,7 +94,7 @@ def test_templates_list_shows_app_type_and_last_task_and_searches_by_name(site):
     insert_template(app, pid, repository_id, "Build 100%_done", app="ansible", type="build", start_version="1.0")
     task_ids = insert_tasks(app, deploy, pid, ["success", "error"])
     html = html_of(admin, f"/project/{pid}/templates")
-    row = re.search(r'<tr data-template="%d">.*?</tr>' % deploy, html, re.S).group(0)
+    row = re.search(rf'<tr data-template="{deploy}">.*?</tr>', html, re.S).group(0)
     assert "Deploy web" in row and "<td>Bash</td>" in row and ">Task<" in row
     assert f'href="/project/{pid}/tasks/{task_ids[-1]}"' in row and "status-error" in row
     assert "Ansible Playbook" in html and ">Build<" in html and "never run" in html
@@ -108,7 +114,7 @@ def test_view_tabs_filter_the_list_and_managers_get_the_view_forms(site):
     insert_template(app, pid, repository_id, "In prod", app="bash", view_id=view["id"])
     insert_template(app, pid, repository_id, "Elsewhere", app="bash")
     html = html_of(admin, f"/project/{pid}/templates")
-    assert re.search(r'<a href="/project/%d/templates" aria-current="page">All</a>' % pid, html)
+    assert (f'<a href="/project/{pid}/templates" aria-current="page">All</a>' in html)
     assert 'id="add-view-form"' in html and 'id="rename-view-form"' not in html
     in_view = html_of(admin, f"/project/{pid}/templates?view={view['id']}")
     assert "In prod" in in_view and "Elsewhere" not in in_view
@@ -147,7 +153,7 @@ def test_history_is_newest_first_paged_and_filtered_by_status(site):
     assert 'rel="prev"' in older and 'rel="next"' not in older
     failed = html_of(admin, f"/project/{pid}/history?status=error")
     assert re.findall(r'<tr data-task="(\d+)">', failed) == [str(ids[50])]
-    assert 'href="?status=error"' not in failed and f'/history?status=error" aria-current="page"' in failed
+    assert 'href="?status=error"' not in failed and '/history?status=error" aria-current="page"' in failed
     active = html_of(admin, f"/project/{pid}/history?status=active")
     assert re.findall(r'<tr data-task="(\d+)">', active) == [str(ids[51])]
     assert 'id="no-tasks"' in html_of(admin, f"/project/{pid}/history?page=9")
