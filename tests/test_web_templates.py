@@ -175,3 +175,50 @@ def test_the_run_dialog_fits_a_phone(phone_page, server, project, artifact_dir):
     dialog.get_by_role("button", name="Cancel").click()
     assert dialog.is_hidden()
     assert_ran_cleanly(page)
+
+
+def test_the_ansible_form_edits_task_params_vaults_and_enum_survey_rows(desktop_page, server, api, project):
+    page, pid = desktop_page, project["id"]
+    key = api.created(f"/api/project/{pid}/keys", {"name": "vault pass", "type": "login_password", "project_id": pid,
+                                                    "login_password": {"login": "", "password": "v4ult"}})
+    sign_in(page, server)
+    page.wait_for_url(server.url + "/projects")
+    page.goto(f"{templates_url(server, pid)}/new?app=ansible")
+    page.get_by_label("Name (required)", exact=True).fill("Site")
+    page.get_by_label("Playbook (required)").fill("site.yml")
+    page.get_by_label("Repository (required)").select_option(label="scripts")
+    page.get_by_label("Inventory (required)").select_option(label="local")
+    page.get_by_label("Limit", exact=True).fill("web, db")
+    page.get_by_label("Allow tags in task").check()
+
+    page.get_by_role("button", name="Add vault").click()
+    page.get_by_label("Password key").select_option(label="vault pass")
+    page.get_by_role("button", name="Add vault").click()
+    page.locator("#vault-1-type").select_option("script")
+    assert page.locator("#vault-1-key").is_hidden() and page.locator("#vault-1-script").is_visible()
+    page.locator("#vault-1-name").fill("prod")
+    page.locator("#vault-1-script").fill("vault-client.py")
+
+    page.get_by_role("button", name="Add variable").click()
+    page.get_by_label("Variable name").fill("color")
+    assert page.get_by_label("Choices").is_hidden()
+    page.get_by_label("Type", exact=True).last.select_option("enum")
+    page.get_by_label("Choices").fill("Red=red\nblue")
+    page.get_by_role("button", name="Create template").click()
+    page.wait_for_url(re.compile(rf"/project/{pid}/templates/\d+$"))
+    template_id = int(page.url.rsplit("/", 1)[1])
+    status, stored = api("GET", f"/api/project/{pid}/templates/{template_id}")
+    assert stored["task_params"]["limit"] == "web, db" and stored["task_params"]["allow_override_tags"] is True
+    assert stored["task_params"]["allow_override_limit"] is False
+    assert [(v["type"], v["vault_key_id"], v["name"], v["script"]) for v in stored["vaults"]] == [
+        ("password", key["id"], None, None), ("script", None, "prod", "vault-client.py")]
+    assert stored["survey_vars"][0]["values"] == [{"name": "Red", "value": "red"}, {"name": "blue", "value": "blue"}]
+
+    # The run dialog offers what this template allows: tags (not limit), ansible's flags, the survey choice.
+    page.get_by_role("button", name="Run").first.click()
+    dialog = page.locator("#run-dialog")
+    dialog.get_by_label("Tags", exact=True).wait_for()
+    assert dialog.get_by_label("Limit").is_hidden() and dialog.get_by_label("Dry run (--check)").is_visible()
+    assert dialog.get_by_label("color").locator("option").all_inner_texts() == ["—", "Red", "blue"]
+    dialog.get_by_role("button", name="Cancel").click()
+    assert_ran_cleanly(page)
