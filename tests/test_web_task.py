@@ -1,13 +1,15 @@
 """The task page in a real browser (Debian's chromium through Playwright) against a real
-`semaphore server` process: a bash task's log arrives live and its status and duration follow, ANSI
-colours show as classed spans, Stop stops a long task, search finds a line, the download serves the
-raw text, an ansible run shows its per-host table, a million-line log keeps a bounded DOM and loads
-older pages at the top, and the phone viewport does not scroll sideways.
+`semaphore server` process: a bash task's log arrives live (also across a dropped websocket) and
+its status and duration follow, ANSI colours show as classed spans, Stop stops a long task, search
+finds a line, the download serves the raw text, an ansible run shows its per-host table, a
+million-line log keeps a bounded DOM and loads older pages at the top, and the phone viewport does
+not scroll sideways.
 
 One server for the module; each test gets a fresh browser context."""
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -95,6 +97,13 @@ def finished_slow_task(api, project):
 def test_lines_arrive_live_in_colour_the_status_follows_and_the_duration_stops(
         desktop_page, server, api, project, artifact_dir):
     page, pid = desktop_page, project[0]
+    sockets = []
+
+    def through_a_socket_the_test_can_drop(ws):
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket("**/api/ws", through_a_socket_the_test_can_drop)
     task_id = run(api, project, "slow.sh", message="nightly run")
     open_task(page, server, pid, task_id)
     status = page.locator("#task-status")
@@ -108,12 +117,16 @@ def test_lines_arrive_live_in_colour_the_status_follows_and_the_duration_stops(
     assert "\x1b" not in page.locator("#log").inner_text()
     page.locator("#log .log-row", has_text="line 8").wait_for()
     screenshot(page, artifact_dir, "task-log", for_docs=True)
+    sockets[0].close(code=1013, reason="dropped by the test")  # the lines stored meanwhile come from the API
+    page.locator("#log-connection", has_text="Reconnecting").wait_for()
+    page.locator("#log-connection", has_text="Live.").wait_for()
+    assert len(sockets) == 2
 
     status.filter(has_text="success").wait_for(timeout=30_000)
     page.locator("#log .log-row", has_text="line 30").wait_for()
     rows = log_rows(page)
     assert [row["text"] for row in rows][-30:] == [f"line {i}" for i in range(1, 31)]
-    assert [row["seq"] for row in rows] == sorted({row["seq"] for row in rows})  # no line twice
+    assert [row["seq"] for row in rows] == sorted({row["seq"] for row in rows})  # no line twice or missed
     assert visible_rows(page)[-1] == "line 30"  # the tail was followed
     assert page.locator("#task-stop").is_hidden()
     duration = page.locator("#task-duration").inner_text()
@@ -142,10 +155,14 @@ def test_search_finds_a_line_the_follow_toggle_and_the_raw_download(desktop_page
 
     page.locator("#log").focus()
     page.keyboard.press("Home")
-    page.wait_for_function("document.getElementById('log').scrollTop === 0")
-    assert page.locator("#log-follow").get_attribute("aria-pressed") == "false"
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate("document.getElementById('log').scrollTop") == 0
+    expect(page.locator("#log .log-row").first).to_have_text(re.compile(r"^Task \d+ started: template 'Slow'"))
+    page.keyboard.press("PageDown")
+    assert page.evaluate("document.getElementById('log').scrollTop") > 0
     page.keyboard.press("End")
-    page.wait_for_function("document.getElementById('log-follow').getAttribute('aria-pressed') === 'true'")
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "true")
+    assert visible_rows(page)[-1] == "line 30"
 
     link = page.get_by_role("link", name="Download raw log")
     assert link.get_attribute("download") == f"task-{finished_slow_task}.log"

@@ -87,9 +87,13 @@ export class LogView {
     this.onFollowChange(following);
   }
 
+  nearTop() {
+    return this.box.scrollTop < NEAR_TOP * this.rowHeight;
+  }
+
   scrolled() {
     this.setFollowing(this.atBottom());
-    if (this.box.scrollTop < NEAR_TOP * this.rowHeight) this.onNeedOlder();
+    if (this.nearTop()) this.onNeedOlder();
     this.schedule();
   }
 

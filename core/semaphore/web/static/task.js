@@ -271,7 +271,7 @@ async function loadOlder() {
   } finally {
     loadingOlder = false;
   }
-  if (view.box.scrollTop < view.rowHeight * 5) loadOlder(); // the box is not full yet
+  if (view.nearTop()) loadOlder(); // the box is not full yet
 }
 
 // -- the websocket -------------------------------------------------------------------------------
@@ -375,7 +375,7 @@ try {
   connection(error.message);
 }
 showRange();
-loadOlder();
+if (view.nearTop()) loadOlder();
 if (FINISHED.has(task.status)) {
   wantSocket = false;
   showHosts();
