@@ -9,9 +9,12 @@ One server for the module; each test gets a fresh browser context."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -183,6 +186,25 @@ def test_stop_stops_a_long_task(desktop_page, server, api, project):
     page.locator("#task-status", has_text="stopped").wait_for(timeout=20_000)
     assert page.locator("#task-stop").is_hidden()
     assert api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "stopped"
+    assert_ran_cleanly(page)
+
+
+def test_reject_declines_a_task_that_waits_for_confirmation(desktop_page, server, api, project):
+    """As a terraform plan waits: the task row is put in that state directly (with a fresh lease, so
+    the server does not finish it as an orphan)."""
+    page, pid = desktop_page, project[0]
+    task_id = run(api, project, "quick.sh")
+    api.wait_for_status(pid, task_id, {"success"})
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with contextlib.closing(sqlite3.connect(server.directory / "data" / "database.sqlite", timeout=30)) as db, db:
+        db.execute("UPDATE task SET status = 'waiting_confirmation', \"end\" = NULL, heartbeat = ? WHERE id = ?",
+                   (now, task_id))
+    open_task(page, server, pid, task_id)
+    assert page.get_by_role("button", name="Confirm").is_visible()
+    page.get_by_role("button", name="Reject").click()
+    page.locator("#task-status", has_text="rejected").wait_for()
+    assert page.get_by_role("button", name="Confirm").is_hidden() and page.locator("#task-stop").is_hidden()
+    assert api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "rejected"
     assert_ran_cleanly(page)
 
 
