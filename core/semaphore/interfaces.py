@@ -113,6 +113,9 @@ class Notifier(Component):
 
     kind = "notifier"
     channel: str
+    #: Per-project settings this channel uses, shown on the project's settings page; each ``name``
+    #: is a field of ``PUT /api/project/{id}`` (Telegram: ``alert_chat``).
+    project_fields: tuple[TemplateField, ...] = ()
 
     @property
     def key(self) -> str:

@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from semaphore import hookimpl
+from semaphore.execution import TemplateField
 from semaphore.interfaces import Alert, Notifier
 
 
@@ -38,6 +39,8 @@ def telegram_payload(alert: Alert, chat_id: str) -> dict[str, Any]:
 
 class TelegramNotifier(Notifier):
     channel = "telegram"
+    project_fields = (TemplateField("alert_chat", "Telegram chat ID",
+                                    help="Alerts of this project go to this chat; empty: the server's telegram_chat."),)
 
     def enabled(self, config: Any) -> bool:
         return bool(config.telegram_alert and config.telegram_token)

@@ -1,0 +1,29 @@
+// Integration pages: new webhook URLs (POST .../aliases) and copying a URL to the clipboard.
+import { errorBody, postJson } from "./api.js";
+
+for (const button of document.querySelectorAll("button[data-new-alias]")) {
+  button.addEventListener("click", async () => {
+    const alert = button.closest("[data-aliases]").querySelector('[role="alert"]');
+    alert.textContent = "";
+    button.disabled = true;
+    const response = await postJson(button.dataset.newAlias);
+    button.disabled = false;
+    if (response.ok) window.location.reload();
+    else alert.textContent = (await errorBody(response)).text;
+  });
+}
+
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(button.dataset.copy);
+      button.textContent = "Copied";
+    } catch {
+      // No clipboard (an insecure origin): select the URL so the user can copy it.
+      const code = button.parentElement.querySelector("code");
+      window.getSelection().selectAllChildren(code);
+      button.textContent = "Selected: press Ctrl+C";
+    }
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  });
+}
