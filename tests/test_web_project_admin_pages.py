@@ -1,0 +1,102 @@
+"""The schedules, integrations, team and settings pages through Flask's test client: what each role
+sees, and a third-party notifier's project setting appearing on the settings page."""
+
+from __future__ import annotations
+
+import semaphore_notify_telegram
+
+from semaphore import Notifier, hookimpl
+from semaphore.execution import TemplateField
+from semaphore.testing import create_user_row, log_in
+
+
+def _project(app):
+    create_user_row(app, "root", admin=True)
+    create_user_row(app, "gail")
+    create_user_row(app, "nick")
+    admin = log_in(app.test_client(), "root")
+    pid = admin.post("/api/projects", json={"name": "Ops"}).get_json()["id"]
+    users = {user["username"]: user["id"] for user in admin.get("/api/users").get_json()}
+    assert admin.post(f"/api/project/{pid}/users", json={"user_id": users["gail"], "role": "guest"}).status_code == 204
+    return admin, pid, users
+
+
+def _template(admin, pid):
+    key = admin.post(f"/api/project/{pid}/keys", json={"name": "none", "type": "none", "project_id": pid}).get_json()
+    repo = admin.post(f"/api/project/{pid}/repositories", json={
+        "name": "r", "git_url": "file:///tmp/r", "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid}).get_json()
+    inv = admin.post(f"/api/project/{pid}/inventory", json={
+        "name": "i", "type": "static", "inventory": "localhost", "project_id": pid}).get_json()
+    env = admin.post(f"/api/project/{pid}/environment", json={"name": "e", "project_id": pid, "json": "{}"}).get_json()
+    made = admin.post(f"/api/project/{pid}/templates", json={
+        "name": "Deploy", "app": "bash", "playbook": "a.sh", "project_id": pid, "repository_id": repo["id"],
+        "inventory_id": inv["id"], "environment_id": env["id"]})
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()["id"]
+
+
+def test_schedules_list_shows_next_runs_and_the_form_its_preview(sqlite_app):
+    admin, pid, _ = _project(sqlite_app)
+    tid = _template(admin, pid)
+    made = admin.post(f"/api/project/{pid}/schedules", json={"name": "Nightly", "template_id": tid,
+                                                              "cron_format": "0 3 * * *", "project_id": pid})
+    assert made.status_code == 201
+    html = admin.get(f"/project/{pid}/schedules").get_data(as_text=True)
+    assert "Nightly" in html and "0 3 * * *" in html and "03:00" in html and 'class="schedule-active"' in html
+    form = admin.get(f"/project/{pid}/schedules/{made.get_json()['id']}").get_data(as_text=True)
+    assert 'id="preview-runs"' in form and 'data-method="PUT"' in form and "Deploy" in form
+    gail = log_in(sqlite_app.test_client(), "gail")
+    html = gail.get(f"/project/{pid}/schedules").get_data(as_text=True)
+    assert "Nightly" in html and "New schedule" not in html and "disabled" in html
+    assert 'id="schedule-form"' not in gail.get(f"/project/{pid}/schedules/new").get_data(as_text=True)
+
+
+def test_integration_page_offers_the_installed_kinds_and_shows_webhook_urls(sqlite_app):
+    admin, pid, _ = _project(sqlite_app)
+    tid = _template(admin, pid)
+    iid = admin.post(f"/api/project/{pid}/integrations", json={"name": "Push", "template_id": tid}).get_json()["id"]
+    alias = admin.post(f"/api/project/{pid}/integrations/{iid}/aliases").get_json()
+    html = admin.get(f"/project/{pid}/integrations/{iid}").get_data(as_text=True)
+    assert 'value="header"' in html and 'value="body"' in html and 'value="github"' in html
+    assert alias["url"] in html and 'data-copy=' in html and 'id="new-matcher-form"' in html
+    listing = admin.get(f"/project/{pid}/integrations").get_data(as_text=True)
+    assert "Push" in listing and "Deploy" in listing and "Project webhook URLs" in listing
+
+
+def test_team_page_lets_only_user_managers_change_members(sqlite_app):
+    admin, pid, users = _project(sqlite_app)
+    html = admin.get(f"/project/{pid}/team").get_data(as_text=True)
+    assert 'id="add-member-form"' in html and "nick" in html and 'class="member-role"' in html
+    gail = log_in(sqlite_app.test_client(), "gail")
+    html = gail.get(f"/project/{pid}/team").get_data(as_text=True)
+    assert "Guest" in html and 'id="add-member-form"' not in html and 'class="member-role"' not in html
+    assert 'id="leave-project"' in html
+
+
+class PagerNotifier(Notifier):
+    channel = "pager"
+    project_fields = (TemplateField("pager_service", "Pager service key"),)
+
+    def enabled(self, config):
+        return True
+
+    def send(self, alert, config):
+        pass
+
+
+class PagerPlugin:
+    @hookimpl
+    def register_notifiers(self, register):
+        register(PagerNotifier())
+
+
+def test_settings_show_the_notifiers_fields_and_are_read_only_for_others(plugin_app):
+    app = plugin_app(telegram=semaphore_notify_telegram, pager=PagerPlugin())
+    admin, pid, _ = _project(app)
+    html = admin.get(f"/project/{pid}/settings").get_data(as_text=True)
+    assert 'name="alert_chat"' in html and "Telegram chat ID" in html  # declared by the telegram plugin
+    assert "Pager service key" in html and "pager: on" in html and "telegram: not configured" in html
+    assert 'id="delete-project"' in html and 'id="read-only"' not in html
+    gail = log_in(app.test_client(), "gail")
+    html = gail.get(f"/project/{pid}/settings").get_data(as_text=True)
+    assert 'id="read-only"' in html and "<fieldset disabled>" in html and 'id="delete-project"' not in html
