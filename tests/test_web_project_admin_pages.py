@@ -24,7 +24,8 @@ def _project(app):
 def _template(admin, pid):
     key = admin.post(f"/api/project/{pid}/keys", json={"name": "none", "type": "none", "project_id": pid}).get_json()
     repo = admin.post(f"/api/project/{pid}/repositories", json={
-        "name": "r", "git_url": "file:///tmp/r", "git_branch": "main", "ssh_key_id": key["id"], "project_id": pid}).get_json()
+        "name": "r", "git_url": "file:///tmp/r", "git_branch": "main", "ssh_key_id": key["id"],
+        "project_id": pid}).get_json()
     inv = admin.post(f"/api/project/{pid}/inventory", json={
         "name": "i", "type": "static", "inventory": "localhost", "project_id": pid}).get_json()
     env = admin.post(f"/api/project/{pid}/environment", json={"name": "e", "project_id": pid, "json": "{}"}).get_json()

@@ -25,7 +25,8 @@ def team_page(project_id: int) -> str:
     if access.permissions & Permission.MANAGE_USERS:  # who could be added
         in_project = select(ProjectUser.user_id).where(ProjectUser.project_id == project_id)
         query = select(User.id, User.username, User.name).where(User.id.not_in(in_project)).order_by(User.username)
-        candidates = [(user_id, f"{name} ({username})" if name else username) for user_id, username, name in db.execute(query)]
+        candidates = [(user_id, f"{name} ({username})" if name else username)
+                      for user_id, username, name in db.execute(query)]
     return render_project_page("team.html", access, "team", team=team, candidates=candidates,
                                roles=[(role, ROLE_TITLES.get(role, role)) for role in ROLES],
                                role_titles=ROLE_TITLES, me=access.user)
