@@ -1,5 +1,12 @@
-// Integration pages: new webhook URLs (POST .../aliases) and copying a URL to the clipboard.
+// Integration pages: the integration's form, new webhook URLs (POST .../aliases) and copying a URL to the clipboard.
 import { errorBody, postJson } from "./api.js";
+import { bindForm, formBody } from "./forms.js";
+
+// The integration's form: an empty header is no header (the API takes null, not "").
+const integrationForm = document.getElementById("integration-form");
+if (integrationForm) {
+  bindForm(integrationForm, { body: (form) => ({ ...formBody(form), auth_header: form.elements.auth_header.value.trim() || null }) });
+}
 
 for (const button of document.querySelectorAll("button[data-new-alias]")) {
   button.addEventListener("click", async () => {
