@@ -37,10 +37,11 @@ def _signed_in(page, server, path):
     page.goto(server.url + path)
 
 
-def test_create_a_schedule_with_the_next_runs_preview_and_switch_it_off(desktop_page, server, api, project, artifact_dir):
+def test_create_a_schedule_with_the_next_runs_preview_and_switch_it_off(desktop_page, server, api, project,
+                                                                       artifact_dir):
     page, (pid, template_id) = desktop_page, project
     _signed_in(page, server, f"/project/{pid}/schedules/new")
-    page.get_by_label("Name").fill("Every quarter hour")
+    page.get_by_label("Name").fill("Early backup")
     page.get_by_label("Template").select_option(label="Nightly backup")
     cron = page.get_by_label("Cron expression")
     cron.fill("*/15 * * * *")
@@ -65,13 +66,13 @@ def test_create_a_schedule_with_the_next_runs_preview_and_switch_it_off(desktop_
     page.wait_for_url(f"{server.url}/project/{pid}/schedules")
 
     status, schedules = api("GET", f"/api/project/{pid}/schedules")
-    created = next(row for row in schedules if row["name"] == "Every quarter hour")
+    created = next(row for row in schedules if row["name"] == "Early backup")
     assert created["cron_format"] == "30 4 * * *" and created["template_id"] == template_id and created["active"]
-    row = page.locator("#schedules tr", has_text="Every quarter hour")
+    row = page.locator("#schedules tr", has_text="Early backup")
     assert "04:30" in row.locator("td.next-runs").inner_text()
     row.get_by_label(re.compile("Active")).uncheck()
     page.wait_for_load_state("load")
-    page.locator("#schedules tr", has_text="Every quarter hour").locator("td.next-runs", has_text="—").wait_for()
+    page.locator("#schedules tr", has_text="Early backup").locator("td.next-runs", has_text="—").wait_for()
     assert api("GET", f"/api/project/{pid}/schedules/{created['id']}")[1]["active"] is False
     assert_ran_cleanly(page)
 
