@@ -112,3 +112,22 @@ def test_the_page_has_the_two_factor_step_and_the_script_drives_it(sqlite_app):
     for expected in ('"TOTP_REQUIRED"', '"/api/auth/verify"', '"/api/auth/recovery"', "/api/auth/oidc/",
                      "oidc_providers", "allow_recovery"):
         assert expected in source, expected
+
+
+def test_a_new_projects_dashboard_lists_the_steps_to_a_first_run_and_ticks_them_off(sqlite_app):
+    create_user_row(sqlite_app, "root", admin=True)
+    admin = log_in(sqlite_app.test_client(), "root")
+    project_id = admin.post("/api/projects", json={"name": "Fresh"}).get_json()["id"]
+
+    def done_steps() -> list[str]:
+        html = admin.get(f"/project/{project_id}").get_data(as_text=True)
+        assert 'id="getting-started"' in html
+        return re.findall(r'<li class="done"><a href="/project/\d+(/\w+)"', html)
+
+    # A new project comes with the "None" key and the "Empty" variable group.
+    assert done_steps() == ["/keys", "/environment"]
+    key_id = admin.get(f"/api/project/{project_id}/keys").get_json()[0]["id"]
+    created = admin.post(f"/api/project/{project_id}/repositories", json={
+        "name": "site", "git_url": "/srv/site", "git_branch": "main", "ssh_key_id": key_id})
+    assert created.status_code == 201, created.get_json()
+    assert done_steps() == ["/keys", "/repositories", "/environment"]
