@@ -48,7 +48,7 @@ function setPath(target, dotted, value) {
 export function formBody(form) {
   const body = form.dataset.extra ? JSON.parse(form.dataset.extra) : {};
   for (const control of form.elements) {
-    if (!control.name || control.disabled || control.closest("[data-skip]")) continue;
+    if (!control.name || control.matches(":disabled") || control.closest("[data-skip]")) continue;
     if (control.type === "radio" && !control.checked) continue;
     if (control.hasAttribute("data-write-only") && control.value === "") continue;
     setPath(body, control.name, controlValue(control));
