@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_server import ADMIN
+from live_server import ADMIN, Api
+from process_helpers import ServerProcess
 
 from semaphore.testing import skip_or_fail
 
@@ -132,3 +133,18 @@ def sign_in(page: Any, server: Any, login: str = ADMIN_LOGIN, password: str = AD
 
 def assert_ran_cleanly(page: Any) -> None:
     assert page.problems.all() == []
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real `semaphore server` per browser test module: live_server.ADMIN plus the module's own
+    ``SERVER_ENV`` (a dict, when it sets one)."""
+    env = {**ADMIN, **getattr(request.module, "SERVER_ENV", {})}
+    process = ServerProcess(tmp_path_factory.mktemp("server"), env=env).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def api(server: Any) -> Api:
+    return Api.logged_in(server.url)

@@ -14,25 +14,14 @@ import urllib.error
 import urllib.request
 
 import pyotp
-import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import ADMIN, Api, bash_template
-from process_helpers import ServerProcess
+from live_server import ADMIN, bash_template
 
 PASSWORD = "a long enough password"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env={
-        **ADMIN, "SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+SERVER_ENV = {"SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}
+# server and api: browser_helpers' module fixtures (with SERVER_ENV)
 
 
 def new_user(api, username):

@@ -7,21 +7,10 @@ import re
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import ADMIN, Api, bash_template
-from process_helpers import ServerProcess
+from live_server import bash_template
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env={
-        **ADMIN, "SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin"}).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+SERVER_ENV = {"SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin"}
+# server and api: browser_helpers' module fixtures (with SERVER_ENV)
 
 
 @pytest.fixture(scope="module")

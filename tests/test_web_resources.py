@@ -13,23 +13,13 @@ import subprocess
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import ADMIN, Api, git_repository
-from process_helpers import ServerProcess
+from live_server import git_repository
 
 PASSWORD = "correct-horse-sudo-9"
 SECRET_VALUE = "s3cret-db-value-77"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env=ADMIN).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+# server and api: browser_helpers' module fixtures
 
 
 @pytest.fixture(scope="module")

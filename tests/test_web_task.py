@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import ADMIN, Api, git_repository
-from process_helpers import ServerProcess
+from live_server import git_repository
 from task_page_helpers import log_rows, store_log_lines, visible_rows
 
 LOCAL = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
@@ -46,16 +45,7 @@ MILLION = 1_000_000
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env=dict(ADMIN)).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+# server and api: browser_helpers' module fixtures
 
 
 @pytest.fixture(scope="module")

@@ -10,20 +10,9 @@ import re
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import Api, bash_template
-from process_helpers import ServerProcess
+from live_server import bash_template
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env={**__import__("live_server").ADMIN}).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+# server and api: browser_helpers' module fixtures
 
 
 @pytest.fixture(scope="module")

@@ -15,20 +15,9 @@ import pyotp
 import pytest
 from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
 from live_server import ADMIN, Api, bash_template
-from process_helpers import ServerProcess
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("server"), env={
-        **ADMIN, "SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return Api.logged_in(server.url)
+SERVER_ENV = {"SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}
+# server and api: browser_helpers' module fixtures (with SERVER_ENV)
 
 
 @pytest.fixture(scope="module")
