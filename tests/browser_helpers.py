@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,15 @@ def sign_in(page: Any, server: Any, login: str = ADMIN_LOGIN, password: str = AD
     page.get_by_label("Login or e-mail").fill(login)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def wait_until(page: Any, expression: str, timeout: float = 10, what: str = "") -> None:
+    """Until the JavaScript `expression` is true in the page, polled from here: the pages' CSP refuses
+    the eval that Playwright's own page.wait_for_function polls with."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, what or f"never true: {expression}"
+        time.sleep(0.05)
 
 
 def assert_ran_cleanly(page: Any) -> None:

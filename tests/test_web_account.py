@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 import pyotp
-from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
+from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in, wait_until
 from live_server import ADMIN, bash_template
 
 PASSWORD = "a long enough password"
@@ -47,15 +47,6 @@ def bearer_status(server, token):
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def wait_for_the_qr_code(page, timeout=10):
-    """Until the enrolment's QR code image has loaded (polled from here: the page's CSP refuses the
-    eval that page.wait_for_function's polling may need)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("() => document.getElementById('totp-qr').naturalWidth > 0"):
-        assert time.monotonic() < deadline, "the QR code did not load"
-        time.sleep(0.05)
 
 
 def confirm_the_dialog(page):
@@ -137,7 +128,7 @@ def test_a_user_enrols_two_factor_signs_in_with_a_code_and_turns_it_off(desktop_
     page.get_by_role("button", name="Set up two-factor").click()
     qr = page.get_by_role("img", name="QR code holding your two-factor secret")
     qr.wait_for()
-    wait_for_the_qr_code(page)
+    wait_until(page, "document.getElementById('totp-qr').naturalWidth > 0", what="the QR code did not load")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     screenshot(page, artifact_dir, "totp-enrolment", for_docs=True)
 
@@ -173,7 +164,7 @@ def test_phone_two_factor_enrolment_and_tokens_without_horizontal_scroll(phone_p
     signed_in(page, server, "phoebe")
     page.goto(server.url + "/account")
     page.get_by_role("button", name="Set up two-factor").click()
-    wait_for_the_qr_code(page)
+    wait_until(page, "document.getElementById('totp-qr').naturalWidth > 0", what="the QR code did not load")
     assert not scrolls_horizontally(page)
     screenshot(page, artifact_dir, "phone-totp-enrolment")
     page.goto(server.url + "/account/tokens")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
+from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in, wait_until
 from live_server import bash_template
 
 SERVER_ENV = {"SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin"}
@@ -126,7 +126,7 @@ def test_add_a_member_change_their_role_and_remove_them(desktop_page, server, ap
     role.wait_for()
     assert role.input_value() == "guest"
     role.select_option("manager")
-    page.wait_for_function("document.querySelector('select.member-role[data-saved=manager]') !== null")
+    wait_until(page, "document.querySelector('select.member-role[data-saved=manager]') !== null")
     members = {m["username"]: m["role"] for m in api("GET", f"/api/project/{pid}/users")[1]}
     assert members["rita"] == "manager"
 
@@ -145,7 +145,7 @@ def test_change_the_project_settings(desktop_page, server, api, project):
     page.get_by_label("Max parallel tasks").fill("3")
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_load_state("load")
-    page.wait_for_function("document.getElementById('project-max-parallel').defaultValue === '3'")
+    wait_until(page, "document.getElementById('project-max-parallel').defaultValue === '3'")
     stored = api("GET", f"/api/project/{pid}")[1]
     assert (stored["alert"], stored["alert_chat"], stored["max_parallel_tasks"], stored["name"]) == (
         True, "-100123", 3, "Operations")

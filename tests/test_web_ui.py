@@ -13,7 +13,7 @@ import urllib.request
 
 import pyotp
 import pytest
-from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
+from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in, wait_until
 from live_server import ADMIN, Api, bash_template
 
 SERVER_ENV = {"SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}
@@ -165,7 +165,7 @@ def test_dark_scheme_changes_the_colours(dark_phone_page, server, artifact_dir):
 def test_keyboard_reaches_the_login_form_and_focus_is_visible(desktop_page, server):
     page = desktop_page
     page.goto(server.url + "/")
-    page.wait_for_function("document.activeElement.id === 'login-auth'")  # focused when the page opens
+    wait_until(page, "document.activeElement.id === 'login-auth'")  # focused when the page opens
     page.keyboard.type(ADMIN_LOGIN)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "login-password"
@@ -184,7 +184,7 @@ def test_every_page_has_the_strict_policy_and_runs_no_inline_script(desktop_page
     # An inline script injected into the page must be refused by the policy, and reported.
     page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';
                              document.head.append(s); }""")
-    page.wait_for_function("window.__cspViolations.length > 0")
+    wait_until(page, "window.__cspViolations.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any("Content Security Policy" in error for error in page.problems.errors)
     page.evaluate("window.__cspViolations.length = 0")
