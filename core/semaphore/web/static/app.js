@@ -19,3 +19,12 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// On a narrow screen the project's sections scroll sideways: bring the current one into view
+// (moving only the navigation, never the page).
+const sections = document.querySelector(".project-nav");
+const current = sections?.querySelector('[aria-current="page"]');
+if (current) {
+  const offset = current.getBoundingClientRect().left - sections.getBoundingClientRect().left;
+  sections.scrollLeft += offset - (sections.clientWidth - current.offsetWidth) / 2;
+}
