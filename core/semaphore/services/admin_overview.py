@@ -12,11 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, Task, Template, User, UserTotp
-from semaphore.services.task_status import ACTIVE, TaskStatus
+from semaphore.services.task_status import ACTIVE, UNFINISHED, TaskStatus
 from semaphore.state import AppState
-
-#: Not finished: queued, or claimed by a server and not yet ended.
-UNFINISHED = tuple(sorted({TaskStatus.WAITING.value, *(status.value for status in ACTIVE)}))
 
 
 def users_page(db: DbSession, offset: int, limit: int) -> tuple[list[User], bool]:
@@ -53,7 +50,7 @@ def unfinished_tasks(db: DbSession, offset: int, limit: int) -> tuple[list[Unfin
              .join(Project, Project.id == Task.project_id)
              .join(Template, Template.id == Task.template_id)
              .outerjoin(User, User.id == Task.user_id)
-             .where(Task.status.in_(UNFINISHED))
+             .where(Task.status.in_(sorted(UNFINISHED)))
              .order_by(Task.id).offset(offset).limit(limit + 1))
     rows = [UnfinishedTask(*row) for row in db.execute(query)]
     return rows[:limit], len(rows) > limit

@@ -22,6 +22,12 @@ def list_members(db: DbSession, project_id: int) -> list[tuple[User, str]]:
     return [(user, role) for user, role in rows]
 
 
+def users_not_in(db: DbSession, project_id: int) -> list[User]:
+    """Every user who is not a member of the project (whom a manager could add), by username."""
+    members = select(ProjectUser.user_id).where(ProjectUser.project_id == project_id)
+    return list(db.scalars(select(User).where(User.id.not_in(members)).order_by(User.username)))
+
+
 def get_membership(db: DbSession, project_id: int, user_id: int) -> ProjectUser:
     membership = db.scalar(select(ProjectUser).where(ProjectUser.project_id == project_id,
                                                      ProjectUser.user_id == user_id))

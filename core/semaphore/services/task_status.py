@@ -43,6 +43,8 @@ FINISHED = frozenset({TaskStatus.STOPPED, TaskStatus.SUCCESS, TaskStatus.ERROR, 
 # Claimed by a server and not finished: these count against the parallel-task limits.
 ACTIVE = frozenset({TaskStatus.STARTING, TaskStatus.WAITING_CONFIRMATION, TaskStatus.CONFIRMED,
                     TaskStatus.RUNNING, TaskStatus.STOPPING})
+# Not finished: queued, or claimed by a server and not yet ended.
+UNFINISHED = frozenset({TaskStatus.WAITING, *ACTIVE})
 
 # Changes that arrive late (a runner reporting "running" after the user asked to stop) are ignored.
 _IGNORED: dict[str, frozenset[str]] = {

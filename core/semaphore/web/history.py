@@ -11,6 +11,7 @@ from flask import request
 
 from semaphore.api import context
 from semaphore.services import tasks
+from semaphore.services.task_status import UNFINISHED
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page
 
@@ -19,8 +20,7 @@ TASKS_PER_PAGE = 50
 #: The status filter's choices: (value of ?status=, title, statuses it keeps; None keeps all).
 STATUS_FILTERS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("", "All", None),
-    ("active", "Running / waiting", ("waiting", "starting", "waiting_confirmation", "confirmed", "running",
-                                     "stopping")),
+    ("active", "Running / waiting", tuple(sorted(UNFINISHED))),
     ("success", "Success", ("success",)),
     ("error", "Error", ("error", "rejected")),
     ("stopped", "Stopped", ("stopped",)),

@@ -3,10 +3,7 @@ remove them (through /api/project/{id}/users); everyone may leave (DELETE /api/p
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from semaphore.api import context
-from semaphore.db.models import ProjectUser, User
 from semaphore.services import members
 from semaphore.services.roles import ROLES, Permission
 from semaphore.web import blp
@@ -23,10 +20,8 @@ def team_page(project_id: int) -> str:
     team = members.list_members(db, project_id)
     candidates: list[tuple[int, str]] = []
     if access.permissions & Permission.MANAGE_USERS:  # who could be added
-        in_project = select(ProjectUser.user_id).where(ProjectUser.project_id == project_id)
-        query = select(User.id, User.username, User.name).where(User.id.not_in(in_project)).order_by(User.username)
-        candidates = [(user_id, f"{name} ({username})" if name else username)
-                      for user_id, username, name in db.execute(query)]
+        candidates = [(user.id, f"{user.name} ({user.username})" if user.name else user.username)
+                      for user in members.users_not_in(db, project_id)]
     return render_project_page("team.html", access, "team", team=team, candidates=candidates,
                                roles=[(role, ROLE_TITLES.get(role, role)) for role in ROLES],
                                role_titles=ROLE_TITLES, me=access.user)
