@@ -13,7 +13,15 @@ import urllib.request
 
 import pyotp
 import pytest
-from browser_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in, wait_until
+from browser_helpers import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    assert_ran_cleanly,
+    screenshot,
+    scrolls_horizontally,
+    sign_in,
+    wait_until,
+)
 from live_server import ADMIN, Api, bash_template
 
 SERVER_ENV = {"SEMAPHORE_TOTP_ENABLED": "true", "SEMAPHORE_TOTP_ALLOW_RECOVERY": "true"}

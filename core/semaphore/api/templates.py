@@ -13,7 +13,7 @@ from semaphore.schemas.schedules import ScheduleSchema
 from semaphore.schemas.tasks import TaskLastArgs, TaskListArgs, TaskWithTplSchema
 from semaphore.schemas.templates import TemplateSchema, TemplateWriteSchema
 from semaphore.services.schedules import SCHEDULES
-from semaphore.services.tasks import list_tasks, with_templates
+from semaphore.services.tasks import MAX_LISTED, list_tasks, with_templates
 from semaphore.services.templates import TEMPLATES
 
 blp = Blueprint("templates", __name__, url_prefix="/api/project/<int:project_id>/templates",
@@ -25,8 +25,8 @@ add_resource_routes(blp, TEMPLATES, TemplateSchema, TemplateWriteSchema, "templa
 def _template_tasks(project_id: int, template_id: int, args: dict[str, Any], limit: int | None = None) -> Any:
     db = context.db()
     template = TEMPLATES.get(db, project_id, template_id)
-    tasks = list_tasks(db, project_id, template_id=template.id, before=args["before"], **(
-        {"limit": limit} if limit is not None else {}))
+    tasks = list_tasks(db, project_id, template_id=template.id, before=args["before"],
+                       limit=MAX_LISTED if limit is None else limit)
     return with_templates(db, tasks)
 
 

@@ -3,6 +3,8 @@ templates and tasks it has, in one query (the dashboard's getting-started list).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
@@ -15,6 +17,7 @@ COUNTED = {"keys": AccessKey, "repositories": Repository, "inventories": Invento
 def resource_counts(db: DbSession, project_id: int) -> dict[str, int]:
     """Counts per kind; keys are the project's own (not variable-group secrets)."""
     columns = []
+    model: Any
     for name, model in COUNTED.items():
         query = select(func.count()).select_from(model).where(model.project_id == project_id)
         if model is AccessKey:
