@@ -49,11 +49,14 @@ def bearer_status(server, token):
         return error.code
 
 
-def confirm_the_dialog(page):
+def confirm_the_dialog(page, verb, title):
+    """Answer the confirmation dialog with its action button (named ``verb``) after checking it asks
+    ``title``."""
     dialog = page.locator("#confirm-dialog")
     dialog.wait_for()
+    assert page.locator("#confirm-title").inner_text() == title
     with page.expect_navigation():
-        dialog.get_by_role("button", name="Delete").click()
+        dialog.get_by_role("button", name=verb, exact=True).click()
 
 
 # -- the user menu ------------------------------------------------------------------------------
@@ -114,9 +117,25 @@ def test_an_api_token_is_shown_once_works_and_is_refused_once_expired(desktop_pa
     page.reload()
     assert token not in page.content()  # shown once: a reload no longer has it
     page.locator(f'tr[data-token="{prefix}"]').get_by_role("button", name="Expire").click()
-    confirm_the_dialog(page)
+    confirm_the_dialog(page, "Expire", f"Expire token {prefix}?")
     assert page.locator(f'tr[data-token="{prefix}"] td').nth(2).inner_text() == "expired"
     assert bearer_status(server, token) == 401
+    assert_ran_cleanly(page)
+
+
+def test_a_member_leaves_a_project_after_confirming(desktop_page, server, api):
+    user = new_user(api, "lena")
+    pid = api.created("/api/projects", {"name": "Shared"})["id"]
+    assert api("POST", f"/api/project/{pid}/users", {"user_id": user["id"], "role": "task_runner"})[0] == 204
+    page = desktop_page
+    signed_in(page, server, "lena")
+    page.goto(f"{server.url}/project/{pid}/team")
+    page.get_by_role("button", name="Leave project").click()
+    assert page.get_by_text("You lose access to it until one of its managers adds you again.").is_visible()
+    confirm_the_dialog(page, "Leave", "Leave the project “Shared”?")
+    page.wait_for_url(server.url + "/projects")
+    assert page.get_by_role("link", name="Shared").count() == 0
+    assert user["id"] not in {member["id"] for member in api("GET", f"/api/project/{pid}/users")[1]}
     assert_ran_cleanly(page)
 
 
@@ -152,7 +171,7 @@ def test_a_user_enrols_two_factor_signs_in_with_a_code_and_turns_it_off(desktop_
     page.goto(server.url + "/account")
     assert page.locator("#totp-on").is_visible()
     page.get_by_role("button", name="Turn off two-factor").click()
-    confirm_the_dialog(page)
+    confirm_the_dialog(page, "Turn off", "Turn off two-factor authentication?")
     page.get_by_role("button", name="Set up two-factor").wait_for()
     assert api("GET", f"/api/users/{user['id']}/2fas/totp")[0] == 404
     assert_ran_cleanly(page)

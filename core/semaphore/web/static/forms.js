@@ -156,12 +156,16 @@ function refsList(refs) {
   return list;
 }
 
+// data-verb names the action when it is not a deletion to the user ("Expire", "Leave"), and
+// data-warning replaces "This cannot be undone." where that is not what happens.
 export async function confirmDelete(button) {
   const dialog = confirmDialog();
   const what = button.dataset.what || "this";
-  dialog.querySelector("#confirm-title").textContent = `Delete ${what}?`;
+  const verb = button.dataset.verb || "Delete";
+  dialog.querySelector("#confirm-title").textContent = `${verb} ${what}?`;
   const body = dialog.querySelector("#confirm-body");
   const deleteButton = dialog.querySelector("#confirm-delete");
+  deleteButton.textContent = verb;
   dialog.querySelector("#confirm-error").textContent = "";
   body.replaceChildren();
   deleteButton.disabled = false;
@@ -176,7 +180,7 @@ export async function confirmDelete(button) {
   }
   if (!deleteButton.disabled) {
     const warning = document.createElement("p");
-    warning.textContent = "This cannot be undone.";
+    warning.textContent = button.dataset.warning || "This cannot be undone.";
     body.append(warning);
   }
   deleteButton.onclick = async (event) => {
