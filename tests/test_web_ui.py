@@ -77,8 +77,10 @@ def test_the_dashboard_lists_recent_tasks_and_the_switcher_moves_between_project
     page.goto(f"{server.url}/project/{project_with_a_task}")
     row = page.locator("table.tasks tbody tr").first
     cells = row.locator("td").all_inner_texts()
-    assert cells[1:4] == ["Say hello", "success", ADMIN["SEMAPHORE_ADMIN_NAME"]]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[4])
+    assert cells[1:3] == ["Say hello", "success"] and cells[4] == ADMIN["SEMAPHORE_ADMIN_NAME"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[5]) and cells[6].endswith("s")
+    task_link = row.get_by_role("link", name=cells[0])
+    assert re.fullmatch(rf"/project/{project_with_a_task}/tasks/\d+", task_link.get_attribute("href"))
     screenshot(page, artifact_dir, "dashboard", for_docs=True)
 
     page.locator("#project-switcher summary").click()

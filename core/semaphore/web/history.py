@@ -58,10 +58,15 @@ def task_page(project_id: int, template_id: int | None = None) -> TaskPage:
     page = page_number()
     rows = tasks.list_tasks(db, project_id, template_id=template_id, statuses=statuses,
                             offset=(page - 1) * TASKS_PER_PAGE, limit=TASKS_PER_PAGE + 1)
-    shown = tasks.with_templates(db, rows[:TASKS_PER_PAGE])
-    for task in shown:
-        task["duration"] = duration(task["start"], task["end"])
+    shown = with_durations(tasks.with_templates(db, rows[:TASKS_PER_PAGE]))
     return TaskPage(tasks=shown, status=status, page=page, has_older=len(rows) > TASKS_PER_PAGE)
+
+
+def with_durations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The task rows, each with its ``duration`` as the task tables show it."""
+    for task in rows:
+        task["duration"] = duration(task["start"], task["end"])
+    return rows
 
 
 def duration(start: datetime | None, end: datetime | None) -> str:

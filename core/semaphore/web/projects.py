@@ -7,6 +7,7 @@ from semaphore.services import projects, tasks
 from semaphore.services.project_overview import resource_counts
 from semaphore.state import app_state
 from semaphore.web import blp
+from semaphore.web.history import with_durations
 from semaphore.web.pages import page_for_users, project_page_access, render_page, render_project_page
 
 RECENT_TASKS = 20
@@ -25,7 +26,7 @@ def projects_page() -> str:
 def project_dashboard(project_id: int) -> str:
     access = project_page_access(project_id)
     db = context.db()
-    recent = tasks.with_templates(db, tasks.list_tasks(db, project_id, limit=RECENT_TASKS))
+    recent = with_durations(tasks.with_templates(db, tasks.list_tasks(db, project_id, limit=RECENT_TASKS)))
     counts = resource_counts(db, project_id)
     steps = [] if counts["tasks"] else getting_started(counts)
     return render_project_page("project.html", access, "dashboard", tasks=recent, steps=steps)
