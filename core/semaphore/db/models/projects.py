@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from semaphore.db.models.base import Base
@@ -21,6 +21,9 @@ class Project(Base):
     alert_chat: Mapped[str | None] = mapped_column(String(30), nullable=True)
     max_parallel_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    #: The settings notifiers declare (``Notifier.project_fields``) that are no column of their own:
+    #: a JSON object ``{channel: {field: value}}``; None when there are none.
+    notifier_settings: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ProjectUser(Base):
