@@ -136,9 +136,18 @@ def wait_until(page: Any, expression: str, timeout: float = 10, what: str = "") 
     """Until the JavaScript `expression` is true in the page, polled from here: the pages' CSP refuses
     the eval that Playwright's own page.wait_for_function polls with."""
     deadline = time.monotonic() + timeout
-    while not page.evaluate(f"() => Boolean({expression})"):
+    while not _true_now(page, expression):
         assert time.monotonic() < deadline, what or f"never true: {expression}"
         time.sleep(0.05)
+
+
+def _true_now(page: Any, expression: str) -> bool:
+    try:
+        return bool(page.evaluate(f"() => Boolean({expression})"))
+    except Exception as error:  # the page navigated while we asked: ask the new one next time
+        if "context was destroyed" in str(error) or "navigat" in str(error):
+            return False
+        raise
 
 
 def assert_ran_cleanly(page: Any) -> None:
