@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import semaphore_notify_telegram
 from account_helpers import add_member, create_project, db_session, events, user_client
+from pager_plugin import semaphore_test_pager
 from sqlalchemy import func, select
 
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
-from semaphore.testing import make_config
+from semaphore.testing import log_in, make_config
 
-PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type"}
+PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type", "notifier_settings"}
 ROLE_BITS = {"owner": 15, "manager": 5, "task_runner": 1, "guest": 0}
 
 
@@ -43,6 +45,7 @@ def test_create_gives_owner_none_key_and_empty_environment(app, admin_client):
     assert set(project) == PROJECT_FIELDS
     assert (project["name"], project["alert"], project["alert_chat"], project["max_parallel_tasks"]) == (
         "Web", True, "-100123", 2)
+    assert project["notifier_settings"] == {}
     pid = project["id"]
     assert admin_client.get(f"/api/project/{pid}/role").get_json() == {"role": "owner", "permissions": 15}
     with db_session(app) as db:
@@ -194,3 +197,86 @@ def test_leaving(app, team):
     assert clients["owner"].get(f"/api/project/{pid}/role").get_json()["role"] == "owner"
     left = [e for e in events(app, project_id=pid, object_type="user") if e.action == "delete"]
     assert len(left) == 4
+
+
+# --- notifier_settings: the per-project settings notifier plugins declare that are no project column
+
+
+@pytest.fixture
+def pager_app(plugin_app):
+    """The telegram plugin (its alert_chat is a project column) and the test pager (two settings of its own)."""
+    return plugin_app(telegram=semaphore_notify_telegram, pager=semaphore_test_pager)
+
+
+def stored_settings(app, pid):
+    with db_session(app) as db:
+        return db.get(Project, pid).notifier_settings
+
+
+def test_notifier_settings_round_trip_and_a_put_without_them_keeps_them(pager_app):
+    client, _ = user_client(pager_app, "admin", admin=True)
+    made = client.post("/api/projects", json={"name": "Ops", "notifier_settings": {
+        "pager": {"routing_key": "R-1", "severity": ""}}})
+    assert made.status_code == 201 and made.get_json()["notifier_settings"] == {"pager": {"routing_key": "R-1"}}
+    pid = made.get_json()["id"]
+    assert client.get(f"/api/project/{pid}").get_json()["notifier_settings"] == {"pager": {"routing_key": "R-1"}}
+
+    # Semaphore's own clients send the project without the key: the settings stay as they are
+    assert client.put(f"/api/project/{pid}", json={"name": "Ops 2", "alert_chat": "-100"}).status_code == 204
+    project = client.get(f"/api/project/{pid}").get_json()
+    assert (project["name"], project["alert_chat"], project["notifier_settings"]) == (
+        "Ops 2", "-100", {"pager": {"routing_key": "R-1"}})
+
+    # with the key, the request's settings replace them (values up to 1000 characters)
+    settings = {"pager": {"routing_key": "r" * 1000, "severity": "critical"}}
+    assert client.put(f"/api/project/{pid}", json={"name": "Ops 2", "notifier_settings": settings}).status_code == 204
+    assert [p["notifier_settings"] for p in client.get("/api/projects").get_json()] == [settings]
+    assert client.put(f"/api/project/{pid}", json={"name": "Ops 2", "notifier_settings": {
+        "pager": {"routing_key": "", "severity": ""}}}).status_code == 204
+    assert client.get(f"/api/project/{pid}").get_json()["notifier_settings"] == {}
+    assert stored_settings(pager_app, pid) is None
+
+
+@pytest.mark.parametrize(("settings", "field"), [
+    ("R-2", "notifier_settings"),
+    ({"paging": {"routing_key": "R-2"}}, "notifier_settings.paging"),  # no such channel installed
+    ({"pager": "R-2"}, "notifier_settings.pager"),
+    ({"pager": {"service": "R-2"}}, "notifier_settings.pager.service"),  # not declared by the pager
+    ({"telegram": {"alert_chat": "-100"}}, "notifier_settings.telegram.alert_chat"),  # a column: its own field
+    ({"pager": {"routing_key": 42}}, "notifier_settings.pager.routing_key"),
+    ({"pager": {"routing_key": None}}, "notifier_settings.pager.routing_key"),
+    ({"pager": {"routing_key": "r" * 1001}}, "notifier_settings.pager.routing_key"),
+])
+def test_bad_notifier_settings_are_400_naming_the_field_and_write_nothing(pager_app, settings, field):
+    client, _ = user_client(pager_app, "admin", admin=True)
+    kept = {"pager": {"routing_key": "kept"}}
+    pid = client.post("/api/projects", json={"name": "Kept", "notifier_settings": kept}).get_json()["id"]
+    response = client.post("/api/projects", json={"name": "New", "notifier_settings": settings})
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == field and response.get_json()["error"].startswith(f"{field}: ")
+    assert count(pager_app, Project) == 1
+    response = client.put(f"/api/project/{pid}", json={"name": "Changed", "notifier_settings": settings})
+    assert response.status_code == 400 and response.get_json()["field"] == field
+    project = client.get(f"/api/project/{pid}").get_json()
+    assert (project["name"], project["notifier_settings"]) == ("Kept", kept)
+    assert [e.action for e in events(pager_app, object_type="project", object_id=pid)] == ["create"]
+
+
+def test_settings_of_a_channel_whose_plugin_is_gone_are_kept(plugin_app):
+    with_pager = plugin_app(pager=semaphore_test_pager)
+    client, _ = user_client(with_pager, "admin", admin=True)
+    settings = {"pager": {"routing_key": "R-1"}}
+    pid = client.post("/api/projects", json={"name": "Ops", "notifier_settings": settings}).get_json()["id"]
+
+    without = log_in(plugin_app(telegram=semaphore_notify_telegram).test_client(), "admin")  # same database
+    assert without.put(f"/api/project/{pid}", json={"name": "Ops"}).status_code == 204
+    assert without.put(f"/api/project/{pid}", json={"name": "Ops", "notifier_settings": {}}).status_code == 204
+    assert without.get(f"/api/project/{pid}").get_json()["notifier_settings"] == settings
+    # sent back as read, they are accepted and kept; changed, the channel is unknown
+    read = without.get(f"/api/project/{pid}").get_json()
+    assert without.put(f"/api/project/{pid}", json=read).status_code == 204
+    response = without.put(f"/api/project/{pid}", json={"name": "Ops", "notifier_settings": {
+        "pager": {"routing_key": "R-2"}}})
+    assert response.status_code == 400 and response.get_json()["field"] == "notifier_settings.pager"
+    assert "(installed: email, telegram)" in response.get_json()["error"]
+    assert client.get(f"/api/project/{pid}").get_json()["notifier_settings"] == settings

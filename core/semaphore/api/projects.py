@@ -42,7 +42,7 @@ def get_project(project_id: int):  # type: ignore[no-untyped-def]
 @blp.response(204)
 @project_endpoint(Permission.UPDATE_PROJECT)
 def update_project(body: dict, project_id: int) -> None:  # type: ignore[type-arg]
-    projects.update_project(context.db(), context.user(), access().project, body)
+    projects.update_project(context.db(), app_state(), context.user(), access().project, body)
 
 
 @blp.route("/project/<int:project_id>", methods=["DELETE"])

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from semaphore.schemas.base import RequestSchema, ResponseSchema, name_field
+from semaphore.services import notifier_settings
 from semaphore.services.roles import ROLES
+
+NOTIFIER_SETTINGS_DOC = (
+    "Ours (not in Semaphore's API): the per-project settings that installed notifier plugins declare "
+    "(Notifier.project_fields) and that are no field of the project itself (alert_chat is), as "
+    '{"<channel>": {"<field>": "<value>"}}; {} when none. Values are strings of at most '
+    f"{notifier_settings.MAX_VALUE_LENGTH} characters; empty ones are dropped. Without this key a PUT keeps "
+    "the stored settings; with it, the request's replace those of every installed channel. A channel whose "
+    "plugin is not installed keeps its stored settings (sent back unchanged, they are accepted).")
+_SETTINGS_SHAPE = {"type": "object", "additionalProperties": {"type": "object",
+                                                               "additionalProperties": {"type": "string"}}}
+
+
+class StoredNotifierSettings(fields.Field):
+    """The project's notifier_settings column (JSON text) answered as its object."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return notifier_settings.parse(value)
 
 
 class ProjectSchema(ResponseSchema):
@@ -16,6 +36,7 @@ class ProjectSchema(ResponseSchema):
     alert_chat = fields.String(allow_none=True)
     max_parallel_tasks = fields.Integer()
     type = fields.String()
+    notifier_settings = StoredNotifierSettings(metadata={"description": NOTIFIER_SETTINGS_DOC, **_SETTINGS_SHAPE})
 
 
 class ProjectWriteSchema(RequestSchema):
@@ -25,6 +46,9 @@ class ProjectWriteSchema(RequestSchema):
     alert_chat = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0))
     type = fields.String(load_default="", validate=validate.Length(max=20))
+    # The content is checked against the installed notifiers by services.notifier_settings.
+    notifier_settings = fields.Dict(keys=fields.String(), metadata={"description": NOTIFIER_SETTINGS_DOC,
+                                                                    **_SETTINGS_SHAPE})
 
 
 class ProjectCreateSchema(ProjectWriteSchema):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound, ValidationError
-from semaphore.services import activity
+from semaphore.services import activity, notifier_settings
 from semaphore.services.members import ensure_not_last_owner
 from semaphore.services.roles import Role
 from semaphore.state import AppState
@@ -33,6 +33,7 @@ def create_project(db: DbSession, state: AppState, user: User, fields: dict[str,
         raise Forbidden("only admins can create projects")
     if fields.pop("demo", False):
         raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
+    _store_notifier_settings(state, fields, {})
     project = Project(**fields)
     db.add(project)
     db.flush()
@@ -43,15 +44,24 @@ def create_project(db: DbSession, state: AppState, user: User, fields: dict[str,
     return project
 
 
-def update_project(db: DbSession, user: User, project: Project, fields: dict[str, Any]) -> Project:
+def update_project(db: DbSession, state: AppState, user: User, project: Project, fields: dict[str, Any]) -> Project:
+    """A PUT without ``notifier_settings`` (clients that do not know it) keeps the stored ones."""
     body_id = fields.pop("id", None)
     if body_id is not None and body_id != project.id:
         raise ValidationError("project ID in body and URL must be the same", field="id")
+    _store_notifier_settings(state, fields, notifier_settings.parse(project.notifier_settings))
     for name, value in fields.items():
         setattr(project, name, value)
     activity.record(db, user, project.id, "project", project.id, project.name, activity.UPDATED,
                     f"Project {project.name} updated")
     return project
+
+
+def _store_notifier_settings(state: AppState, fields: dict[str, Any], stored: notifier_settings.Settings) -> None:
+    """The request's ``notifier_settings`` (an object), when it has them, checked and as stored (JSON text)."""
+    if notifier_settings.FIELD in fields:
+        settings = notifier_settings.validated(state.registry.notifiers, fields[notifier_settings.FIELD], stored)
+        fields[notifier_settings.FIELD] = notifier_settings.serialize(settings)
 
 
 def delete_project(db: DbSession, user: User, project: Project) -> None:
