@@ -7,8 +7,13 @@ import logging
 
 import pytest
 from alert_helpers import WEB_HOST, alert_app, change_and_wait, project_with_task, task_log
+from pager_plugin import semaphore_test_pager
+from task_helpers import ScriptExecutorPlugin, build_app
 
+from semaphore import hookimpl
 from semaphore.alerts.testing import WebhookRecorder
+from semaphore.execution import TemplateField
+from semaphore.testing import log_in
 
 TOKEN = "123456:telegram-bot-token"
 
@@ -178,3 +183,53 @@ def test_the_version_is_the_builds_or_the_deployed_builds(make_app, hook):
 
     contexts = [post.json["attachments"][0]["blocks"][1]["elements"] for post in hook.received]
     assert [elements[2]["text"] for elements in contexts] == ["Version: 1.0.3", "Version: build 1.0.3"]
+
+
+class Siren(semaphore_test_pager.PagerNotifier):
+    """A second channel with a project setting of its own, which alerts whether or not it is set."""
+
+    channel = "siren"
+    project_fields = (TemplateField("tone", "Siren tone"),)
+
+    def accepts(self, alert, config):
+        return True
+
+
+class SirenPlugin:
+    @hookimpl
+    def register_notifiers(self, register):
+        register(Siren())
+
+
+@pytest.fixture
+def settings_app(config):
+    """The test pager (sends only with a routing key) and the siren: notifiers with project settings."""
+    app = build_app(config, script_executor=ScriptExecutorPlugin(), pager=semaphore_test_pager, siren=SirenPlugin())
+    yield app
+    app.extensions["semaphore"].db.dispose()
+
+
+def test_each_notifier_gets_its_own_channels_project_settings_in_the_alert(settings_app):
+    app = settings_app
+    project, _template_id, task_id = project_with_task(app)
+    client = log_in(app.test_client(), "admin")
+    name = client.get(f"/api/project/{project.id}").get_json()["name"]
+    assert client.put(f"/api/project/{project.id}", json={"name": name, "alert": True, "notifier_settings": {
+        "pager": {"routing_key": "R-1", "severity": "critical"}, "siren": {"tone": "loud"}}}).status_code == 204
+    change_and_wait(app, task_id, "error")
+
+    notifiers = app.extensions["semaphore"].registry.notifiers
+    [paged], [sounded] = notifiers["pager"].sent, notifiers["siren"].sent
+    assert (paged.task_id, dict(paged.settings)) == (task_id, {"routing_key": "R-1", "severity": "critical"})
+    assert (sounded.task_id, dict(sounded.settings)) == (task_id, {"tone": "loud"})
+    lines = task_log(app, task_id)
+    assert "pager alert sent" in lines and "siren alert sent" in lines
+
+
+def test_a_notifier_declines_a_project_without_its_setting(settings_app):
+    app = settings_app
+    _project, _template_id, task_id = project_with_task(app)
+    change_and_wait(app, task_id, "error")
+    notifiers = app.extensions["semaphore"].registry.notifiers
+    assert notifiers["pager"].sent == []  # accepts() found no routing key
+    assert [dict(alert.settings) for alert in notifiers["siren"].sent] == [{}]

@@ -96,6 +96,10 @@ class Alert:
     message: str = ""
     #: e-mail addresses of the project's members and the admins who opted in to alerts
     recipients: list[str] = field(default_factory=list)
+    #: the project's values of the settings the receiving notifier declares in ``project_fields``
+    #: (those that are no project column, such as ``alert_chat``); each notifier gets its own
+    #: channel's, and a setting the project leaves empty is absent
+    settings: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def result(self) -> str:
@@ -113,8 +117,10 @@ class Notifier(Component):
 
     kind = "notifier"
     channel: str
-    #: Per-project settings this channel uses, shown on the project's settings page; each ``name``
-    #: is a field of ``PUT /api/project/{id}`` (Telegram: ``alert_chat``).
+    #: Per-project settings this channel uses, editable on the project's settings page. A ``name``
+    #: that is a project column (Telegram: ``alert_chat``) is that field of ``PUT /api/project/{id}``;
+    #: any other is kept in the project's ``notifier_settings`` under this channel and reaches the
+    #: notifier as ``alert.settings[name]``.
     project_fields: tuple[TemplateField, ...] = ()
 
     @property

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, ProjectUser, Task, Template, User
 from semaphore.interfaces import Alert
+from semaphore.services import notifier_settings
 
 #: The statuses the original alerts on.
 ALERT_STATUSES = frozenset({"success", "error", "waiting_confirmation"})
@@ -33,6 +34,13 @@ def build_alert(db: DbSession, config: Any, task: Task, status: str) -> Alert | 
         url=f"{config.web_host.rstrip('/')}/project/{project.id}/templates/{template.id}?t={task.id}",
         chat_override=project.alert_chat or None, message=task.message or "",
         recipients=recipients(db, project.id))
+
+
+def project_notifier_settings(db: DbSession, project_id: int) -> notifier_settings.Settings:
+    """Every channel's settings of the project (``{channel: {field: value}}``); each notifier's
+    alert gets its own channel's (:meth:`semaphore.alerts.dispatch.AlertJob.alert_for`)."""
+    project = db.get(Project, project_id)
+    return notifier_settings.parse(project.notifier_settings if project is not None else None)
 
 
 def recipients(db: DbSession, project_id: int) -> list[str]:

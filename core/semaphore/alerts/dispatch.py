@@ -12,8 +12,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from semaphore.interfaces import Alert, Notifier
@@ -30,6 +30,12 @@ class AlertJob:
     notifiers: list[Notifier]
     #: Where the outcome lines go besides the server log (the task's log); None: server log only.
     report: Callable[[list[str]], None] | None = None
+    #: The project's notifier settings of every channel, ``{channel: {field: value}}``.
+    settings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def alert_for(self, notifier: Notifier) -> Alert:
+        """The alert as ``notifier`` gets it: a copy whose ``settings`` are its own channel's."""
+        return replace(self.alert, settings=dict(self.settings.get(notifier.channel, {})))
 
 
 class AlertDispatcher:
@@ -69,7 +75,7 @@ class AlertDispatcher:
         lines: list[str] = []
         for notifier in job.notifiers:
             lines.append(f"Sending {notifier.channel} alert")
-            error = self._send_with_retry(notifier, job.alert)
+            error = self._send_with_retry(notifier, job.alert_for(notifier))
             if error is None:
                 lines.append(f"{notifier.channel} alert sent")
                 log.info("task %s: %s alert sent", job.alert.task_id, notifier.channel)

@@ -1,5 +1,6 @@
 """Task alerts: on success, error and waiting for confirmation, every enabled channel is told,
-in the background (:mod:`semaphore.alerts.dispatch`)."""
+in the background (:mod:`semaphore.alerts.dispatch`), each with its own channel's settings of the
+project (``Alert.settings``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from semaphore import hookimpl
-from semaphore.alerts.building import ALERT_STATUSES, build_alert
+from semaphore.alerts.building import ALERT_STATUSES, build_alert, project_notifier_settings
 from semaphore.alerts.dispatch import AlertDispatcher, AlertJob
 from semaphore.state import app_state
 from semaphore.tasks.log import TaskLog
@@ -43,12 +44,14 @@ def task_status_changed(app, task, new_status):
         return
     with state.db.session() as db:
         alert = build_alert(db, state.config, task, new_status)
-    if alert is None:
-        return
-    channels = [n for n in channels if n.accepts(alert, state.config)]
-    if channels:
-        report = _task_log_writer(app, task.id, task.project_id) if new_status in _LOGGED_TO_TASK else None
-        dispatcher(app).submit(AlertJob(alert, channels, report))
+        if alert is None:
+            return
+        settings = project_notifier_settings(db, task.project_id)
+    report = _task_log_writer(app, task.id, task.project_id) if new_status in _LOGGED_TO_TASK else None
+    job = AlertJob(alert, [], report, settings)
+    job.notifiers = [n for n in channels if n.accepts(job.alert_for(n), state.config)]
+    if job.notifiers:
+        dispatcher(app).submit(job)
 
 
 def _task_log_writer(app: Flask, task_id: int, project_id: int) -> Any:
