@@ -3,13 +3,18 @@ what the admin types and clicks, and what the API then holds."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in, wait_until
 from live_server import bash_template
+from pager_plugin import semaphore_test_pager
 
-SERVER_ENV = {"SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin"}
+# The test pager is on the server's path, so it loads through its entry point as an installed plugin.
+SERVER_ENV = {"SEMAPHORE_SCHEDULE_TIMEZONE": "Europe/Berlin",
+              "PYTHONPATH": os.pathsep.join(filter(None, [str(semaphore_test_pager.DIRECTORY),
+                                                          os.environ.get("PYTHONPATH")]))}
 # server and api: browser_helpers' module fixtures (with SERVER_ENV)
 
 
@@ -142,6 +147,8 @@ def test_change_the_project_settings(desktop_page, server, api, project):
     _signed_in(page, server, f"/project/{pid}/settings")
     page.get_by_label("Send alerts about this project's tasks").check()
     page.get_by_label("Telegram chat ID").fill("-100123")
+    page.get_by_label("Pager routing key").fill("R-ops")  # declared by a third-party notifier
+    page.get_by_label("Pager severity").select_option(label="Critical")
     page.get_by_label("Max parallel tasks").fill("3")
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_load_state("load")
@@ -149,7 +156,21 @@ def test_change_the_project_settings(desktop_page, server, api, project):
     stored = api("GET", f"/api/project/{pid}")[1]
     assert (stored["alert"], stored["alert_chat"], stored["max_parallel_tasks"], stored["name"]) == (
         True, "-100123", 3, "Operations")
+    assert stored["notifier_settings"] == {"pager": {"routing_key": "R-ops", "severity": "critical"}}
     assert "telegram: not configured" in page.locator("#alert-channels").inner_text()
+    assert "pager: on" in page.locator("#alert-channels").inner_text()
+    assert page.get_by_label("Pager routing key").input_value() == "R-ops"  # the reloaded page shows it
+    assert page.get_by_label("Pager severity").input_value() == "critical"
+
+    page.get_by_label("Pager routing key").fill("")  # emptied: no longer stored
+    page.get_by_role("button", name="Save settings").click()
+    wait_until(page, "document.getElementById('notifier-pager-routing_key').defaultValue === ''")
+    assert api("GET", f"/api/project/{pid}")[1]["notifier_settings"] == {"pager": {"severity": "critical"}}
+    page.get_by_label("Pager routing key").fill("r" * 1001)  # refused, naming the field, which is marked
+    page.get_by_role("button", name="Save settings").click()
+    page.locator("#notifier-pager-routing_key[aria-invalid=true]").wait_for()
+    assert page.locator("#settings-error").inner_text() == (
+        "Notifier_settings.pager.routing_key: must be at most 1000 characters")
     assert_ran_cleanly(page)
 
 

@@ -1,12 +1,13 @@
 """The schedules, integrations, team and settings pages through Flask's test client: what each role
-sees, and a third-party notifier's project setting appearing on the settings page."""
+sees, and a third-party notifier's project settings on the settings page, editable with their values."""
 
 from __future__ import annotations
 
-import semaphore_notify_telegram
+import re
 
-from semaphore import Notifier, hookimpl
-from semaphore.execution import TemplateField
+import semaphore_notify_telegram
+from pager_plugin import semaphore_test_pager
+
 from semaphore.testing import create_user_row, log_in
 
 
@@ -74,30 +75,20 @@ def test_team_page_lets_only_user_managers_change_members(sqlite_app):
     assert 'id="leave-project"' in html
 
 
-class PagerNotifier(Notifier):
-    channel = "pager"
-    project_fields = (TemplateField("pager_service", "Pager service key"),)
-
-    def enabled(self, config):
-        return True
-
-    def send(self, alert, config):
-        pass
-
-
-class PagerPlugin:
-    @hookimpl
-    def register_notifiers(self, register):
-        register(PagerNotifier())
-
-
-def test_settings_show_the_notifiers_fields_and_are_read_only_for_others(plugin_app):
-    app = plugin_app(telegram=semaphore_notify_telegram, pager=PagerPlugin())
+def test_settings_show_the_notifiers_fields_enabled_with_their_values_and_are_read_only_for_others(plugin_app):
+    app = plugin_app(telegram=semaphore_notify_telegram, pager=semaphore_test_pager)
     admin, pid, _ = _project(app)
+    assert admin.put(f"/api/project/{pid}", json={"name": "Ops", "alert_chat": "-100", "notifier_settings": {
+        "pager": {"routing_key": "R-1", "severity": "warning"}}}).status_code == 204
     html = admin.get(f"/project/{pid}/settings").get_data(as_text=True)
-    assert 'name="alert_chat"' in html and "Telegram chat ID" in html  # declared by the telegram plugin
-    assert "Pager service key" in html and "pager: on" in html and "telegram: not configured" in html
+    assert "Telegram chat ID" in html and "pager: on" in html and "telegram: not configured" in html
+    assert re.search(r'<input id="notifier-telegram-alert_chat" name="alert_chat" type="text" value="-100"', html)
+    assert re.search(r'<input id="notifier-pager-routing_key" name="notifier_settings.pager.routing_key" '
+                     r'type="text" value="R-1"\s+aria-describedby="[^"]+">', html)  # not disabled: stored
+    assert re.search(r'<select id="notifier-pager-severity" name="notifier_settings.pager.severity"', html)
+    assert '<option value="warning" selected>Warning</option>' in html and "cannot store" not in html
     assert 'id="delete-project"' in html and 'id="read-only"' not in html
     gail = log_in(app.test_client(), "gail")
     html = gail.get(f"/project/{pid}/settings").get_data(as_text=True)
     assert 'id="read-only"' in html and "<fieldset disabled>" in html and 'id="delete-project"' not in html
+    assert 'value="R-1"' in html
