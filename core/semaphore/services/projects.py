@@ -33,7 +33,7 @@ def create_project(db: DbSession, state: AppState, user: User, fields: dict[str,
         raise Forbidden("only admins can create projects")
     if fields.pop("demo", False):
         raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
-    _store_notifier_settings(state, fields, {})
+    _check_notifier_settings(state, fields, {})
     project = Project(**fields)
     db.add(project)
     db.flush()
@@ -49,7 +49,7 @@ def update_project(db: DbSession, state: AppState, user: User, project: Project,
     body_id = fields.pop("id", None)
     if body_id is not None and body_id != project.id:
         raise ValidationError("project ID in body and URL must be the same", field="id")
-    _store_notifier_settings(state, fields, notifier_settings.parse(project.notifier_settings))
+    _check_notifier_settings(state, fields, notifier_settings.parse(project.notifier_settings))
     for name, value in fields.items():
         setattr(project, name, value)
     activity.record(db, user, project.id, "project", project.id, project.name, activity.UPDATED,
@@ -57,8 +57,8 @@ def update_project(db: DbSession, state: AppState, user: User, project: Project,
     return project
 
 
-def _store_notifier_settings(state: AppState, fields: dict[str, Any], stored: notifier_settings.Settings) -> None:
-    """The request's ``notifier_settings`` (an object), when it has them, checked and as stored (JSON text)."""
+def _check_notifier_settings(state: AppState, fields: dict[str, Any], stored: notifier_settings.Settings) -> None:
+    """Replace the request's ``notifier_settings`` object, when it has one, with the checked JSON text to store."""
     if notifier_settings.FIELD in fields:
         settings = notifier_settings.validated(state.registry.notifiers, fields[notifier_settings.FIELD], stored)
         fields[notifier_settings.FIELD] = notifier_settings.serialize(settings)
