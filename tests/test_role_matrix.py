@@ -14,6 +14,8 @@ skipped until the module lands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from flask import Blueprint
 from matrix_support import (
@@ -37,6 +39,17 @@ from semaphore.testing import create_app_with_plugins
 P = "/api/project/<int:project_id>"
 RUN, UPDATE, MANAGE, USERS = (Permission.RUN_TASKS, Permission.UPDATE_PROJECT, Permission.MANAGE_RESOURCES,
                               Permission.MANAGE_USERS)
+
+
+@dataclass(frozen=True)
+class QueryRow(Row):
+    """A GET whose query string is needed to answer at all (a search's text)."""
+
+    query: str = ""
+
+    def path(self, ids: dict[str, int]) -> str:
+        return f"{super().path(ids)}?{self.query}"
+
 
 ROWS: list[Row] = [
     # projects
@@ -88,6 +101,7 @@ ROWS: list[Row] = [
     Row("tasks", "POST", f"{P}/tasks", RUN, lambda ids: {"template_id": ids["template_id"]}, ("template_id",)),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/output"),
+    QueryRow("tasks", "GET", f"{P}/tasks/<int:task_id>/output/search", query="q=ok"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/raw_output"),
     Row("tasks", "GET", f"{P}/tasks/<int:task_id>/hosts"),
     Row("tasks", "DELETE", f"{P}/tasks/<int:task_id>", MANAGE),

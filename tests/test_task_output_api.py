@@ -1,5 +1,6 @@
 """Task output over the API, on every database: the original's JSON shape a page at a time (with a
-default page size and a Link to the next page), and the whole log as a plain-text download."""
+default page size and a Link to the next page), the lines that contain a text (searched in the whole
+log, a page at a time), and the whole log as a plain-text download."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy import event
 from task_helpers import assert_refused, create_project, create_template, member_client, run_task
 
-from semaphore.schemas.tasks import MAX_OUTPUT_PAGE, OUTPUT_PAGE
+from semaphore.schemas.tasks import MAX_OUTPUT_PAGE, MAX_SEARCH_PAGE, MAX_SEARCH_TEXT, OUTPUT_PAGE, SEARCH_PAGE
 from semaphore.services.tasks import RAW_OUTPUT_PAGE
 from semaphore.state import app_state
 from semaphore.tasks.log import TaskLog
@@ -55,6 +56,74 @@ def test_output_limit_and_cursor(app, admin_client, project, task):
     assert_refused(admin_client, "GET", f"{url}?after=-1", None, "after")
 
 
+def search(client, project, task, query):
+    response = client.get(f"{project.url}/tasks/{task['id']}/output/search", query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return response
+
+
+def found(client, project, task, **query):
+    return [(line["seq"], line["output"]) for line in search(client, project, task, query).get_json()]
+
+
+def test_search_finds_lines_in_any_case_with_colour_codes_ignored(app, admin_client, project, task):
+    log_lines(app, task, ["PLAY [all]", "\x1b[0;31mfatal: [web1]: FAILED!\x1b[0m", "ok: [db1]",
+                          "\x1b[1mFa\x1b[0;31mtal\x1b[0m, split by a colour code", "FATAL ERROR", "f a t a l"])
+    lines = search(admin_client, project, task, {"q": "fatal"}).get_json()
+    assert [line["seq"] for line in lines] == [2, 4, 5]
+    assert set(lines[0]) == {"task_id", "task", "time", "output", "seq"} and lines[0]["task"] == ""
+    assert lines[0]["output"] == "\x1b[0;31mfatal: [web1]: FAILED!\x1b[0m"  # as stored, like the output endpoint's
+    assert found(admin_client, project, task, q="[WEB1]") == [(2, "\x1b[0;31mfatal: [web1]: FAILED!\x1b[0m")]
+    assert found(admin_client, project, task, q="31m") == []  # inside an escape code only
+    assert found(admin_client, project, task, q="fatal", after=2) == found(admin_client, project, task, q="fatal")[1:]
+    assert found(admin_client, project, task, q="nowhere") == []
+
+
+def test_search_pages_with_a_link_to_the_next_page(app, admin_client, project, task):
+    log_lines(app, task, [f"hit 50% {n}" if n % 2 else f"miss {n}" for n in range(1, 2 * SEARCH_PAGE + 11)])
+    url = f"{project.url}/tasks/{task['id']}/output/search"
+    first = search(admin_client, project, task, {"q": "HIT 50%"})
+    assert [line["seq"] for line in first.get_json()] == list(range(1, 2 * SEARCH_PAGE, 2))
+    assert first.headers["Link"] == f'<{url}?q=HIT+50%25&after={2 * SEARCH_PAGE - 1}&limit={SEARCH_PAGE}>; rel="next"'
+    seen, link = [], f"{url}?q=hit+50%25&limit=7"
+    while link:
+        page = admin_client.get(link)
+        lines = page.get_json()
+        assert len(lines) <= 7
+        seen += [line["seq"] for line in lines]
+        link = page.headers.get("Link", "").removeprefix("<").removesuffix('>; rel="next"')
+    assert seen == list(range(1, 2 * SEARCH_PAGE + 11, 2))
+
+
+def test_search_reads_past_lines_that_only_look_like_matches(app, admin_client, project, task):
+    """A line with a colour code whose characters spell the text with others between is read and
+    dropped; the page still fills with real matches after it."""
+    log_lines(app, task, ["\x1b[1mhxixt\x1b[0m"] * 5 + ["hit one", "\x1b[1mhi\x1b[0mt two", "hit three"])
+    response = search(admin_client, project, task, {"q": "hit", "limit": 2})
+    assert [line["seq"] for line in response.get_json()] == [6, 7] and "after=7" in response.headers["Link"]
+
+
+def test_search_matches_like_wildcards_literally(app, admin_client, project, task):
+    log_lines(app, task, ["100% done", "1000 done", "a_b", "axb", "back\\slash", "back slash", "5%_\\"])
+    assert found(admin_client, project, task, q="0%") == [(1, "100% done")]
+    assert found(admin_client, project, task, q="a_b") == [(3, "a_b")]
+    assert found(admin_client, project, task, q="k\\s") == [(5, "back\\slash")]
+    assert found(admin_client, project, task, q="%_\\") == [(7, "5%_\\")]
+    assert found(admin_client, project, task, q="%") == [(1, "100% done"), (7, "5%_\\")]
+
+
+def test_search_refuses_an_empty_or_long_text_and_bad_paging(app, admin_client, project, task):
+    log_lines(app, task, ["x" * MAX_SEARCH_TEXT])
+    url = f"{project.url}/tasks/{task['id']}/output/search"
+    for query in ("", "?q=", f"?q={'x' * (MAX_SEARCH_TEXT + 1)}"):
+        assert_refused(admin_client, "GET", f"{url}{query}", None, "q")
+    assert len(search(admin_client, project, task, {"q": "x" * MAX_SEARCH_TEXT}).get_json()) == 1
+    assert_refused(admin_client, "GET", f"{url}?q=x&limit=0", None, "limit")
+    assert_refused(admin_client, "GET", f"{url}?q=x&limit={MAX_SEARCH_PAGE + 1}", None, "limit")
+    assert_refused(admin_client, "GET", f"{url}?q=x&after=-1", None, "after")
+    assert admin_client.get(f"{project.url}/tasks/999999/output/search?q=x").status_code == 404
+
+
 def test_raw_output_is_a_plain_text_download_without_colour_codes(app, admin_client, project, task):
     log_lines(app, task, ["\x1b[0;32mok: [localhost]\x1b[0m", "\x1b]0;title\x07plain \u00e9", "", "last"])
     response = admin_client.get(f"{project.url}/tasks/{task['id']}/raw_output")
@@ -87,16 +156,20 @@ def test_raw_output_streams_page_by_page(app, admin_client, project, task):
     assert len(reads) == 4  # three pages and the empty read that ends the stream
 
 
+PATHS = ("output", "output/search?q=secret", "raw_output")
+
+
 def test_output_is_for_members_of_the_task_project(app, admin_client, project, task):
     log_lines(app, task, ["secret plans"])
     guest = member_client(app, admin_client, project, "guest", "guest")
-    for path in ("output", "raw_output"):
+    for path in PATHS:
         assert guest.get(f"{project.url}/tasks/{task['id']}/{path}").status_code == 200
     other = create_project(app, admin_client, "Other")
     outsider = member_client(app, admin_client, other, "outsider", "owner")
-    for path in ("output", "raw_output"):
+    for path in PATHS:
         response = outsider.get(f"{project.url}/tasks/{task['id']}/{path}")
         assert response.status_code == 404 and b"secret plans" not in response.data
         # Another project's URL does not reach this task either.
         assert admin_client.get(f"{other.url}/tasks/{task['id']}/{path}").status_code == 404
-    assert app.test_client().get(f"{project.url}/tasks/{task['id']}/raw_output").status_code == 401
+    for path in PATHS:
+        assert app.test_client().get(f"{project.url}/tasks/{task['id']}/{path}").status_code == 401

@@ -1,5 +1,5 @@
-"""Tasks (/api/project/{id}/tasks): queue a run, list, output (paged JSON or raw text), stop,
-confirm, delete."""
+"""Tasks (/api/project/{id}/tasks): queue a run, list, output (paged JSON, searched, or raw text),
+stop, confirm, delete."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from semaphore.schemas.tasks import (
     TaskListArgs,
     TaskOutputArgs,
     TaskOutputSchema,
+    TaskOutputSearchArgs,
     TaskSchema,
     TaskStopSchema,
     TaskWithTplSchema,
 )
 from semaphore.services import host_results, tasks
 from semaphore.services.roles import Permission
+from semaphore.services.task_log_search import search_output
 from semaphore.services.task_status import publish_task_update
 from semaphore.state import app_state
 
@@ -89,10 +91,29 @@ def task_output(args: dict[str, Any], project_id: int, task_id: int):  # type: i
     seq ``after``. A full page carries ``Link: <...>; rel="next"``."""
     db = context.db()
     lines = tasks.task_output(db, tasks.get_task(db, project_id, task_id), args["after"], args["limit"])
-    if len(lines) < args["limit"]:
+    return _linked_page(lines, args["limit"], "tasks.output", project_id=project_id, task_id=task_id)
+
+
+@blp.route("/<int:task_id>/output/search", methods=["GET"], endpoint="output_search")
+@blp.arguments(TaskOutputSearchArgs, location="query")
+@blp.response(200, TaskOutputSchema(many=True))
+@project_endpoint()
+def task_output_search(args: dict[str, Any], project_id: int, task_id: int):  # type: ignore[no-untyped-def]
+    """The output lines that contain ``q`` (any case, ANSI escape codes ignored), ordered by
+    ``seq``: at most ``limit`` (default 100) after the seq ``after``. A full page carries
+    ``Link: <...>; rel="next"``."""
+    db = context.db()
+    lines = search_output(db, tasks.get_task(db, project_id, task_id), args["q"], args["after"], args["limit"])
+    return _linked_page(lines, args["limit"], "tasks.output_search", project_id=project_id, task_id=task_id,
+                        q=args["q"])
+
+
+def _linked_page(lines: list[Any], limit: int, endpoint: str, **params: Any) -> Any:
+    """A page of output lines; a full one carries ``Link: <...>; rel="next"``, the same request
+    after its last seq."""
+    if len(lines) < limit:
         return lines
-    following = url_for("tasks.output", project_id=project_id, task_id=task_id, after=lines[-1].seq,
-                        limit=args["limit"])
+    following = url_for(endpoint, **params, after=lines[-1].seq, limit=limit)
     return lines, {"Link": f'<{following}>; rel="next"'}
 
 

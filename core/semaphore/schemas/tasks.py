@@ -10,6 +10,9 @@ MAX_LAST = 200
 MAX_SEQ = 2**63 - 1  # task__output.seq is a BIGINT
 OUTPUT_PAGE = 10_000  # output lines per page unless ``limit`` says otherwise (the original sent all)
 MAX_OUTPUT_PAGE = 100_000
+SEARCH_PAGE = 100  # matching lines per page of an output search unless ``limit`` says otherwise
+MAX_SEARCH_PAGE = 1000
+MAX_SEARCH_TEXT = 200
 
 
 class TaskSchema(ResponseSchema):
@@ -119,3 +122,14 @@ class TaskOutputArgs(RequestSchema):
     limit = fields.Integer(load_default=OUTPUT_PAGE, validate=validate.Range(min=1, max=MAX_OUTPUT_PAGE),
                            metadata={"description": f"lines per page (default {OUTPUT_PAGE}, at most "
                                                     f"{MAX_OUTPUT_PAGE}); a full page links to the next one"})
+
+
+class TaskOutputSearchArgs(RequestSchema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SEARCH_TEXT),
+                      metadata={"description": f"the text to find (1-{MAX_SEARCH_TEXT} characters), in any case, "
+                                               "ANSI escape codes ignored; % and _ are plain characters"})
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SEQ),
+                           metadata={"description": "only lines with a larger seq (the last seq of the previous page)"})
+    limit = fields.Integer(load_default=SEARCH_PAGE, validate=validate.Range(min=1, max=MAX_SEARCH_PAGE),
+                           metadata={"description": f"matching lines per page (default {SEARCH_PAGE}, at most "
+                                                    f"{MAX_SEARCH_PAGE}); a full page links to the next one"})
