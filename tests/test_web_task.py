@@ -2,8 +2,9 @@
 `semaphore server` process: a bash task's log arrives live (also across a dropped websocket) and
 its status and duration follow, ANSI colours show as classed spans, Stop stops a long task, search
 finds a line, the download serves the raw text, an ansible run shows its per-host table, a
-million-line log keeps a bounded DOM and loads older pages at the top, and the phone viewport does
-not scroll sideways.
+million-line log keeps a bounded DOM and loads older pages at the top, a line found in the whole of
+it is shown in a window of its own that Follow leaves for the tail, and the phone viewport does not
+scroll sideways.
 
 One server for the module; each test gets a fresh browser context."""
 
@@ -219,11 +220,17 @@ def test_an_ansible_run_shows_each_hosts_results_with_its_failed_tasks(desktop_p
     assert_ran_cleanly(page)
 
 
-def test_a_million_line_log_keeps_few_rows_in_the_dom_and_pages_back_from_the_top(desktop_page, server, api, project):
-    page, pid = desktop_page, project[0]
+@pytest.fixture(scope="module")
+def million_line_task(server, api, project):
     task_id = run(api, project, "quick.sh")
-    api.wait_for_status(pid, task_id, {"success"})
+    api.wait_for_status(project[0], task_id, {"success"})
     store_log_lines(server.directory / "data" / "database.sqlite", task_id, MILLION, "line {seq} of the big log")
+    return task_id
+
+
+def test_a_million_line_log_keeps_few_rows_in_the_dom_and_pages_back_from_the_top(desktop_page, server, project,
+                                                                                   million_line_task):
+    page, pid, task_id = desktop_page, project[0], million_line_task
     open_task(page, server, pid, task_id)
     page.locator("#log .log-row", has_text=f"line {MILLION} of the big log").wait_for()
     rows = log_rows(page)
@@ -243,11 +250,70 @@ def test_a_million_line_log_keeps_few_rows_in_the_dom_and_pages_back_from_the_to
     assert_ran_cleanly(page)
 
 
+def test_a_line_found_in_the_whole_million_line_log_is_shown_around_it_and_follow_goes_back_to_the_tail(
+        desktop_page, server, project, million_line_task):
+    page, pid, task_id = desktop_page, project[0], million_line_task
+    open_task(page, server, pid, task_id)
+    page.locator("#log .log-row", has_text=f"line {MILLION} of the big log").wait_for()
+    results = page.get_by_role("region", name="Found in the whole log")
+    assert results.is_hidden()
+    page.get_by_label("Search the log").fill("line 17 of")
+    page.get_by_role("button", name="Search the whole log").click()
+    expect(results.locator(".log-results-summary")).to_have_text("1 line contains “line 17 of”.")
+    found = results.get_by_role("button", name="line 17: line 17 of the big log")
+    assert results.locator(".log-result").all_text_contents() == ["line 17: line 17 of the big log"]
+    found.click()
+    # The log now holds the lines from the first on (1,000 above it would be before the log's start).
+    expect(page.locator("#log .log-row-current")).to_have_text("line 17 of the big log")
+    assert "line 17 of the big log" in visible_rows(page)
+    assert len(log_rows(page)) <= 300
+    expect(page.locator("#log-range")).to_have_text(re.compile(r"^Lines 1–2,000 \(newer ones when you scroll"))
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "false")
+    expect(found).to_have_attribute("aria-current", "true")
+    # The end of the window reads the next page; the window stays one (no following).
+    page.evaluate("(() => { const log = document.getElementById('log'); log.scrollTop = log.scrollHeight; })()")
+    page.locator("#log-range", has_text="Lines 1–4,000 (").wait_for()
+    assert len(log_rows(page)) <= 300
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "false")
+    page.get_by_role("button", name="Follow").click()
+    page.locator("#log-range", has_text="Lines 998,001–1,000,000").wait_for()
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "true")
+    page.locator("#log .log-row", has_text=f"line {MILLION} of the big log").wait_for()
+    assert visible_rows(page)[-1] == f"line {MILLION} of the big log"
+
+    # By keyboard, a line in the middle: a window from 1,000 lines above it, older pages above that,
+    # and End back to the tail.
+    page.get_by_label("Search the log").fill("line 654321 of")
+    page.get_by_label("Search the log").press("Enter")  # none of the loaded lines has it: the whole log
+    line = results.get_by_role("button", name="line 654,321: line 654321 of the big log")
+    line.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#log .log-row-current")).to_have_text("line 654321 of the big log")
+    expect(page.locator("#log-range")).to_have_text(re.compile(r"^Lines 653,321–655,320 \(older lines load"))
+    assert "line 654321 of the big log" in visible_rows(page)
+    expect(page.locator("#log .log-row-current mark.log-match")).to_have_text("line 654321 of")
+    page.locator("#log").focus()
+    page.keyboard.press("Home")
+    page.locator("#log-range", has_text="Lines 651,321–655,320").wait_for()
+    assert len(log_rows(page)) <= 300
+    page.keyboard.press("End")
+    page.locator("#log-range", has_text="Lines 998,001–1,000,000").wait_for()
+    expect(page.locator("#log-follow")).to_have_attribute("aria-pressed", "true")
+    page.locator("#log .log-row", has_text=f"line {MILLION} of the big log").wait_for()
+    assert_ran_cleanly(page)
+
+
 def test_the_phone_viewport_shows_the_log_without_sideways_page_scroll(dark_phone_page, server, project,
                                                                        finished_slow_task):
     page, pid = dark_phone_page, project[0]
     open_task(page, server, pid, finished_slow_task)
     page.locator("#log .log-row", has_text="line 30").wait_for()
     assert page.locator("#log").is_visible()
+    assert not scrolls_horizontally(page)
+    page.get_by_label("Search the log").fill("line")
+    page.get_by_role("button", name="Search the whole log").click()
+    results = page.get_by_role("region", name="Found in the whole log")
+    expect(results.locator(".log-results-summary")).to_have_text(re.compile(r"^\d+ lines contain “line”\.$"))
+    expect(results.locator(".log-result").last).to_have_text(re.compile(r"^line \d+: line 30$"))
     assert not scrolls_horizontally(page)
     assert_ran_cleanly(page)

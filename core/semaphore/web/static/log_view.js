@@ -1,7 +1,9 @@
 // A virtualised log: only the rows in view (plus a margin) are in the DOM, each of one fixed height,
 // inside a spacer as tall as all loaded lines. It follows the tail while the reader is at the bottom
-// and stops when they scroll up; scrolling to the top asks for older lines. Text is set with
-// textContent (log output is text, never HTML); ANSI colours become classed spans.
+// and stops when they scroll up; scrolling to the top asks for older lines. The loaded lines may be
+// a window that ends before the log does (around a line found in the whole log): then it never
+// follows, scrolling to the end asks for newer lines, and End or Follow ask for the tail. Text is
+// set with textContent (log output is text, never HTML); ANSI colours become classed spans.
 import { parseAnsi, stripAnsi } from "./ansi.js";
 
 const MARGIN = 20; // rows rendered above and below the visible ones
@@ -9,19 +11,24 @@ const NEAR_TOP = 5; // rows from the top at which older lines are asked for
 
 export class LogView {
   // box: the scrolling element; onNeedOlder(): called when the reader reaches the top;
-  // onFollowChange(following): called when following starts or stops.
-  constructor(box, { onNeedOlder = () => {}, onFollowChange = () => {} } = {}) {
+  // onNeedNewer(): called when they reach the end of a window; onNeedTail(): called when they ask
+  // to follow a window; onFollowChange(following): called when following starts or stops.
+  constructor(box, { onNeedOlder = () => {}, onNeedNewer = () => {}, onNeedTail = () => {}, onFollowChange = () => {} } = {}) {
     this.box = box;
     this.spacer = box.querySelector(".log-spacer");
     this.rows = box.querySelector(".log-rows");
     this.onNeedOlder = onNeedOlder;
+    this.onNeedNewer = onNeedNewer;
+    this.onNeedTail = onNeedTail;
     this.onFollowChange = onFollowChange;
     this.lines = []; // {seq, text}, in seq order
     this.plain = []; // the lines without escape codes, lower-cased, built for searching
     this.following = true;
+    this.windowed = false; // the loaded lines end before the log does
     this.query = "";
     this.matches = []; // indexes into lines
     this.current = -1; // index into matches
+    this.target = null; // the seq of a line shown on request (a result of the whole-log search)
     this.rowHeight = this.measureRow();
     this.scheduled = false;
     box.addEventListener("scroll", () => this.scrolled());
@@ -45,6 +52,58 @@ export class LogView {
 
   get lastSeq() {
     return this.lines.length ? this.lines[this.lines.length - 1].seq : null;
+  }
+
+  // Another set of lines instead of the loaded ones (a window, or the tail again), from the top.
+  replace(lines) {
+    this.lines = lines.slice();
+    this.plain = [];
+    this.target = null;
+    this.setQuery(this.query, false);
+    this.resize();
+    this.box.scrollTop = 0;
+    this.schedule();
+  }
+
+  setWindowed(windowed) {
+    this.windowed = windowed;
+    if (windowed) this.setFollowing(false);
+  }
+
+  // Asks to follow the tail: a window is replaced by the tail first (onNeedTail).
+  follow() {
+    if (this.windowed) this.onNeedTail();
+    else this.setFollowing(true);
+  }
+
+  indexOfSeq(seq) {
+    let low = 0;
+    let high = this.lines.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const found = this.lines[middle].seq;
+      if (found === seq) return middle;
+      if (found < seq) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  // Shows the loaded line ``seq`` in the middle of the box, marked (and the current match when it
+  // is one); false when it is not loaded.
+  showSeq(seq) {
+    const index = this.indexOfSeq(seq);
+    if (index < 0) return false;
+    this.current = this.matches.indexOf(index);
+    this.setFollowing(false);
+    this.scrollToIndex(index);
+    this.target = seq;
+    return true;
+  }
+
+  scrollToIndex(index) {
+    this.box.scrollTop = Math.max(0, index * this.rowHeight - this.box.clientHeight / 2);
+    this.schedule();
   }
 
   append(lines) {
@@ -92,7 +151,8 @@ export class LogView {
   }
 
   scrolled() {
-    this.setFollowing(this.atBottom());
+    if (!this.windowed) this.setFollowing(this.atBottom());
+    else if (this.atBottom()) this.onNeedNewer();
     if (this.nearTop()) this.onNeedOlder();
     this.schedule();
   }
@@ -106,7 +166,7 @@ export class LogView {
       PageDown: () => { box.scrollTop += page; },
       PageUp: () => { box.scrollTop -= page; },
       Home: () => { box.scrollTop = 0; },
-      End: () => { this.setFollowing(true); this.scrollToBottom(); },
+      End: () => { this.follow(); if (!this.windowed) this.scrollToBottom(); },
     };
     const move = moves[event.key];
     if (!move || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -130,7 +190,8 @@ export class LogView {
     const currentLine = this.current >= 0 ? this.matches[this.current] : -1;
     const fragment = document.createDocumentFragment();
     for (let index = first; index < last; index++) {
-      fragment.append(this.row(this.lines[index], index === currentLine));
+      const line = this.lines[index];
+      fragment.append(this.row(line, index === currentLine || line.seq === this.target));
     }
     this.rows.style.transform = `translateY(${first * height}px)`;
     this.rows.replaceChildren(fragment);
@@ -209,10 +270,9 @@ export class LogView {
 
   show(matchIndex) {
     this.current = matchIndex;
-    const index = this.matches[matchIndex];
+    this.target = null;
     this.setFollowing(false);
-    this.box.scrollTop = Math.max(0, index * this.rowHeight - this.box.clientHeight / 2);
-    this.schedule();
+    this.scrollToIndex(this.matches[matchIndex]);
   }
 
   matchSummary() {

@@ -1,11 +1,15 @@
 // The task page: the live status and duration, the action buttons, the per-host results and the
 // log. The log's last page comes from the output endpoint (paged by seq, never all at once), new
 // lines from /api/ws; after the socket drops it reconnects and reads what it missed from the output
-// endpoint, so no line is lost or shown twice (lines are kept in seq order, each seq once).
+// endpoint, so no line is lost or shown twice (lines are kept in seq order, each seq once). A line
+// found by the whole-log search is shown in a window of the lines around it, which pages both ways
+// and takes no live lines until it reaches the tail; Follow (or End) goes back to the tail.
 import { errorText, getJson, postJson } from "./api.js";
+import { LogSearch } from "./log_search.js";
 import { LogView } from "./log_view.js";
 
 const PAGE = 2000; // lines per output request
+const BEFORE_FOUND = 1000; // lines of a window above the line it was opened for
 const FINISHED = new Set(["success", "error", "stopped", "rejected"]);
 const RECONNECT_DELAYS = [500, 1000, 2000, 5000, 10000];
 const LIVE_BATCH_MS = 50; // live lines are shown in batches: one layout per batch, not per line
@@ -183,10 +187,19 @@ function failureRow(host) {
 // -- the log -------------------------------------------------------------------------------------
 
 const firstStoredSeq = Number(root.dataset.firstSeq);
-const view = new LogView($("log"), { onNeedOlder: () => loadOlder(), onFollowChange: showFollowing });
-let lastSeq = Math.max(0, Number(root.dataset.lastSeq) - PAGE); // the newest line shown (or where reading starts)
-let olderBound = lastSeq === 0 ? 0 : lastSeq + 1; // lines below this seq are not loaded yet
+let tailSeq = Number(root.dataset.lastSeq); // the newest seq known to be stored
+const view = new LogView($("log"), {
+  onNeedOlder: () => loadOlder(),
+  onNeedNewer: () => loadNewer().catch((error) => connection(error.message)),
+  onNeedTail: () => followTail().catch((error) => connection(error.message)),
+  onFollowChange: showFollowing,
+});
+let lastSeq = 0; // the newest line shown (or where reading starts)
+let olderBound = 0; // lines below this seq are not loaded yet
+let windowed = false; // the lines shown end before the log does: live lines wait, the end reads on
+let generation = 0; // counts replacements of the loaded lines: answers for earlier ones are dropped
 let loadingOlder = false;
+let loadingNewer = false;
 let catching = null; // the running catch-up (a promise) while one runs
 let pending = []; // live lines that arrived during a catch-up
 
@@ -197,12 +210,28 @@ function showFollowing(following) {
 
 function showRange() {
   const first = view.firstSeq;
+  const hints = [];
+  if (olderBound > firstStoredSeq) hints.push("older lines load when you scroll to the top");
+  if (windowed) hints.push("newer ones when you scroll to the end; Follow goes to the last line");
   $("log-range").textContent = first === null ? "No output yet."
-    : `Lines ${first.toLocaleString("en")}–${view.lastSeq.toLocaleString("en")}${olderBound > firstStoredSeq ? " (older lines load when you scroll to the top)" : ""}.`;
+    : `Lines ${first.toLocaleString("en")}–${view.lastSeq.toLocaleString("en")}${hints.length ? ` (${hints.join("; ")})` : ""}.`;
 }
 
 function toLines(rows) {
   return rows.map((row) => ({ seq: row.seq, text: row.output }));
+}
+
+// Forgets the loaded lines: reading starts again after the seq ``after``.
+function startAt(after, asWindow) {
+  generation += 1;
+  catching = null;
+  pending = [];
+  loadingOlder = loadingNewer = false;
+  lastSeq = after;
+  olderBound = after === 0 ? firstStoredSeq : after + 1;
+  windowed = asWindow;
+  view.setWindowed(asWindow);
+  view.replace([]);
 }
 
 // Appends lines newer than the last one shown, in order; older or repeated seqs are dropped.
@@ -211,24 +240,28 @@ function appendNew(lines) {
   if (!fresh.length) return;
   fresh.sort((a, b) => a.seq - b.seq);
   lastSeq = fresh[fresh.length - 1].seq;
+  tailSeq = Math.max(tailSeq, lastSeq);
   view.append(fresh);
   showRange();
   updateMatches();
 }
 
 // Reads every line after the last one shown from the output endpoint, a page at a time, then the
-// live lines that arrived meanwhile.
+// live lines that arrived meanwhile. Not for a window, which reads on only as it is scrolled.
 function catchUp() {
+  if (windowed) return Promise.resolve();
   if (catching) return catching;
+  const started = generation;
   catching = (async () => {
     try {
       for (;;) {
         const rows = await getJson(`${api}/output?after=${lastSeq}&limit=${PAGE}`);
+        if (started !== generation) return;
         appendNew(toLines(rows));
         if (rows.length < PAGE) break;
       }
     } finally {
-      catching = null;
+      if (started === generation) catching = null;
     }
     const waiting = pending;
     pending = [];
@@ -239,7 +272,10 @@ function catchUp() {
 
 // Live lines: appended when they continue the log, else (a gap: lines were missed) read again.
 // Right after a catch-up the endpoint had nothing in between: a gap then is a gap in the log.
+// A window drops them: it reads them from the endpoint when it is scrolled that far.
 function receiveLive(lines, caughtUp = false) {
+  for (const line of lines) tailSeq = Math.max(tailSeq, line.seq);
+  if (windowed) return;
   if (catching) {
     pending.push(...lines);
     return;
@@ -257,11 +293,14 @@ function receiveLive(lines, caughtUp = false) {
 }
 
 async function loadOlder() {
-  if (loadingOlder || olderBound <= firstStoredSeq) return;
+  // Not while the lines are being replaced (the emptied box is at its top): older than what?
+  if (loadingOlder || olderBound <= firstStoredSeq || view.firstSeq === null) return;
+  const started = generation;
   loadingOlder = true;
   try {
     const after = Math.max(0, olderBound - 1 - PAGE);
     const rows = await getJson(`${api}/output?after=${after}&limit=${PAGE}`);
+    if (started !== generation) return;
     const older = toLines(rows).filter((line) => line.seq < olderBound);
     olderBound = after + 1;
     if (after === 0) olderBound = firstStoredSeq;
@@ -269,9 +308,54 @@ async function loadOlder() {
     showRange();
     updateMatches();
   } finally {
-    loadingOlder = false;
+    if (started === generation) loadingOlder = false;
   }
   if (view.nearTop()) loadOlder(); // the box is not full yet
+}
+
+// The next page of a window; a page that is not full reaches the tail, which is followed from then
+// on like the log opened at its end.
+async function loadNewer() {
+  if (!windowed || loadingNewer) return;
+  const started = generation;
+  loadingNewer = true;
+  try {
+    const rows = await getJson(`${api}/output?after=${lastSeq}&limit=${PAGE}`);
+    if (started !== generation) return;
+    if (rows.length < PAGE) {
+      windowed = false;
+      view.setWindowed(false);
+    }
+    appendNew(toLines(rows));
+  } finally {
+    if (started === generation) loadingNewer = false;
+  }
+  if (!windowed) catchUp(); // what was stored while the page came
+}
+
+// Shows the line ``seq`` (a result of the whole-log search): where it is loaded already, else in
+// a window of the lines from BEFORE_FOUND above it.
+async function showLine(seq) {
+  if (view.showSeq(seq)) {
+    updateMatches();
+    return;
+  }
+  startAt(Math.max(0, seq - 1 - BEFORE_FOUND), true);
+  const started = generation;
+  await loadNewer();
+  if (started !== generation) return;
+  view.showSeq(seq);
+  updateMatches();
+}
+
+// Back from a window to the log's last page, followed again.
+async function followTail() {
+  startAt(Math.max(0, tailSeq - PAGE), false);
+  view.setFollowing(true);
+  showRange();
+  await catchUp();
+  showRange();
+  if (view.nearTop()) loadOlder();
 }
 
 // -- the websocket -------------------------------------------------------------------------------
@@ -332,6 +416,9 @@ async function taskFinished() {
 // -- search and follow ---------------------------------------------------------------------------
 
 const query = $("log-query");
+const wholeLog = new LogSearch($("log-results"), api, (seq) => {
+  showLine(seq).catch((error) => connection(error.message));
+});
 
 function updateMatches() {
   $("log-matches").textContent = view.matchSummary();
@@ -346,13 +433,26 @@ function bindSearch() {
       updateMatches();
     }, 150);
   });
+  // The whole log, for the text searched in the loaded lines too (its occurrences are marked).
+  const searchWholeLog = () => {
+    clearTimeout(timer);
+    if (!query.value) {
+      query.focus();
+      return;
+    }
+    if (view.query !== query.value.toLowerCase()) view.setQuery(query.value, false);
+    updateMatches();
+    wholeLog.search(query.value);
+  };
   $("log-search").addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(timer);
     if (view.query !== query.value.toLowerCase()) view.setQuery(query.value);
     else view.step(1);
     updateMatches();
+    if (query.value && !view.matches.length) searchWholeLog();
   });
+  $("log-search-all").addEventListener("click", searchWholeLog);
   for (const [id, direction] of [["log-next", 1], ["log-prev", -1]]) {
     $(id).addEventListener("click", () => {
       if (view.query !== query.value.toLowerCase()) view.setQuery(query.value, false);
@@ -360,7 +460,10 @@ function bindSearch() {
       updateMatches();
     });
   }
-  followButton.addEventListener("click", () => view.setFollowing(!view.following));
+  followButton.addEventListener("click", () => {
+    if (view.following) view.setFollowing(false);
+    else view.follow();
+  });
 }
 
 // -- start ---------------------------------------------------------------------------------------
@@ -368,6 +471,7 @@ function bindSearch() {
 bindButtons();
 bindSearch();
 updateTask({});
+startAt(Math.max(0, tailSeq - PAGE), false);
 showRange();
 try {
   await catchUp();
