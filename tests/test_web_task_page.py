@@ -15,7 +15,7 @@ from semaphore.db.models import ProjectUser, Task, TaskOutput
 from semaphore.services.task_log_range import output_bounds
 from semaphore.testing import create_user_row, log_in
 
-PAGE_ASSETS = ("/static/task.js", "/static/log_view.js", "/static/ansi.js", "/static/task.css")
+PAGE_ASSETS = ("/static/task.js", "/static/log_view.js", "/static/log_search.js", "/static/ansi.js", "/static/task.css")
 
 
 @pytest.fixture
