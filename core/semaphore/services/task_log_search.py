@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, or_, select
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.db.like import ESCAPE, literal
 from semaphore.db.models import Task, TaskOutput
 from semaphore.schemas.tasks import SEARCH_PAGE
 from semaphore.services.tasks import strip_ansi
-
-ESCAPE = "\\"
 
 
 def search_output(db: DbSession, task: Task, text: str, after: int = 0,
@@ -36,14 +35,9 @@ def search_output(db: DbSession, task: Task, text: str, after: int = 0,
 def _may_contain(text: str) -> ColumnElement[bool]:
     """True for every line that holds ``text`` once its escape codes are gone: the text itself, or,
     in a line with an escape code, its characters in order (a colour code may sit between them)."""
-    exact = TaskOutput.output.ilike(f"%{_literal(text)}%", escape=ESCAPE)
+    exact = TaskOutput.output.ilike(f"%{literal(text)}%", escape=ESCAPE)
     if len(text) < 2:
         return exact
-    spread = "%" + "%".join(_literal(char) for char in text) + "%"
+    spread = "%" + "%".join(literal(char) for char in text) + "%"
     return or_(exact, and_(TaskOutput.output.contains("\x1b", autoescape=True),
                            TaskOutput.output.ilike(spread, escape=ESCAPE)))
-
-
-def _literal(text: str) -> str:
-    """``text`` in a LIKE pattern, its wildcards (and the escape character) matched as themselves."""
-    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.db import like
 from semaphore.db.models import Environment, Integration, Inventory, Repository, Schedule, Template, View
 from semaphore.errors import InUse, ValidationError
 from semaphore.schemas.base import TEXT_MAX_BYTES
@@ -61,8 +62,8 @@ class Templates(ProjectResource[Template]):
         case), of one view when ``view_id`` is given."""
         query = self.query(project_id)
         if name.strip():
-            pattern = "%" + name.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(func.lower(Template.name).like(pattern, escape="\\"))
+            pattern = "%" + like.literal(name.strip().lower()) + "%"
+            query = query.where(func.lower(Template.name).like(pattern, escape=like.ESCAPE))
         if view_id is not None:
             query = query.where(Template.view_id == view_id)
         return builtins.list(db.scalars(query.order_by(Template.name, Template.id).offset(offset).limit(limit)))
