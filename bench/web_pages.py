@@ -81,6 +81,16 @@ def seed(app: Any) -> dict[str, int]:
         template_ids = [row.id for row in conn.execute(m.Template.__table__.select())]
         bulk(m.Schedule, [{"project_id": project_id, "template_id": template_ids[i], "cron_format": "*/5 * * * *",
                            "name": f"every 5 min {i}", "active": True} for i in range(OTHERS)])
+        bulk(m.Integration, [{"project_id": project_id, "template_id": template_ids[i], "name": f"hook {i}"}
+                             for i in range(OTHERS)])
+        integration_id = conn.execute(m.Integration.__table__.select().limit(1)).first().id
+        bulk(m.IntegrationMatcher, [{"integration_id": integration_id, "name": f"match {i}", "match_type": "header",
+                                     "key": "X-Event", "value": f"push {i}"} for i in range(OTHERS)])
+        bulk(m.IntegrationExtractValue, [{"integration_id": integration_id, "name": f"value {i}",
+                                          "value_source": "body", "body_data_type": "json", "key": f"a.b{i}",
+                                          "variable": f"var_{i}"} for i in range(OTHERS)])
+        bulk(m.IntegrationAlias, [{"project_id": project_id, "integration_id": integration_id, "alias": f"alias{i:044d}"}
+                                  for i in range(OTHERS)])
         for start in range(0, TASKS, 10_000):
             rows = []
             for i in range(start, min(start + 10_000, TASKS)):
@@ -102,7 +112,7 @@ def seed(app: Any) -> dict[str, int]:
     return {"project_id": project_id, "template_id": template_ids[0], "task_id": task_id, "key_id": key_id,
             "inventory_id": inventory_id, "environment_id": environment_id, "repository_id": repository_id,
             "view_id": view_ids[0], "user_id": user_ids[1],
-            "schedule_id": 1, "integration_id": 0}
+            "schedule_id": 1, "integration_id": integration_id}
 
 
 def page_paths(app: Any, ids: dict[str, int]) -> tuple[list[str], list[str]]:
