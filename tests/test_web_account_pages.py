@@ -125,15 +125,21 @@ def test_admin_pages_are_forbidden_to_other_users(site):
     assert 'href="/admin/users"' not in html_of(bob.get("/account"))
 
 
+def enrol_totp(site, username, user_id):
+    """The user enrols an authenticator and confirms it with its first code; the enrolment."""
+    own = log_in(site.test_client(), username)
+    begun = own.post(f"/api/users/{user_id}/2fas/totp").get_json()
+    confirmed = own.post(f"/api/users/{user_id}/2fas/totp/{begun['id']}/confirm",
+                         json={"passcode": pyotp.TOTP(begun["secret"]).now()})
+    assert confirmed.status_code == 200, confirmed.get_json()
+    return begun
+
+
 def test_the_users_list_is_paged_and_shows_two_factor_in_one_query(site):
     create_user_row(site, "root", admin=True)
     for number in range(55):
         create_user_row(site, f"user{number:02}")
-    enrolled = user_row(site, "user00")
-    own = log_in(site.test_client(), "user00")
-    begun = own.post(f"/api/users/{enrolled.id}/2fas/totp").get_json()
-    own.post(f"/api/users/{enrolled.id}/2fas/totp/{begun['id']}/confirm",
-             json={"passcode": pyotp.TOTP(begun["secret"]).now()})
+    enrol_totp(site, "user00", user_row(site, "user00").id)
     root = log_in(site.test_client(), "root")
     statements = count_statements(site)
     first = html_of(root.get("/admin/users"))
@@ -166,10 +172,7 @@ def test_the_user_forms_create_and_edit_through_the_api(site):
 def test_an_admin_can_reset_a_users_two_factor_from_their_page(site):
     create_user_row(site, "root", admin=True)
     bob_id = create_user_row(site, "bob")
-    bob = log_in(site.test_client(), "bob")
-    begun = bob.post(f"/api/users/{bob_id}/2fas/totp").get_json()
-    bob.post(f"/api/users/{bob_id}/2fas/totp/{begun['id']}/confirm",
-             json={"passcode": pyotp.TOTP(begun["secret"]).now()})
+    begun = enrol_totp(site, "bob", bob_id)
     root = log_in(site.test_client(), "root")
     html = html_of(root.get(f"/admin/users/{bob_id}"))
     button = f'data-delete="/api/users/{bob_id}/2fas/totp/{begun["id"]}"'
