@@ -1,8 +1,9 @@
 """The whole way through in a real browser against a real `semaphore server`, at a desktop width and
 on a 375 px phone: a new user signs in, creates a project, a key, a repository (a real git repository
-holding a playbook) and an inventory through the forms, creates an ansible template, runs it from the
-run dialog, watches its log lines arrive live over the websocket while the real ansible-playbook
-runs, and reads the per-host results when it succeeds. No page scrolls sideways on the phone."""
+holding a playbook and a script), an inventory and a variable group through the forms, creates an
+ansible template, runs it from the run dialog, watches its log lines arrive live over the websocket
+while the real ansible-playbook runs, and reads the per-host results when it succeeds; then creates
+a bash template for a long script, runs it and stops it. No page scrolls sideways on the phone."""
 
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ PLAYBOOK = """\
   gather_facts: false
   tasks:
     - name: greet
-      debug: msg="hello from {{ inventory_hostname }}"
+      debug: msg="{{ greeting }} from {{ inventory_hostname }}"
     - name: wait a little
       command: sleep 3
     - name: say goodbye
       debug: msg="goodbye from {{ inventory_hostname }}"
 """
+LONG_SCRIPT = "echo waiting for a long time\nsleep 600\n"
 
 
 # server and api: browser_helpers' module fixtures
@@ -68,7 +70,7 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     username = f"olivia-{width}"
     api.created("/api/users", {"username": username, "name": "Olivia", "email": f"{username}@example.test",
                                "password": PASSWORD})
-    url = git_repository(tmp_path / "playbooks", {"site.yml": PLAYBOOK})
+    url = git_repository(tmp_path / "playbooks", {"site.yml": PLAYBOOK, "long.sh": LONG_SCRIPT})
     project = f"Deployments {width}"
 
     sign_in(page, server, username, PASSWORD)
@@ -100,6 +102,12 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     page.get_by_label("Inventory (INI)").fill(f"localhost {LOCAL}\n")
     submit(page, "Create inventory", base + "/inventory")
 
+    go_to_section(page, project, "Variable groups")
+    page.get_by_role("link", name="New variable group").click()
+    page.get_by_label("Name", exact=True).fill("greetings")
+    page.get_by_label("Extra variables (JSON)").fill('{"greeting": "hello"}')
+    submit(page, "Create variable group", base + "/environment")
+
     go_to_section(page, project, "Templates")
     page.get_by_role("link", name="New template").click()
     page.locator("#app-choices").get_by_role("link", name=re.compile("^Ansible")).click()
@@ -107,6 +115,7 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     page.get_by_label("Playbook (required)").fill("site.yml")
     page.get_by_label("Repository (required)").select_option(label="playbooks")
     page.get_by_label("Inventory (required)").select_option(label="this machine")
+    page.get_by_label("Variable group").select_option(label="greetings")
     assert_fits(page)
     page.get_by_role("button", name="Create template").click()
     page.wait_for_url(re.compile(rf"{base}/templates/\d+$"))
@@ -138,4 +147,24 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     assert (stored["status"], stored["message"]) == ("success", "first deploy")
     go_to_section(page, project, "Task history")
     assert page.get_by_role("link", name=f"#{task_id}").is_visible()
+
+    # A long script as a bash template, run and stopped from its task page.
+    go_to_section(page, project, "Templates")
+    page.get_by_role("link", name="New template").click()
+    page.locator("#app-choices").get_by_role("link", name=re.compile("^Bash")).click()
+    page.get_by_label("Name (required)", exact=True).fill("Long job")
+    page.get_by_label("Script (required)").fill("long.sh")
+    page.get_by_label("Repository (required)").select_option(label="playbooks")
+    page.get_by_role("button", name="Create template").click()
+    page.get_by_role("heading", name="Long job", level=1).wait_for()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.locator("#run-dialog").get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"))
+    long_task = int(page.url.rsplit("/", 1)[1])
+    page.locator("#log .log-row", has_text="waiting for a long time").wait_for(timeout=60_000)
+    status.filter(has_text="running").wait_for()
+    page.get_by_role("button", name="Stop").click()
+    status.filter(has_text="stopped").wait_for(timeout=30_000)
+    assert api("GET", f"/api/project/{pid}/tasks/{long_task}")[1]["status"] == "stopped"
+    assert_fits(page)
     assert_ran_cleanly(page)
