@@ -89,8 +89,8 @@ def seed(app: Any) -> dict[str, int]:
         bulk(m.IntegrationExtractValue, [{"integration_id": integration_id, "name": f"value {i}",
                                           "value_source": "body", "body_data_type": "json", "key": f"a.b{i}",
                                           "variable": f"var_{i}"} for i in range(OTHERS)])
-        bulk(m.IntegrationAlias, [{"project_id": project_id, "integration_id": integration_id, "alias": f"alias{i:044d}"}
-                                  for i in range(OTHERS)])
+        bulk(m.IntegrationAlias, [{"project_id": project_id, "integration_id": integration_id,
+                                   "alias": f"alias{i:044d}"} for i in range(OTHERS)])
         for start in range(0, TASKS, 10_000):
             rows = []
             for i in range(start, min(start + 10_000, TASKS)):
