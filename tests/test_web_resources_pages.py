@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from semaphore.services.git_url_password import masked
 from semaphore.testing import create_user_row, log_in
-from semaphore.web.resources import PAGE_SIZE, shown_git_url
+from semaphore.web.resources import PAGE_SIZE
 
 PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END OPENSSH PRIVATE KEY-----\n"
 SECRETS = ("c2VjcmV0LWtleS1tYXRlcmlhbA", "hunter2-password", "sesame-passphrase", "pa55word", "vault-value-42")
@@ -193,4 +194,4 @@ def test_the_resource_script_and_styles_load(project):
     ("file:///srv/repo", "file:///srv/repo"),
 ])
 def test_a_password_in_a_repository_url_is_hidden(url, shown):
-    assert shown_git_url(url) == shown
+    assert masked(url) == shown

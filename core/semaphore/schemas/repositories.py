@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.services.git_url_password import masked
+
+
+class MaskedGitUrl(fields.String):
+    """A password in the URL is answered as *** (sent back unchanged, it keeps the stored one)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return masked(value) if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
 
 
 class RepositorySchema(ResponseSchema):
     id = fields.Integer()
     name = fields.String()
     project_id = fields.Integer()
-    git_url = fields.String()
+    git_url = MaskedGitUrl(metadata={"description": "a password written into the URL is shown as ***"})
     git_branch = fields.String()
     ssh_key_id = fields.Integer()
 

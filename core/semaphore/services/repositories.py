@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import AccessKey, Inventory, Repository, Schedule, Template
 from semaphore.errors import ValidationError
 from semaphore.services.access import ProjectAccess
+from semaphore.services.git_url_password import with_stored_password
 from semaphore.services.key_refs import require_key
 from semaphore.services.resources import ProjectResource, RefSpec
 
@@ -84,7 +85,7 @@ class Repositories(ProjectResource[Repository]):
         return builtins.list(db.scalars(query))
 
     def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Repository | None) -> None:
-        git_url = data["git_url"].strip()
+        git_url = with_stored_password(data["git_url"].strip(), existing.git_url if existing else None)
         data["git_url"] = git_url
         check_git_url(git_url)
         branch = (data.get("git_branch") or "").strip()

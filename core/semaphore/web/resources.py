@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from flask import request
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from semaphore.api import context
 from semaphore.db.models import AccessKey, Repository
 from semaphore.services.environments import ENVIRONMENTS
+from semaphore.services.git_url_password import masked
 from semaphore.services.inventories import INVENTORIES
 from semaphore.services.inventory_formats import INVENTORY_TYPES
 from semaphore.services.keys import KEYS
@@ -59,20 +59,6 @@ def names_of(model: Any, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(context.db().execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
-
-
-def shown_git_url(git_url: str) -> str:
-    """The URL as a list shows it: a password in it is replaced by ***."""
-    if "://" not in git_url:
-        return git_url
-    try:
-        parts = urlsplit(git_url)
-    except ValueError:
-        return git_url
-    if parts.password is None:
-        return git_url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def json_count(text: str | None) -> int:
@@ -217,7 +203,7 @@ def repositories_page(project_id: int) -> str:
     page = list_page(REPOSITORIES, project_id)
     keys = names_of(AccessKey, [row.ssh_key_id for row in page.rows])
     return render_project_page("repositories.html", access, "repositories", page=page, keys=keys,
-                               shown_git_url=shown_git_url)
+                               shown_git_url=masked)
 
 
 @blp.get("/project/<int:project_id>/repositories/new")
@@ -236,4 +222,5 @@ def repository_form(project_id: int, repository_id: int | None) -> str:
     access = project_page_access(project_id)
     repository = REPOSITORIES.get(context.db(), project_id, repository_id) if repository_id is not None else None
     return render_project_page("repository_form.html", access, "repositories", repository=repository,
+                               shown_git_url=masked(repository.git_url) if repository else "",
                                keys=key_options(project_id))
