@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
-from live_server import git_repository
+from live_server import bash_template, git_repository
 from task_page_helpers import log_rows, store_log_lines, visible_rows
 
 LOCAL = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
@@ -177,6 +177,38 @@ def test_stop_stops_a_long_task(desktop_page, server, api, project):
     page.locator("#task-status", has_text="stopped").wait_for(timeout=20_000)
     assert page.locator("#task-stop").is_hidden()
     assert api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "stopped"
+    assert_ran_cleanly(page)
+
+
+def test_an_answer_that_arrives_late_never_turns_the_status_back(desktop_page, server, api, tmp_path):
+    """When its socket opens the page asks the API for the task; if that answer is still on its way
+    when a newer status comes over the socket, the newer status stays."""
+    page = desktop_page
+    pid, template_id = bash_template(api, tmp_path / "queue", "hold.sh", "echo started\nsleep 600\n",
+                                     project={"name": "One at a time", "max_parallel_tasks": 1}, template="Hold")
+    first = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    api.wait_for_output(pid, first, "started")
+    second = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    held = []
+
+    def hold_the_answer(route):
+        held.append((route, route.fetch()))  # read now ("waiting"), answered only later
+
+    page.route(f"**/api/project/{pid}/tasks/{second}", hold_the_answer)
+    open_task(page, server, pid, second)
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the page never asked for the task"
+        page.wait_for_timeout(50)
+    assert held[0][1].json()["status"] == "waiting"
+    assert api("POST", f"/api/project/{pid}/tasks/{first}/stop", {})[0] == 204  # the second may start
+    page.locator("#task-status", has_text="running").wait_for(timeout=30_000)
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    page.wait_for_timeout(500)
+    assert page.locator("#task-status").inner_text() == "running"
+    assert api("POST", f"/api/project/{pid}/tasks/{second}/stop", {})[0] == 204
+    page.locator("#task-status", has_text="stopped").wait_for(timeout=30_000)
     assert_ran_cleanly(page)
 
 

@@ -88,9 +88,15 @@ function showButtons() {
   $("task-confirm").hidden = $("task-reject").hidden = task.status !== "waiting_confirmation";
 }
 
+// Status updates received over the socket: an answer of the API that was on its way while one
+// came is older than it and is dropped (it would turn "running" back into "starting").
+let socketUpdates = 0;
+
 async function refreshTask() {
+  const before = socketUpdates;
   try {
-    updateTask(await getJson(api));
+    const fresh = await getJson(api);
+    if (socketUpdates === before) updateTask(fresh);
   } catch (error) {
     actionError.textContent = error.message;
   }
@@ -386,6 +392,7 @@ function connect() {
       if (!liveBatch.length) setTimeout(flushLive, LIVE_BATCH_MS);
       liveBatch.push({ seq: message.seq, text: message.output });
     } else if (message.type === "update") {
+      socketUpdates += 1;
       updateTask({ status: message.status, start: message.start, end: message.end, version: message.version });
     }
   });
