@@ -59,7 +59,14 @@ def assert_fits(page):
     assert not scrolls_horizontally(page), f"{page.url} scrolls sideways"
 
 
+def ready(page):
+    """Until the page's scripts run: a click that navigates returns once the new page has started,
+    and a form submitted before its script took over would do nothing."""
+    page.wait_for_load_state("load")
+
+
 def submit(page, button, url_ending):
+    ready(page)
     page.get_by_role("button", name=button).click()
     page.wait_for_url(re.compile(re.escape(url_ending) + "$"))
     assert_fits(page)
@@ -77,6 +84,7 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     page.wait_for_url(server.url + "/projects")
     assert page.get_by_text("You are not a member of any project yet.").is_visible()
     page.get_by_label("Name").fill(project)
+    ready(page)
     page.get_by_role("button", name="Create project").click()
     page.wait_for_url(re.compile(r"/project/\d+$"))
     pid = int(page.url.rsplit("/", 1)[1])
@@ -117,11 +125,13 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     page.get_by_label("Inventory (required)").select_option(label="this machine")
     page.get_by_label("Variable group").select_option(label="greetings")
     assert_fits(page)
+    ready(page)
     page.get_by_role("button", name="Create template").click()
     page.wait_for_url(re.compile(rf"{base}/templates/\d+$"))
     page.get_by_role("heading", name="Site", level=1).wait_for()
     assert_fits(page)
 
+    ready(page)
     page.get_by_role("button", name="Run", exact=True).click()
     dialog = page.locator("#run-dialog")
     dialog.get_by_label("Message").fill("first deploy")
@@ -141,7 +151,7 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     assert hosts.all_inner_texts()[:2] == ["changed", "3"]  # status, then ok: greet, the command, goodbye
     assert page.get_by_text("first deploy").is_visible()
     assert_fits(page)
-    screenshot(page, artifact_dir, f"e2e-task-{width}")
+    screenshot(page, artifact_dir, f"{width}-ansible-run", for_docs=width == "phone")
 
     stored = api("GET", f"/api/project/{pid}/tasks/{task_id}")[1]
     assert (stored["status"], stored["message"]) == ("success", "first deploy")
@@ -155,8 +165,10 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     page.get_by_label("Name (required)", exact=True).fill("Long job")
     page.get_by_label("Script (required)").fill("long.sh")
     page.get_by_label("Repository (required)").select_option(label="playbooks")
+    ready(page)
     page.get_by_role("button", name="Create template").click()
     page.get_by_role("heading", name="Long job", level=1).wait_for()
+    ready(page)
     page.get_by_role("button", name="Run", exact=True).click()
     page.locator("#run-dialog").get_by_role("button", name="Run", exact=True).click()
     page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"))
