@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import request
 
 from semaphore.api import context
+from semaphore.schemas.tasks import MAX_SEQ
 from semaphore.services import admin_overview, events, totp, users
 from semaphore.state import app_state
 from semaphore.web import blp
-from semaphore.web.pages import admin_page_user, page_for_users, render_page
+from semaphore.web.pages import admin_page_user, page_for_users, page_number, render_page
 
 USERS_PER_PAGE = 50
 TASKS_PER_PAGE = 50
@@ -30,17 +31,13 @@ def render_admin_page(template: str, section: str, **values: object) -> str:
     return render_page(template, admin_sections=ADMIN_SECTIONS, admin_section=section, **values)
 
 
-def page_number() -> int:
-    return max(request.args.get("page", 0, type=int), 0)
-
-
 @blp.get("/admin/users")
 @page_for_users
 def admin_users_page() -> str:
     me = admin_page_user()
     page = page_number()
     db = context.db()
-    listed, has_more = admin_overview.users_page(db, page * USERS_PER_PAGE, USERS_PER_PAGE)
+    listed, has_more = admin_overview.users_page(db, (page - 1) * USERS_PER_PAGE, USERS_PER_PAGE)
     return render_admin_page("admin_users.html", "users", me=me, users=listed, page=page, has_more=has_more,
                              two_factor=admin_overview.confirmed_totps(db, [user.id for user in listed]))
 
@@ -67,7 +64,7 @@ def admin_user_page(user_id: int) -> str:
 def admin_tasks_page() -> str:
     admin_page_user()
     page = page_number()
-    listed, has_more = admin_overview.unfinished_tasks(context.db(), page * TASKS_PER_PAGE, TASKS_PER_PAGE)
+    listed, has_more = admin_overview.unfinished_tasks(context.db(), (page - 1) * TASKS_PER_PAGE, TASKS_PER_PAGE)
     return render_admin_page("admin_tasks.html", "tasks", tasks=listed, page=page, has_more=has_more)
 
 
@@ -76,6 +73,8 @@ def admin_tasks_page() -> str:
 def admin_activity_page() -> str:
     me = admin_page_user()
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_SEQ:
+        before = None  # not an event id: from the newest
     listed = events.list_events(context.db(), me, before=before, limit=EVENTS_PER_PAGE)
     return render_admin_page("admin_activity.html", "activity", events=listed, before=before,
                              older=listed[-1].id if len(listed) == EVENTS_PER_PAGE else None)

@@ -13,7 +13,7 @@ from semaphore.api import context
 from semaphore.services import tasks
 from semaphore.services.task_status import UNFINISHED
 from semaphore.web import blp
-from semaphore.web.pages import page_for_users, project_page_access, render_project_page
+from semaphore.web.pages import page_for_users, page_number, project_page_access, render_project_page
 
 TASKS_PER_PAGE = 50
 
@@ -39,12 +39,6 @@ class TaskPage:
     @property
     def filters(self) -> tuple[tuple[str, str, tuple[str, ...] | None], ...]:
         return STATUS_FILTERS
-
-
-def page_number() -> int:
-    """``?page=`` (1 for the newest page; anything that is not a positive number means 1)."""
-    number = request.args.get("page", 1, type=int)
-    return number if number and number > 0 else 1
 
 
 def task_page(project_id: int, template_id: int | None = None) -> TaskPage:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from semaphore.api import context
@@ -93,6 +93,19 @@ class PagePermissions:
     manage: bool
     update_project: bool
     manage_users: bool
+
+
+#: Beyond any list: a larger page number would overflow the databases' integers in the offset.
+MAX_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """``?page=``: 1 for the first page; what is not a number from 1 to MAX_PAGE means 1, or MAX_PAGE
+    when it is larger (an empty page, never an error)."""
+    number = request.args.get("page", 1, type=int)
+    if number is None or number < 1:
+        return 1
+    return min(number, MAX_PAGE)
 
 
 def admin_page_user() -> User:

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import func, select
 
 from semaphore.api import context
@@ -23,7 +22,7 @@ from semaphore.services.repositories import REPOSITORIES
 from semaphore.services.resources import ProjectResource
 from semaphore.state import app_state
 from semaphore.web import blp
-from semaphore.web.pages import page_for_users, project_page_access, render_project_page
+from semaphore.web.pages import page_for_users, page_number, project_page_access, render_project_page
 
 PAGE_SIZE = 50
 
@@ -45,7 +44,7 @@ class Page:
 def list_page(service: ProjectResource[Any], project_id: int) -> Page:
     """The ``?page=`` of a resource list, by name: one query, one row more than shown to tell
     whether a next page exists."""
-    number = max(1, request.args.get("page", 1, type=int))
+    number = page_number()
     model: Any = service.model
     query = (service.query(project_id).order_by(model.name, model.id)
              .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))

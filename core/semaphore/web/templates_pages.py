@@ -21,8 +21,8 @@ from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS
 from semaphore.state import app_state
 from semaphore.web import blp
-from semaphore.web.history import page_number, task_page
-from semaphore.web.pages import page_for_users, project_page_access, render_project_page
+from semaphore.web.history import task_page
+from semaphore.web.pages import page_for_users, page_number, project_page_access, render_project_page
 
 TEMPLATES_PER_PAGE = 50
 TYPE_TITLES = {"": "Task", "build": "Build", "deploy": "Deploy"}
