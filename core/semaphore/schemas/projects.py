@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema, name_field
+from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema, id_field, name_field
 from semaphore.services import notifier_settings
 from semaphore.services.roles import ROLES
 
@@ -44,7 +44,7 @@ class ProjectWriteSchema(RequestSchema):
     name = name_field()
     alert = fields.Boolean(load_default=False)
     alert_chat = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     type = fields.String(load_default="", validate=validate.Length(max=20))
     # The content is checked against the installed notifiers by services.notifier_settings.
     notifier_settings = fields.Dict(keys=fields.String(), metadata={"description": NOTIFIER_SETTINGS_DOC,
@@ -69,7 +69,7 @@ class MemberSchema(ResponseSchema):
 
 
 class MemberAddSchema(RequestSchema):
-    user_id = fields.Integer(required=True)
+    user_id = id_field(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
