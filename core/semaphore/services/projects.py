@@ -29,18 +29,25 @@ def can_create_project(state: AppState, user: User) -> bool:
 
 
 def create_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any]) -> Project:
-    if not can_create_project(state, user):
-        raise Forbidden("only admins can create projects")
+    """A project with a "None" key and an "Empty" environment."""
     if fields.pop("demo", False):
         raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
+    project = new_project(db, state, user, fields, "Project created")
+    db.add(AccessKey(name="None", type="none", project_id=project.id))
+    db.add(Environment(name="Empty", project_id=project.id, json="{}"))
+    return project
+
+
+def new_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any], event: str) -> Project:
+    """An empty project owned by ``user``, if they may create projects; ``event`` describes it."""
+    if not can_create_project(state, user):
+        raise Forbidden("only admins can create projects")
     _check_notifier_settings(state, fields, {})
     project = Project(**fields)
     db.add(project)
     db.flush()
     db.add(ProjectUser(project_id=project.id, user_id=user.id, role=Role.OWNER.value))
-    db.add(AccessKey(name="None", type="none", project_id=project.id))
-    db.add(Environment(name="Empty", project_id=project.id, json="{}"))
-    activity.record(db, user, project.id, "project", project.id, project.name, activity.CREATED, "Project created")
+    activity.record(db, user, project.id, "project", project.id, project.name, activity.CREATED, event)
     return project
 
 
