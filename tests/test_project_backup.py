@@ -48,7 +48,7 @@ def populate(client, pid: int) -> None:
     hosts = _post(client, f"{p}/inventory", {"name": "Hosts", "type": "static", "inventory": "[web]\nweb1",
                                              "ssh_key_id": deploy, "become_key_id": vault})["id"]
     _post(client, f"{p}/inventory", {"name": "Yaml", "type": "static-yaml", "inventory": "all:\n  hosts: {}\n"})
-    site = _post(client, f"{p}/templates", {
+    _post(client, f"{p}/templates", {
         "name": "Site", "app": "ansible", "playbook": "site.yml", "repository_id": infra, "inventory_id": hosts,
         "environment_id": env, "view_id": build_view, "arguments": '["--diff"]', "allow_override_args_in_task": True,
         "description": "the whole site", "git_branch": "release",

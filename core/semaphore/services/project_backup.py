@@ -103,8 +103,8 @@ def project_backup(db: DbSession, project: Project) -> dict[str, Any]:
             "cron": by_template[t.id][0].cron_format if t.id in by_template else None,
         } for t in templates],
         "schedules": [{"name": s.name, "template": template_names[s.template_id], "cron_format": s.cron_format,
-                       "active": s.active, "timezone": s.timezone, "repository": _name(repository_names, s.repository_id)}
-                      for s in schedules],
+                       "active": s.active, "timezone": s.timezone,
+                       "repository": _name(repository_names, s.repository_id)} for s in schedules],
         "integrations": [_integration(db, i, integration_names[i.id], template_names, key_names) for i in integrations],
         "integration_aliases": _aliases(db, pid, None),
     }

@@ -179,8 +179,7 @@ class _Restore:
                                      ("extract_values", EXTRACT_VALUES, ExtractValueWriteSchema())):
             for index, part in enumerate(_list(entry.get(key), f"{path}.{key}")):
                 where = f"{path}.{key}[{index}]"
-                data = _load(schema, part, where)
-                _at(where, lambda: service.create(self.db, self.access, row, data))  # type: ignore[attr-defined]
+                self._create_part(service, row, _load(schema, part, where), where)
         self._aliases(f"{path}.aliases", entry.get("aliases"), row)
         return row.id
 
@@ -230,6 +229,9 @@ class _Restore:
         if found is None:
             raise ValidationError(f"no {_singular(section)} named {name!r}", field=f"{path}.{field}")
         return found
+
+    def _create_part(self, service: Any, integration: Integration, data: dict[str, Any], path: str) -> None:
+        _at(path, lambda: service.create(self.db, self.access, integration, data))
 
     def _create(self, service: Any, schema: Schema, payload: dict[str, Any], path: str) -> Any:
         data = _load(schema, payload, path)

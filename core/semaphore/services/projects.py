@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound, ValidationError
 from semaphore.services import activity, notifier_settings
+from semaphore.services.access import ProjectAccess
+from semaphore.services.demo_project import add_demo
 from semaphore.services.members import ensure_not_last_owner
 from semaphore.services.roles import Role
 from semaphore.state import AppState
@@ -29,12 +31,15 @@ def can_create_project(state: AppState, user: User) -> bool:
 
 
 def create_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any]) -> Project:
-    """A project with a "None" key and an "Empty" environment."""
-    if fields.pop("demo", False):
-        raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
+    """A project with a "None" key and an "Empty" environment; with ``demo``, the demo project."""
+    demo = fields.pop("demo", False)
     project = new_project(db, state, user, fields, "Project created")
-    db.add(AccessKey(name="None", type="none", project_id=project.id))
-    db.add(Environment(name="Empty", project_id=project.id, json="{}"))
+    none_key = AccessKey(name="None", type="none", project_id=project.id)
+    empty = Environment(name="Empty", project_id=project.id, json="{}")
+    db.add_all([none_key, empty])
+    if demo:
+        db.flush()
+        add_demo(db, ProjectAccess(project=project, user=user, role=Role.OWNER.value), none_key, empty)
     return project
 
 
