@@ -234,3 +234,39 @@ def test_bad_backups_are_400_naming_the_place_and_write_nothing(app, admin_clien
     with db_session(app) as db:
         assert db.scalar(select(func.count()).select_from(Project)) == 0
         assert db.scalar(select(func.count()).select_from(Template)) == 0
+
+
+def _leaves(value, path=()):
+    """The path of every value inside the backup that is no object or list, and of every list."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        yield path
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+    else:
+        yield path
+
+
+def test_no_value_of_the_wrong_type_anywhere_in_a_backup_answers_500(sqlite_app):
+    """Each value of the original's backup in turn replaced by values of other types or ranges (three
+    of them per value, in turn, to keep it fast)."""
+    from semaphore.testing import create_user_row, log_in
+
+    create_user_row(sqlite_app, "root", admin=True)
+    client = log_in(sqlite_app.test_client(), "root")
+    original = _original()
+    failures = []
+    junk_values = (None, 10**20, "x", [], {}, -1, "", [["x"]], True)
+    for number, path in enumerate(_leaves(original)):
+        for junk in (junk_values * 2)[number % len(junk_values):][:3]:
+            backup = copy.deepcopy(original)
+            target = backup
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = junk
+            response = client.post("/api/projects/restore", json=backup)
+            if response.status_code not in (200, 400):
+                failures.append(f"{path} = {junk!r}: {response.status_code} {response.get_data(as_text=True)[:200]}")
+    assert not failures, "\n".join(failures)

@@ -82,7 +82,7 @@ class _Restore:
         # In their order (the backup's ids), but a deploy template after the build template it names.
         deferred = []
         for path, entry in templates:
-            if entry.get("type") == "deploy" and entry.get("build_template") not in self.ids["templates"]:
+            if entry.get("type") == "deploy" and str(entry.get("build_template")) not in self.ids["templates"]:
                 deferred.append((path, entry))
             else:
                 self._template(path, entry)
@@ -118,7 +118,8 @@ class _Restore:
                 raise ValidationError("must be var or env", field=f"{where}.type")
             if not IDENTIFIER.fullmatch(name.name) or name in seen:
                 raise ValidationError("must be an identifier used once per type", field=f"{where}.name")
-            seen.add(name)
+            if isinstance(name, str):
+                seen.add(name)
             # The value is not in the backup: an empty one until the owner enters it.
             self.db.add(AccessKey(name=name.stored(), type="string", project_id=row.project_id,
                                   environment_id=row.id, secret=encrypt_payload("")))
@@ -214,7 +215,9 @@ class _Restore:
         seen: set[Any] = set()
         for path, entry in entries:
             name = entry.get(name_field)
-            if isinstance(name, str) and name in seen:  # other types: the schema refuses them later
+            if not isinstance(name, str):
+                continue  # the entry's schema refuses it
+            if name in seen:
                 raise ValidationError(f"another entry is named {name!r}", field=f"{path}.{name_field}")
             seen.add(name)
 
