@@ -113,13 +113,13 @@ class _Restore:
         seen: set[SecretName] = set()
         for index, secret in enumerate(_list(entry.get("secrets"), f"{path}.secrets")):
             where = f"{path}.secrets[{index}]"
-            name = SecretName(str(secret.get("type")), str(secret.get("name")))
-            if name.type not in SECRET_TYPES:
+            kind, secret_name = secret.get("type"), secret.get("name")
+            if kind not in SECRET_TYPES:
                 raise ValidationError("must be var or env", field=f"{where}.type")
+            name = SecretName(kind, secret_name if isinstance(secret_name, str) else "")
             if not IDENTIFIER.fullmatch(name.name) or name in seen:
                 raise ValidationError("must be an identifier used once per type", field=f"{where}.name")
-            if isinstance(name, str):
-                seen.add(name)
+            seen.add(name)
             # The value is not in the backup: an empty one until the owner enters it.
             self.db.add(AccessKey(name=name.stored(), type="string", project_id=row.project_id,
                                   environment_id=row.id, secret=encrypt_payload("")))
