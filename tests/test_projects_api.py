@@ -85,13 +85,6 @@ def test_non_admin_can_create_project_setting(open_app):
     assert [p["id"] for p in client.get("/api/projects").get_json()] == [pid]
 
 
-def test_demo_projects_are_refused(app, admin_client):
-    response = admin_client.post("/api/projects", json={"name": "Demo", "demo": True})
-    assert response.status_code == 400 and response.get_json()["field"] == "demo"
-    assert count(app, Project) == 0 and not events(app)
-    assert admin_client.post("/api/projects", json={"name": "Plain", "demo": False}).status_code == 201
-
-
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "name"),
     ({"name": ""}, "name"),

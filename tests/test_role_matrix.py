@@ -57,6 +57,7 @@ ROWS: list[Row] = [
     Row("projects", "PUT", P, UPDATE, lambda ids: {"name": "Renamed", "max_parallel_tasks": 2}),
     Row("projects", "DELETE", P, UPDATE),
     Row("projects", "GET", f"{P}/role"),
+    Row("projects", "GET", f"{P}/backup"),
     # Any member may leave (a second owner exists, so the owner is not the last); an admin who is
     # not a member has nothing to leave.
     Row("projects", "DELETE", f"{P}/me", expect={"admin": 404}),  # an admin who is not a member has nothing to leave
@@ -137,6 +138,8 @@ OTHER = {"user_id": "other_user_id"}
 GLOBAL_ROWS: list[Row] = [
     Row("projects", "GET", "/api/projects", access="login"),
     Row("projects", "POST", "/api/projects", body=lambda ids: {"name": "New"}, access="admin"),
+    # Restoring creates a project: the same right as creating one.
+    Row("projects", "POST", "/api/projects/restore", body=lambda ids: {"meta": {"name": "Restored"}}, access="admin"),
     Row("users", "GET", "/api/users", access="login"),
     Row("users", "POST", "/api/users", access="admin", body=lambda ids: {
         "username": f"new-{ids['project_id']}", "email": f"new-{ids['project_id']}@example.test", "name": "New",

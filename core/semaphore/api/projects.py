@@ -6,8 +6,11 @@ from flask_smorest import Blueprint
 
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.schemas.backups import ProjectBackupSchema
 from semaphore.schemas.projects import ProjectCreateSchema, ProjectSchema, ProjectWriteSchema, RoleSchema
 from semaphore.services import projects
+from semaphore.services.project_backup import project_backup
+from semaphore.services.project_restore import restore_project
 from semaphore.services.roles import Permission
 from semaphore.state import app_state
 
@@ -28,6 +31,15 @@ def create_project(body: dict):  # type: ignore[no-untyped-def,type-arg]
     """Create a project; you become its owner. It starts with a "None" key and an "Empty" environment."""
     body.pop("id", None)
     return projects.create_project(context.db(), app_state(), context.user(), body)
+
+
+@blp.route("/projects/restore", methods=["POST"])
+@blp.arguments(ProjectBackupSchema)
+@blp.response(200, ProjectSchema)
+def restore(body: dict):  # type: ignore[no-untyped-def,type-arg]
+    """Create a project from a backup (GET /api/project/{id}/backup); you become its owner. Keys come back
+    without their secrets and environment secrets with empty values. Needs the right to create projects."""
+    return restore_project(context.db(), app_state(), context.user(), body)
 
 
 @blp.route("/project/<int:project_id>", methods=["GET"])
@@ -51,6 +63,14 @@ def update_project(body: dict, project_id: int) -> None:  # type: ignore[type-ar
 def delete_project(project_id: int) -> None:
     """Delete the project and everything in it (owners and admins only)."""
     projects.delete_project(context.db(), context.user(), access().project)
+
+
+@blp.route("/project/<int:project_id>/backup", methods=["GET"])
+@blp.response(200, ProjectBackupSchema)
+@project_endpoint()
+def backup(project_id: int):  # type: ignore[no-untyped-def]
+    """The project in the original's backup format: references by name, no secrets."""
+    return project_backup(context.db(), access().project)
 
 
 @blp.route("/project/<int:project_id>/role", methods=["GET"])

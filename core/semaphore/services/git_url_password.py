@@ -50,3 +50,13 @@ def _account(parts: SplitResult) -> tuple[str, str | None, str, int | None]:
 def _with_password(parts: SplitResult, password: str) -> str:
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{password}@{host}"))
+
+
+def without_password(git_url: str) -> str:
+    """The URL with its password, if it has one, left out (the login stays)."""
+    parts = _parts(git_url)
+    if parts is None or parts.password is None:
+        return git_url
+    host = parts.netloc.rpartition("@")[2]
+    login = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=f"{login}{host}"))

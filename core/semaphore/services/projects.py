@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound, ValidationError
 from semaphore.services import activity, notifier_settings
+from semaphore.services.access import ProjectAccess
+from semaphore.services.demo_project import add_demo
 from semaphore.services.members import ensure_not_last_owner
 from semaphore.services.roles import Role
 from semaphore.state import AppState
@@ -29,18 +31,28 @@ def can_create_project(state: AppState, user: User) -> bool:
 
 
 def create_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any]) -> Project:
+    """A project with a "None" key and an "Empty" environment; with ``demo``, the demo project."""
+    demo = fields.pop("demo", False)
+    project = new_project(db, state, user, fields, "Project created")
+    none_key = AccessKey(name="None", type="none", project_id=project.id)
+    empty = Environment(name="Empty", project_id=project.id, json="{}")
+    db.add_all([none_key, empty])
+    if demo:
+        db.flush()
+        add_demo(db, ProjectAccess(project=project, user=user, role=Role.OWNER.value), none_key, empty)
+    return project
+
+
+def new_project(db: DbSession, state: AppState, user: User, fields: dict[str, Any], event: str) -> Project:
+    """An empty project owned by ``user``, if they may create projects; ``event`` describes it."""
     if not can_create_project(state, user):
         raise Forbidden("only admins can create projects")
-    if fields.pop("demo", False):
-        raise ValidationError("demo projects are not available: they need the public demo repository", field="demo")
     _check_notifier_settings(state, fields, {})
     project = Project(**fields)
     db.add(project)
     db.flush()
     db.add(ProjectUser(project_id=project.id, user_id=user.id, role=Role.OWNER.value))
-    db.add(AccessKey(name="None", type="none", project_id=project.id))
-    db.add(Environment(name="Empty", project_id=project.id, json="{}"))
-    activity.record(db, user, project.id, "project", project.id, project.name, activity.CREATED, "Project created")
+    activity.record(db, user, project.id, "project", project.id, project.name, activity.CREATED, event)
     return project
 
 
