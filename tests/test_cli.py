@@ -120,6 +120,38 @@ def test_migrate_on_each_database(dialect, database_env, tmp_path):
     assert output == f"Database ({dialect}) is up to date at revision {head_revision()}.\n"
 
 
+# -- global options after the command --------------------------------------------------------------
+
+def test_global_options_work_after_the_command_as_the_documentation_writes_them(tmp_path):
+    """The original's documentation puts --config after the command (`semaphore server
+    --config=./config.json`, `semaphore user add --config ...`); both forms, at every depth."""
+    (tmp_path / "config.json").write_text(json.dumps({"sqlite": {"host": str(tmp_path / "from-config.sqlite")}}))
+    other_db = {"SEMAPHORE_DB_HOST": str(tmp_path / "from-env.sqlite")}
+
+    assert "migrated from empty" in semaphore(tmp_path, "migrate", "--config=./config.json")
+    assert "is up to date" in semaphore(tmp_path, "migrate", "--config", "./config.json")
+    semaphore(tmp_path, "user", "add", "--admin", "--login", "john", "--name=John", "--email=john@example.test",
+              "--password=12345", "--config", "./config.json")
+    semaphore(tmp_path, "user", "change-by-login", "--login", "john", "--password", "New$Password",
+              "--config=./config.json")
+    assert can_log_in(tmp_path / "config.json", "john", "New$Password")
+    assert semaphore(tmp_path, "user", "--config", "./config.json", "list") == "john\n"
+    # --no-config after the command skips ./config.json; the one after the command wins
+    assert semaphore(tmp_path, "--config", "./config.json", "user", "list", "--no-config", env=other_db) == ""
+    assert "john" in semaphore(tmp_path, "--config", "missing.json", "user", "get", "--login", "john",
+                               "--config=config.json")
+    # --log-level after the command sets the level from the start (alembic speaks at INFO under DEBUG)
+    debug = run_semaphore(["migrate", "--config", "config.json", "--log-level", "DEBUG"], tmp_path)
+    assert debug.returncode == 0 and "INFO alembic" in debug.stderr, debug
+    quiet = run_semaphore(["migrate", "--config", "config.json", "--log-level=ERROR"], tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet
+    # a plugin's command takes them too
+    assert semaphore(tmp_path, "hello", "--name", "Ann", "--config=config.json",
+                     env={"SEMAPHORE_PLUGINS": "hello"}) == "Hello, Ann!\n"
+    assert_one_line_error(run_semaphore(["user", "list", "--config", "missing.json"], tmp_path),
+                          "config file not found: missing.json")
+
+
 # -- users ----------------------------------------------------------------------------------------
 
 def test_user_commands(dialect, database_env, tmp_path):

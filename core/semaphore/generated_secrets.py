@@ -35,7 +35,7 @@ def ensure_secrets(config: Config) -> None:
     if any(name not in stored for name in missing):
         for name in missing:
             stored.setdefault(name, generate_key())
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(stored, fh, indent=2)

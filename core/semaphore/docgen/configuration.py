@@ -38,6 +38,11 @@ silently skipped. When no file is found in the usual places, the defaults and th
 used alone. `--no-config` skips the file altogether (the environment alone configures the server,
 as in containers).
 
+`--config`, `--no-config` and `--log-level` go before or after the command, in the forms
+`--config PATH` and `--config=PATH`, as the original's documentation writes them: `semaphore
+--config config.json server`, `semaphore server --config=config.json` and `semaphore user add
+--config config.json ...` are the same. Given twice, the one after the command wins.
+
 ## Precedence
 
 defaults < `config.json` < environment variables: a variable that is set wins over the file.
@@ -74,6 +79,11 @@ dialect is chosen. When `config.json` names no dialect, the first of the `mysql`
 `postgres` blocks that has a `host` decides, as in the original. Pointing the SQLite dialect at a file
 that is not an SQLite database (such as the original's BoltDB file) stops the start with a message
 naming the setting.
+
+A new SQLite database file is created readable by its owner only (mode 0600; SQLite gives its
+`-wal` and `-shm` files the same mode), in a directory created with mode 0700: it holds password
+hashes, sessions and encrypted secrets. The modes of existing files and directories are left as
+they are.
 
 ## Generated secrets
 
