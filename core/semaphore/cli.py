@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -219,7 +220,7 @@ def setup_command() -> None:
     result = run_setup(Prompter(sys.stdin, sys.stdout), default_dir.absolute())
     click.echo(f"Database {result.config.dialect} migrated to revision {result.revision}.")
     click.echo(f"Admin {result.admin_login} {result.admin_action}.")
-    click.echo(f"Start the server with: {PROG} server --config {result.config_path}")
+    click.echo(f"Start the server with: {PROG} server --config {shlex.quote(str(result.config_path))}")
 
 
 @click.command("migrate")

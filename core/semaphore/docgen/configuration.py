@@ -92,7 +92,8 @@ when they are not configured, they are generated on the first start and kept in
 `generated-secrets.json` (mode 0600) beside the database file, and reused on every later start:
 back that file up together with the database. With PostgreSQL or MySQL several servers may share
 the database and must share the keys, so there they are required and the start fails naming the
-missing key (`semaphore setup` writes them into `config.json`). `access_key_encryption` must be
+missing key (`semaphore setup` writes them into `config.json`; run again, it keeps the keys it
+finds in the `config.json` it rewrites or in `generated-secrets.json`). `access_key_encryption` must be
 the base64 of 32 bytes (AES-256-GCM); the stored form is the original's, so its database can be
 read with its key.
 """
