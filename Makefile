@@ -3,8 +3,16 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# Reinstall only when what pip reads changed; the installs are editable, so code changes need none.
+# Two installs: `make install` / `make test` install everything for development (test tools, the
+# example plugins); `make run` installs what a server needs and removes the examples, which the server
+# would otherwise load as plugins. Each marks itself done and clears the other's mark, so switching
+# between them reinstalls; otherwise pip runs only when what it reads changed (the installs are
+# editable, so code changes need none).
 INSTALLED := $(VENV)/.installed
+RUN_INSTALLED := $(VENV)/.installed-run
+EXAMPLE_DISTRIBUTIONS := semaphore-hello
+PACKAGE_FILES := pyproject.toml $(wildcard plugins/*/pyproject.toml examples/*/pyproject.toml)
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
 
 .PHONY: install run test
@@ -14,11 +22,18 @@ install: $(INSTALLED)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): requirements.txt pyproject.toml $(wildcard plugins/*/pyproject.toml examples/*/pyproject.toml) | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+$(INSTALLED): requirements.txt requirements-test.txt $(PACKAGE_FILES) | $(BIN)/python
+	$(PIP) install -r requirements-test.txt
+	rm -f $(RUN_INSTALLED)
 	touch $@
 
-run: install
+$(RUN_INSTALLED): requirements.txt $(PACKAGE_FILES) | $(BIN)/python
+	$(PIP) install -r requirements.txt
+	$(PIP) uninstall -y $(EXAMPLE_DISTRIBUTIONS)
+	rm -f $(INSTALLED)
+	touch $@
+
+run: $(RUN_INSTALLED)
 	$(BIN)/semaphore server
 
 # pytest-xdist spreads the tests over the CPUs (-n auto); each worker gets its own databases.

@@ -68,6 +68,7 @@ class ServerProcess:
     directory: Path
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=lambda: ["--no-config"])
+    server_args: list[str] = field(default_factory=list)  # after `server`, as systemd units write them
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -88,8 +89,9 @@ class ServerProcess:
         env = clean_env(self.directory, {"SEMAPHORE_PORT": str(self.port), "SEMAPHORE_INTERFACE": "127.0.0.1",
                                          "SEMAPHORE_WEB_THREADS": "8", **self.env})
         with (self.directory / "server.out").open("wb") as out, (self.directory / "server.err").open("wb") as err:
-            self.process = subprocess.Popen([*semaphore_argv(), *self.args, "server"], cwd=self.directory,
-                                            env=env, stdout=out, stderr=err, start_new_session=True)
+            argv = [*semaphore_argv(), *self.args, "server", *self.server_args]
+            self.process = subprocess.Popen(argv, cwd=self.directory, env=env, stdout=out, stderr=err,
+                                            start_new_session=True)
         self._wait_until_ready()
         return self
 

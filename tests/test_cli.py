@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 import stat
 from pathlib import Path
 
 import pytest
-from process_helpers import assert_one_line_error, run_semaphore
+from process_helpers import ServerProcess, assert_one_line_error, run_semaphore
 
 from semaphore.app import create_app
-from semaphore.config import load_config
+from semaphore.config import Config, load_config
 from semaphore.crypto import SecretBox, parse_key
 from semaphore.db.migrate import head_revision
 from semaphore.db.models import AccessKey
@@ -105,6 +106,70 @@ def test_setup_asks_for_the_database_again_when_it_cannot_connect(tmp_path):
     assert_one_line_error(result, "input ended before an answer to 'Database'")
 
 
+def store_a_secret(config: Config, login: str, password: str) -> None:
+    app = create_app(config, entry_points=False)
+    try:
+        client = app.test_client()
+        assert client.post("/api/auth/login", json={"auth": login, "password": password}).status_code == 204
+        pid = client.post("/api/projects", json={"name": "Secrets"}).get_json()["id"]
+        key = {"name": "deploy", "type": "login_password", "login_password": {"login": "u", "password": "kept"}}
+        assert client.post(f"/api/project/{pid}/keys", json=key).status_code == 201
+    finally:
+        app.extensions["semaphore"].db.dispose()
+
+
+def stored_secret(config: Config) -> str:
+    app = create_app(config, entry_points=False)
+    try:
+        with app.extensions["semaphore"].db.session() as db:
+            secret = db.query(AccessKey).filter_by(name="deploy").one().secret
+    finally:
+        app.extensions["semaphore"].db.dispose()
+    return json.loads(SecretBox(parse_key(config.access_key_encryption)).decrypt(secret))["password"]
+
+
+def test_setup_again_keeps_the_keys_and_asks_before_changing_the_admin(tmp_path):
+    database = str(tmp_path / "semaphore.sqlite")
+    config_dir = tmp_path / "my etc"
+    first = ["1", database, str(tmp_path / "work"), "", str(config_dir), "root", "root@example.test", "Root", "pw-1"]
+    semaphore(tmp_path, "setup", stdin="\n".join(first) + "\n")
+    config_path = config_dir / "config.json"
+    store_a_secret(load_config(str(config_path)), "root", "pw-1")
+    keys_before = {k: v for k, v in json.loads(config_path.read_text()).items() if "cookie" in k or "key" in k}
+
+    again = [*first[:5], "yes", *first[5:8], "pw-2", "no"]  # overwrite config.json: yes; change root: no
+    output = semaphore(tmp_path, "setup", stdin="\n".join(again) + "\n")
+    assert "Keeping the keys in use: cookie_hash, cookie_encryption, access_key_encryption." in output
+    assert "Admin root left unchanged." in output
+    assert {k: v for k, v in json.loads(config_path.read_text()).items() if k in keys_before} == keys_before
+    assert stored_secret(load_config(str(config_path))) == "kept"
+    assert can_log_in(config_path, "root", "pw-1") and not can_log_in(config_path, "root", "pw-2")
+
+    # the start command it prints works as printed (the directory has a space in its name)
+    start = output.splitlines()[-1].removeprefix("Start the server with: ")
+    argv = shlex.split(start)
+    assert argv[:2] == ["semaphore", "server"]
+    server = ServerProcess(tmp_path, args=[], server_args=argv[2:]).start()
+    assert server.stop() == 0
+
+
+def test_setup_on_a_database_with_generated_keys_keeps_them_and_changes_the_admin_when_told(tmp_path):
+    database = str(tmp_path / "data" / "database.sqlite")
+    env = {"SEMAPHORE_DATA_DIR": str(tmp_path / "data")}
+    semaphore(tmp_path, "--no-config", "user", "add", "--login", "root", "--name", "Root", "--email",
+              "root@example.test", "--password", "pw-1", "--admin", env=env)
+    store_a_secret(load_config(no_config=True, environ=env), "root", "pw-1")  # generates the keys
+
+    answers = ["1", database, str(tmp_path / "work"), "", str(tmp_path), "root", "root@example.test", "Root",
+               "pw-2", "yes"]
+    output = semaphore(tmp_path, "setup", stdin="\n".join(answers) + "\n")
+    assert "Keeping the keys in use: cookie_hash, access_key_encryption." in output
+    assert "Admin root updated." in output
+    config_path = tmp_path / "config.json"
+    assert stored_secret(load_config(str(config_path))) == "kept"
+    assert can_log_in(config_path, "root", "pw-2") and not can_log_in(config_path, "root", "pw-1")
+
+
 # -- migrate --------------------------------------------------------------------------------------
 
 def test_migrate_a_new_database_then_find_it_up_to_date(tmp_path):
@@ -118,6 +183,38 @@ def test_migrate_a_new_database_then_find_it_up_to_date(tmp_path):
 def test_migrate_on_each_database(dialect, database_env, tmp_path):
     output = semaphore(tmp_path, "--no-config", "migrate", env=database_env)
     assert output == f"Database ({dialect}) is up to date at revision {head_revision()}.\n"
+
+
+# -- global options after the command --------------------------------------------------------------
+
+def test_global_options_work_after_the_command_as_the_documentation_writes_them(tmp_path):
+    """The original's documentation puts --config after the command (`semaphore server
+    --config=./config.json`, `semaphore user add --config ...`); both forms, at every depth."""
+    (tmp_path / "config.json").write_text(json.dumps({"sqlite": {"host": str(tmp_path / "from-config.sqlite")}}))
+    other_db = {"SEMAPHORE_DB_HOST": str(tmp_path / "from-env.sqlite")}
+
+    assert "migrated from empty" in semaphore(tmp_path, "migrate", "--config=./config.json")
+    assert "is up to date" in semaphore(tmp_path, "migrate", "--config", "./config.json")
+    semaphore(tmp_path, "user", "add", "--admin", "--login", "john", "--name=John", "--email=john@example.test",
+              "--password=12345", "--config", "./config.json")
+    semaphore(tmp_path, "user", "change-by-login", "--login", "john", "--password", "New$Password",
+              "--config=./config.json")
+    assert can_log_in(tmp_path / "config.json", "john", "New$Password")
+    assert semaphore(tmp_path, "user", "--config", "./config.json", "list") == "john\n"
+    # --no-config after the command skips ./config.json; the one after the command wins
+    assert semaphore(tmp_path, "--config", "./config.json", "user", "list", "--no-config", env=other_db) == ""
+    assert "john" in semaphore(tmp_path, "--config", "missing.json", "user", "get", "--login", "john",
+                               "--config=config.json")
+    # --log-level after the command sets the level from the start (alembic speaks at INFO under DEBUG)
+    debug = run_semaphore(["migrate", "--config", "config.json", "--log-level", "DEBUG"], tmp_path)
+    assert debug.returncode == 0 and "INFO alembic" in debug.stderr, debug
+    quiet = run_semaphore(["migrate", "--config", "config.json", "--log-level=ERROR"], tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet
+    # a plugin's command takes them too
+    assert semaphore(tmp_path, "hello", "--name", "Ann", "--config=config.json",
+                     env={"SEMAPHORE_PLUGINS": "hello"}) == "Hello, Ann!\n"
+    assert_one_line_error(run_semaphore(["user", "list", "--config", "missing.json"], tmp_path),
+                          "config file not found: missing.json")
 
 
 # -- users ----------------------------------------------------------------------------------------

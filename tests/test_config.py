@@ -352,6 +352,25 @@ def test_corrupt_generated_secrets_file_is_a_config_error(tmp_path):
         ensure_secrets(config)
 
 
+def test_the_data_directory_and_the_database_files_are_private(tmp_path):
+    """They hold password hashes, sessions and encrypted secrets: owner only, even with umask 022."""
+    data_dir = tmp_path / "data"
+    config = load_config(no_config=True, environ={"SEMAPHORE_DATA_DIR": str(data_dir)})
+    old_umask = os.umask(0o022)
+    try:
+        ensure_secrets(config)
+        engine = create_db_engine(config)
+        with engine.begin() as connection:  # an open connection keeps the -wal and -shm files
+            connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+            connection.exec_driver_sql("INSERT INTO probe VALUES (1)")
+            modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in [data_dir, *data_dir.iterdir()]}
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+    assert modes == {"data": 0o700, FILE_NAME: 0o600, "database.sqlite": 0o600,
+                     "database.sqlite-wal": 0o600, "database.sqlite-shm": 0o600}
+
+
 @pytest.mark.parametrize("dialect", ["postgres", "mysql"])
 def test_shared_databases_require_the_secrets(tmp_path, dialect):
     base = {"SEMAPHORE_DB_DIALECT": dialect, "SEMAPHORE_DB_HOST": "db.example", "SEMAPHORE_DATA_DIR": str(tmp_path)}

@@ -371,3 +371,29 @@ def test_the_real_server_delivers_updates_over_its_websocket(tmp_path):
             viewer.close()
     finally:
         assert process.stop() == 0
+
+
+def test_viewers_that_leave_leave_no_error_in_the_server_log(tmp_path):
+    """A browser closing its tab closes the socket at any moment, right after the handshake too (the
+    server's reader thread has then closed the socket before the handler's first use of it): the
+    real server logs nothing above DEBUG for it."""
+    env = {"SEMAPHORE_ADMIN": "admin", "SEMAPHORE_ADMIN_PASSWORD": "a long admin password",
+           "SEMAPHORE_ADMIN_EMAIL": "admin@example.test", "SEMAPHORE_ADMIN_NAME": "Admin"}
+    process = ServerProcess(tmp_path, env=env).start()
+    try:
+        address = process.url.removeprefix("http://")
+        headers = {"Authorization": f"Bearer {_token(process.url, 'admin', 'a long admin password')}"}
+        for _ in range(30):  # closed at once, with a close frame
+            simple_websocket.Client.connect(f"ws://{address}/api/ws", headers=headers).close()
+        for _ in range(10):  # the connection dropped without a close frame
+            viewer = simple_websocket.Client.connect(f"ws://{address}/api/ws", headers=headers)
+            viewer.sock.shutdown(socket.SHUT_RDWR)
+            viewer.sock.close()
+        viewer = simple_websocket.Client.connect(f"ws://{address}/api/ws", headers=headers)
+        time.sleep(0.5)
+        viewer.close(reason=1001, message="going away")  # what a browser sends when the tab closes
+        with urllib.request.urlopen(f"{process.url}/api/ping", timeout=30) as response:
+            assert response.read() == b"pong"  # the worker still serves
+    finally:
+        assert process.stop() == 0
+    assert "ERROR" not in process.stderr and "Traceback" not in process.stderr, process.stderr

@@ -55,7 +55,7 @@ def test_walkthrough_with_curl(server, tmp_path):
     credentials = server.printed_credentials()
     assert credentials is not None and credentials[0] == "admin", server.stdout
     login, password = credentials
-    assert f"is serving on {server.url}" in server.stdout
+    assert f"is listening on {server.url}\n" in server.stdout
 
     assert curl("GET", "/api/ping") == (200, "pong")
     assert curl("GET", "/api/user")[0] == 401
@@ -170,6 +170,21 @@ def test_an_existing_user_named_by_semaphore_admin_becomes_an_admin(tmp_path):
         assert curl("GET", "/api/user", *jar)[1]["admin"] is True
     finally:
         server.stop()
+
+
+def test_the_documented_systemd_command_line_starts_the_server(tmp_path):
+    """`ExecStart=/usr/bin/semaphore server --config=/path/to/config.json`, the original's unit; the
+    wildcard interface is printed as such, with a URL a browser on this machine can open."""
+    (tmp_path / "config.json").write_text(json.dumps({
+        "sqlite": {"host": str(tmp_path / "from-config.sqlite")}, "web_host": "https://ci.example.test"}))
+    server = ServerProcess(tmp_path, env={"SEMAPHORE_INTERFACE": "0.0.0.0"}, args=[],
+                           server_args=[f"--config={tmp_path / 'config.json'}"]).start()
+    try:
+        assert (tmp_path / "from-config.sqlite").exists()
+        assert (f"is listening on http://0.0.0.0:{server.port} (all interfaces; on this machine open "
+                f"http://localhost:{server.port}) (public URL https://ci.example.test)\n") in server.stdout
+    finally:
+        assert server.stop() == 0
 
 
 def test_a_taken_port_is_a_one_line_error(tmp_path):

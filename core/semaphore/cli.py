@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,27 +117,61 @@ def fail(message: str, status: int = 1) -> NoReturn:
 
 # -- global options --------------------------------------------------------------------------------
 
-def _root(ctx: click.Context, config_path: str | None, no_config: bool, log_level: str) -> None:
+def _root(ctx: click.Context, config_path: str | None, no_config: bool, log_level: str | None) -> None:
     """Semaphore: a web UI, REST API and command line for running Ansible, Terraform/OpenTofu and
     scripts. Run `semaphore help COMMAND` for a command's options."""
-    ctx.obj = CliState(config_path, no_config, LOG_LEVELS[log_level.upper()])
+    ctx.obj = CliState(config_path, bool(no_config), LOG_LEVELS[(log_level or "INFO").upper()])
     configure_logging(ctx.obj.log_level)
+
+
+def _global_options(callback: Any = None) -> list[click.Parameter]:
+    """--config, --no-config and --log-level. The root command takes them, and so does every
+    command below it (the original's documentation writes `semaphore server --config=...`):
+    there ``callback`` stores a value given into the root's CliState."""
+    expose = callback is None
+    return [
+        click.Option(["--config", "config_path"], metavar="PATH", expose_value=expose, callback=callback,
+                     help="config.json to read (or its directory). Default: $SEMAPHORE_CONFIG_PATH, "
+                          "else ./config.json, /usr/local/etc/semaphore/config.json, /etc/semaphore/config.json."),
+        click.Option(["--no-config"], is_flag=True, default=None, expose_value=expose, callback=callback,
+                     help="Read no config file; only SEMAPHORE_* variables and defaults."),
+        click.Option(["--log-level"], type=click.Choice(list(LOG_LEVELS), case_sensitive=False),
+                     metavar="[" + "|".join(LOG_LEVELS) + "]", expose_value=expose, callback=callback,
+                     help="Least severe log messages to show (default INFO)."),
+    ]
+
+
+def _set_global_option(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A global option given after a command's name: it overrides the same option given before it."""
+    if value is None:
+        return
+    cli = ctx.find_object(CliState)
+    assert cli is not None
+    if param.name == "config_path":
+        cli.config_path = value
+    elif param.name == "no_config":
+        cli.no_config = value
+    else:
+        cli.log_level = LOG_LEVELS[value.upper()]
+        configure_logging(cli.log_level)
+
+
+def share_global_options(command: click.Command) -> None:
+    """Give every command below ``command`` (plugin commands and sub-sub-commands too) the global
+    options; a command that defines one of them itself keeps its own."""
+    if not isinstance(command, click.Group):
+        return
+    for sub in command.commands.values():
+        taken = {opt for param in sub.params for opt in param.opts}
+        sub.params.extend(option for option in _global_options(_set_global_option) if not taken & set(option.opts))
+        share_global_options(sub)
 
 
 def make_cli() -> SemaphoreGroup:
     group = SemaphoreGroup(
         PROG, callback=click.pass_context(_root), help=_root.__doc__,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-        params=[
-            click.Option(["--config", "config_path"], metavar="PATH",
-                         help="config.json to read (or its directory). Default: $SEMAPHORE_CONFIG_PATH, "
-                              "else ./config.json, /usr/local/etc/semaphore/config.json, /etc/semaphore/config.json."),
-            click.Option(["--no-config"], is_flag=True,
-                         help="Read no config file; only SEMAPHORE_* variables and defaults."),
-            click.Option(["--log-level"], type=click.Choice(list(LOG_LEVELS), case_sensitive=False),
-                         metavar="[" + "|".join(LOG_LEVELS) + "]",
-                         default="INFO", show_default=True, help="Least severe log messages to show."),
-        ])
+        params=_global_options())
     for command in (version_command, help_command, setup_command, migrate_command, server_command,
                     user_group, vault_group, plugins_command):
         group.add_command(command)
@@ -185,7 +220,7 @@ def setup_command() -> None:
     result = run_setup(Prompter(sys.stdin, sys.stdout), default_dir.absolute())
     click.echo(f"Database {result.config.dialect} migrated to revision {result.revision}.")
     click.echo(f"Admin {result.admin_login} {result.admin_action}.")
-    click.echo(f"Start the server with: {PROG} server --config {result.config_path}")
+    click.echo(f"Start the server with: {PROG} server --config {shlex.quote(str(result.config_path))}")
 
 
 @click.command("migrate")
@@ -218,7 +253,7 @@ def server_command() -> None:
     not one; an existing account's password is never changed. Without it, an empty database gets
     an `admin` with a random password, printed once.
     """
-    from semaphore.server import browser_url, check_can_listen, prepare, serve
+    from semaphore.server import check_can_listen, listening_message, prepare, serve
 
     cli = state()
     config = cli.config()
@@ -231,7 +266,7 @@ def server_command() -> None:
 
     def ready() -> None:
         public = f" (public URL {config.web_host})" if config.web_host else ""
-        click.echo(f"Semaphore {__version__} is serving on {browser_url(config)}{public}")
+        click.echo(f"Semaphore {__version__} is {listening_message(config)}{public}")
         sys.stdout.flush()
 
     serve(app, config, cli.log_level, on_ready=ready)
@@ -471,6 +506,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         group = make_cli()
         add_plugin_commands(group)
+        share_global_options(group)
         status = group.main(args=args, prog_name=PROG, standalone_mode=False)
     except NO_ARGS_IS_HELP as exc:  # `semaphore` or `semaphore user` alone: the help, as the original
         click.echo(exc.ctx.get_help())

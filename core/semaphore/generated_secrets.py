@@ -30,12 +30,12 @@ def ensure_secrets(config: Config) -> None:
     if config.db_dialect != "sqlite":
         raise ConfigError(f"{missing[0]}: required with the {config.dialect} dialect "
                           "(run `semaphore setup`, or set SEMAPHORE_" + missing[0].upper() + ")")
-    path = sqlite_path(config).parent / FILE_NAME
+    path = _stored_path(config)
     stored = _read_stored(path)
     if any(name not in stored for name in missing):
         for name in missing:
             stored.setdefault(name, generate_key())
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(stored, fh, indent=2)
@@ -43,6 +43,15 @@ def ensure_secrets(config: Config) -> None:
                     ", ".join(missing), path)
     for name in missing:
         setattr(config, name, stored[name])
+
+
+def stored_secrets(config: Config) -> dict[str, str]:
+    """The keys generated for this SQLite database so far (none for a shared database)."""
+    return _read_stored(_stored_path(config)) if config.db_dialect == "sqlite" else {}
+
+
+def _stored_path(config: Config) -> Path:
+    return sqlite_path(config).parent / FILE_NAME
 
 
 def _read_stored(path: Path) -> dict[str, str]:

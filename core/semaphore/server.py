@@ -51,12 +51,13 @@ def bind_address(config: Config) -> str:
     return f"[{host}]:{config.listen_port}" if ":" in host else f"{host}:{config.listen_port}"
 
 
-def browser_url(config: Config) -> str:
-    """Where a browser on this machine reaches the server (the wildcard address is not a host)."""
-    host = config.listen_host
-    if host in ("0.0.0.0", "::", ""):
-        host = "localhost"
-    return f"http://[{host}]:{config.listen_port}" if ":" in host else f"http://{host}:{config.listen_port}"
+def listening_message(config: Config) -> str:
+    """Where the server listens, and, when that is every interface, a URL a browser on this
+    machine can open (the wildcard address is not a host)."""
+    listening = f"listening on http://{bind_address(config)}"
+    if config.listen_host in ("0.0.0.0", "::"):
+        return f"{listening} (all interfaces; on this machine open http://localhost:{config.listen_port})"
+    return listening
 
 
 def check_can_listen(config: Config) -> None:

@@ -115,11 +115,14 @@ class LiveConnection:
 
     def run(self) -> None:
         ws, subscription = self.ws, self.subscription
-        # A stuck viewer must not hold this thread: writes give up after WRITE_WAIT seconds.
         seconds, fraction = divmod(self.write_wait, 1)
-        ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(seconds), int(fraction * 1e6)))
         next_ping = time.monotonic() + self.ping_interval
         try:
+            # A stuck viewer must not hold this thread: writes give up after WRITE_WAIT seconds. A viewer
+            # that left right after the handshake has its socket closed already (by simple-websocket's
+            # reader thread): that is a normal end, not an error.
+            ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                               struct.pack("ll", int(seconds), int(fraction * 1e6)))
             while ws.connected:
                 items = subscription.take(min(WAKE_INTERVAL, max(0.0, next_ping - time.monotonic())))
                 if subscription.closed is not None:
@@ -137,7 +140,7 @@ class LiveConnection:
                     ws.sock.sendall(PING_FRAME)
                     next_ping = time.monotonic() + self.ping_interval
                 self.hub.refresh_access(subscription)
-        except OSError as exc:  # the viewer went away or stopped reading
+        except OSError as exc:  # the viewer went away (its socket may be closed already) or stopped reading
             log.debug("websocket of user %s dropped: %s", subscription.user_id, exc)
             ws.connected = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,7 @@ def create_db_engine(config: Config) -> Engine:
 
 
 def _sqlite_engine(path: Path, setting: str = "sqlite.host", **pool: int) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(path)
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as fh:
             if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
@@ -71,6 +72,14 @@ def _sqlite_engine(path: Path, setting: str = "sqlite.host", **pool: int) -> Eng
         cursor.close()
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """A new database file (and its directory) readable by its owner only: it holds password hashes,
+    sessions and encrypted secrets. SQLite gives the -wal and -shm files the database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 class Database:

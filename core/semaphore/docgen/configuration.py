@@ -38,6 +38,11 @@ silently skipped. When no file is found in the usual places, the defaults and th
 used alone. `--no-config` skips the file altogether (the environment alone configures the server,
 as in containers).
 
+`--config`, `--no-config` and `--log-level` go before or after the command, in the forms
+`--config PATH` and `--config=PATH`, as the original's documentation writes them: `semaphore
+--config config.json server`, `semaphore server --config=config.json` and `semaphore user add
+--config config.json ...` are the same. Given twice, the one after the command wins.
+
 ## Precedence
 
 defaults < `config.json` < environment variables: a variable that is set wins over the file.
@@ -75,6 +80,11 @@ dialect is chosen. When `config.json` names no dialect, the first of the `mysql`
 that is not an SQLite database (such as the original's BoltDB file) stops the start with a message
 naming the setting.
 
+A new SQLite database file is created readable by its owner only (mode 0600; SQLite gives its
+`-wal` and `-shm` files the same mode), in a directory created with mode 0700: it holds password
+hashes, sessions and encrypted secrets. The modes of existing files and directories are left as
+they are.
+
 ## Generated secrets
 
 `cookie_hash` and `access_key_encryption` protect session cookies and stored secrets. With SQLite,
@@ -82,7 +92,8 @@ when they are not configured, they are generated on the first start and kept in
 `generated-secrets.json` (mode 0600) beside the database file, and reused on every later start:
 back that file up together with the database. With PostgreSQL or MySQL several servers may share
 the database and must share the keys, so there they are required and the start fails naming the
-missing key (`semaphore setup` writes them into `config.json`). `access_key_encryption` must be
+missing key (`semaphore setup` writes them into `config.json`; run again, it keeps the keys it
+finds in the `config.json` it rewrites or in `generated-secrets.json`). `access_key_encryption` must be
 the base64 of 32 bytes (AES-256-GCM); the stored form is the original's, so its database can be
 read with its key.
 """

@@ -1,5 +1,9 @@
 """`semaphore setup`: ask for a database, paths, the public URL and the first admin; write
-config.json with fresh keys, migrate the database and create the admin.
+config.json, migrate the database and create the admin.
+
+Run again on an existing installation, it keeps the keys already in use (from the config.json it
+rewrites, or the generated-secrets.json of the SQLite database), so stored secrets stay readable,
+and it changes an existing admin account only when told to.
 
 Answers are read line by line, so the wizard works as well with answers piped on stdin (scripts,
 container entry points) as at a terminal. An invalid answer is explained and asked again; the end
@@ -23,11 +27,12 @@ from marshmallow.validate import Email
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.config import Config, to_json_dict, validate
+from semaphore.config import Config, read_json_object, to_json_dict, validate
 from semaphore.crypto import generate_key
 from semaphore.db.engine import Database, sqlite_path
 from semaphore.db.migrate import current_revision, upgrade
 from semaphore.errors import NotFound, SemaphoreError, ValidationError
+from semaphore.generated_secrets import stored_secrets
 from semaphore.schemas.users import USERNAME
 from semaphore.services.passwords import validate_password
 from semaphore.services.users import create_user, find_user, update_user
@@ -39,6 +44,7 @@ DATABASES = {  # answer -> (dialect, title, default host, default user)
     "3": ("mysql", "MySQL / MariaDB", "127.0.0.1:3306", "root"),
 }
 DEFAULT_DB_NAME = "semaphore"
+KEYS = ("cookie_hash", "cookie_encryption", "access_key_encryption")
 
 
 class Prompter:
@@ -92,7 +98,7 @@ class SetupResult:
     config: Config
     revision: str | None
     admin_login: str
-    admin_action: str  # "created" | "updated"
+    admin_action: str  # "created" | "updated" | "left unchanged"
 
 
 def run_setup(prompter: Prompter, default_config_dir: Path) -> SetupResult:
@@ -109,21 +115,39 @@ def run_setup(prompter: Prompter, default_config_dir: Path) -> SetupResult:
     name = prompter.ask("Admin name", "Admin")
     password = _ask_password(prompter)
 
-    config.cookie_hash, config.cookie_encryption, config.access_key_encryption = (
-        generate_key(), generate_key(), generate_key())
+    new_keys = _set_keys(prompter, config, config_path)
     validate(config)
     write_config(config_path, config)
     prompter.say(f"\nConfiguration written to {config_path}")
 
     database = Database.from_config(config)
     try:
+        if current_revision(database.engine) is not None and "access_key_encryption" in new_keys:
+            prompter.say("  warning: the database already holds data, and no access_key_encryption was found to "
+                         "keep: secrets stored before cannot be decrypted; put the old key in config.json, or "
+                         "run `semaphore vault rekey --old-key ...`")
         upgrade(database.engine)
         revision = current_revision(database.engine)
         with database.session() as db:
-            action = _save_admin(db, login, email, name, password)
+            action = _save_admin(prompter, db, login, email, name, password)
     finally:
         database.dispose()
     return SetupResult(config_path, config, revision, login, action)
+
+
+def _set_keys(prompter: Prompter, config: Config, config_path: Path) -> list[str]:
+    """Keep the keys in use: a new key would make every stored secret unreadable and end every
+    session. Returns the names of the keys generated because none was found."""
+    found = stored_secrets(config)
+    if config_path.exists():
+        found.update({key: value for key, value in read_json_object(config_path, "config file").items()
+                      if key in KEYS and isinstance(value, str) and value})
+    kept = [key for key in KEYS if found.get(key)]
+    for key in KEYS:
+        setattr(config, key, found.get(key) or generate_key())
+    if kept:
+        prompter.say(f"Keeping the keys in use: {', '.join(kept)}.")
+    return [key for key in KEYS if key not in kept]
 
 
 # -- questions ------------------------------------------------------------------------------
@@ -276,11 +300,14 @@ def write_config(path: Path, config: Config) -> None:
         raise
 
 
-def _save_admin(db: DbSession, login: str, email: str, name: str, password: str) -> str:
+def _save_admin(prompter: Prompter, db: DbSession, login: str, email: str, name: str, password: str) -> str:
     try:
         user = find_user(db, login=login)
     except NotFound:
         create_user(db, None, username=login, email=email, name=name, password=password, admin=True)
         return "created"
+    if not prompter.confirm(f"The account {login} already exists. Set its password to the one given "
+                            "and make it an admin?"):
+        return "left unchanged"
     update_user(db, None, user, {"admin": True, "password": password})
     return "updated"

@@ -20,12 +20,20 @@ blueprint = Blueprint("hello", __name__, url_prefix="/plugins/hello")
 
 @blueprint.get("/")
 def greet() -> dict[str, Any]:
-    """Greets the logged-in user; 401 for anonymous requests."""
-    from semaphore.api.context import user  # here, not at the top: importing the plugin stays cheap
+    """Greets the logged-in user with the last task change in a project they may see (a member,
+    or an admin); 401 for anonymous requests."""
+    # Imported here, not at the top: importing the plugin stays cheap.
+    from sqlalchemy import select
+
+    from semaphore.api.context import db, user
+    from semaphore.db.models import ProjectUser
 
     me = user()
+    member_of = set(db().scalars(select(ProjectUser.project_id).where(ProjectUser.user_id == me.id)))
+    changes = current_app.extensions.get("hello", {})  # project id -> its last change, newest last
+    visible = [change for project_id, change in changes.items() if me.admin or project_id in member_of]
     return {"message": f"Hello, {me.name}!", "username": me.username,
-            "last_task_change": current_app.extensions.get("hello")}
+            "last_task_change": visible[-1] if visible else None}
 
 
 @hookimpl
@@ -48,5 +56,7 @@ def register_commands(cli: click.Group) -> None:
 @hookimpl
 def task_status_changed(app: Flask, task: Any, new_status: str) -> None:
     # An implementation takes only the arguments it needs: ``old_status`` is left out here.
-    app.extensions["hello"] = {"task_id": task.id, "status": new_status}
+    changes = app.extensions.setdefault("hello", {})
+    changes.pop(task.project_id, None)  # re-inserted last: the dict stays ordered oldest to newest
+    changes[task.project_id] = {"task_id": task.id, "status": new_status}
     log.info("task %s is now %s", task.id, new_status)
