@@ -18,11 +18,13 @@ from sqlalchemy import text
 from task_helpers import ScriptExecutorPlugin, build_app, create_template, query
 
 from semaphore.scheduler.ticker import Scheduler
+from semaphore.state import app_state
 from semaphore.testing import make_config
 
 
 @pytest.fixture
-def app(script_app):
+def app(script_app, tmp_path):
+    app_state(script_app).config.local_repository_roots = [str(tmp_path)]  # the watched repositories
     return script_app
 
 
