@@ -6,8 +6,10 @@ them in a real browser."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from resource_helpers import (
@@ -214,16 +216,23 @@ def test_the_ansible_form_has_separate_task_params_vaults_and_only_its_inventory
 
 def test_the_edit_form_is_filled_with_the_templates_values(site):
     app, admin, pid, repository_id = site
+    vault_key = create_login_password_key(admin, pid, "vault pass")
     created = admin.post(f"/api/project/{pid}/templates", json={
         "name": "Site", "app": "ansible", "playbook": "site.yml", "repository_id": repository_id,
         "inventory_id": admin.post(f"/api/project/{pid}/inventory", json={
             "name": "hosts", "type": "static", "inventory": "localhost"}).get_json()["id"],
         "task_params": {"limit": "web", "allow_override_tags": True, "custom": 1},
         "survey_vars": [{"name": "color", "type": "enum", "values": [{"name": "Red", "value": "red"}]}],
-        "arguments": '["-v"]'})
+        "arguments": '["-v"]', "vaults": [{"name": "prod", "vault_key_id": vault_key},
+                                          {"name": "ci", "type": "script", "script": "bin/vault.sh"}]})
     assert created.status_code == 201, created.get_json()
     tid = created.get_json()["id"]
     html = html_of(admin, f"/project/{pid}/templates/{tid}/edit")
+    rows = json.loads(unescape(re.search(r"id=\"vaults-editor\"[^>]*data-rows='([^']*)'", html).group(1)))
+    assert [{k: row[k] for k in ("name", "type", "vault_key_id", "script")} for row in rows] == [
+        {"name": "prod", "type": "password", "vault_key_id": vault_key, "script": None},
+        {"name": "ci", "type": "script", "vault_key_id": None, "script": "bin/vault.sh"}]
+    assert [row["id"] for row in rows] == [vault["id"] for vault in created.get_json()["vaults"]]
     assert 'data-method="PUT"' in html and f'data-api="/api/project/{pid}/templates/{tid}"' in html
     assert 'value="site.yml"' in html and 'name="task_params.limit" type="text" value="web"' in html
     assert re.search(r'name="task_params.allow_override_tags" type="checkbox" data-type="bool" checked', html)
