@@ -71,8 +71,9 @@ def create_project(app: Any, client: Any, name: str = "Demo") -> Project:
         ssh_key = AccessKey(name="ssh", type="ssh", project_id=pid)
         db.add_all([none_key, vault_key, ssh_key])
         db.flush()
+        # as the admin client saves it: runs may read a local repository an admin approved
         repository = Repository(name=f"{name} repo", project_id=pid, git_url="file:///srv/repo", git_branch="main",
-                                ssh_key_id=none_key.id)
+                                ssh_key_id=none_key.id, admin_approved_url="file:///srv/repo")
         inventory = Inventory(name=f"{name} hosts", project_id=pid, inventory="localhost", type="static")
         environment = Environment(name=f"{name} vars", project_id=pid, json="{}")
         view = View(project_id=pid, title=f"{name} tab", position=0)

@@ -223,6 +223,7 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     ({"SEMAPHORE_COOKIE_HASH": "%%%"}, "cookie_hash"),
     ({"SEMAPHORE_DB_DIALECT": "postgres"}, "postgres.host"),
     ({"SEMAPHORE_DB": "a", "SEMAPHORE_DB_NAME": "b"}, "SEMAPHORE_DB_NAME"),
+    ({"SEMAPHORE_LOCAL_REPOSITORY_ROOTS": "/srv/repos,repos"}, "local_repository_roots"),
 ])
 def test_bad_environment_value_names_the_setting(env, named):
     with pytest.raises(ConfigError) as info:
@@ -239,6 +240,7 @@ def test_bad_environment_value_names_the_setting(env, named):
     ({"apps": ["ansible"]}, "apps"),
     ({"mysql": "localhost"}, "mysql"),
     ({"ldap_mappings": {"uid": {"x": 1}}}, "ldap_mappings.uid"),
+    ({"local_repository_roots": "/srv/repos"}, "local_repository_roots"),
 ])
 def test_bad_file_value_names_the_key(tmp_path, data, named):
     path = write_json(tmp_path / "config.json", data)

@@ -189,7 +189,8 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
         assert logs[0]["task_id"] == task_a["id"] and logs[0]["project_id"] == a.id
         assert logs[0]["time"].endswith("Z") and "T" in logs[0]["time"]
         update = seen[-1]
-        assert set(update) == {"type", "start", "end", "status", "task_id", "template_id", "project_id", "version"}
+        assert set(update) == {"type", "start", "end", "status", "task_id", "template_id", "project_id", "version",
+                               "commit_hash", "commit_message"}
         assert (update["status"], update["project_id"], update["template_id"]) == ("stopped", a.id,
                                                                                   task_a["template_id"])
         assert update["start"] is None and update["end"].endswith("Z")

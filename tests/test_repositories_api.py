@@ -13,9 +13,12 @@ from resource_helpers import (
     insert_schedule,
     insert_template,
     member_client,
+    query,
 )
 
 from semaphore.db.models import Inventory
+from semaphore.services.local_repositories import PACKAGE_DEMO_DIR
+from semaphore.state import app_state
 from semaphore.testing import create_user_row, log_in
 
 
@@ -164,3 +167,71 @@ def test_repository_in_use_is_not_deleted_and_guests_only_read(app, admin_client
     delete_row(app, "project__schedule", schedule_id)
     delete_row(app, Inventory.__tablename__, inventory["id"])
     assert admin_client.delete(f"{url}/{repo['id']}").status_code == 204
+
+
+def test_a_manager_cannot_point_a_repository_at_the_servers_files(app, admin_client, tmp_path):
+    """Local paths and file:// URLs outside local_repository_roots are refused to a manager (403
+    naming git_url, nothing written), also when a symlink, ``..`` or %-escapes lead out of a root."""
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (tmp_path / "secret").mkdir()
+    (allowed / "link").symlink_to("/etc")
+    app_state(app).config.local_repository_roots = [str(allowed)]
+    pid = create_project(admin_client)
+    url = f"/api/project/{pid}/repositories"
+    key = create_key(admin_client, pid)
+    remote = create_repository(admin_client, pid, key)
+    approved = create(admin_client, url, {"name": "approved", "git_url": "/srv/playbooks", "ssh_key_id": key})
+    manager = member_client(app, admin_client, pid, "manager", "manager")
+    before, events_before = admin_client.get(url).get_json(), event_descriptions(admin_client, pid)
+
+    assert_refused_to(manager, url, key, [
+        "/etc", "file:///etc", "file://localhost/etc", "/srv/playbooks/../../etc", f"{allowed}/link",
+        f"file://{allowed}/link/ssh", f"{allowed}/../secret", f"file://{allowed}/%2e%2e/secret", str(tmp_path),
+        f"file://{allowed}x"], remote["id"], approved["id"])
+    assert admin_client.get(url).get_json() == before
+    assert event_descriptions(admin_client, pid) == events_before
+
+    # what an administrator saved stays usable: a manager may rename it, not move it
+    assert manager.put(f"{url}/{approved['id']}", json={**approved, "name": "renamed"}).status_code == 204
+    assert admin_approved_url(app, approved["id"]) == "/srv/playbooks"
+
+
+def test_an_admin_may_use_any_local_path_and_a_manager_one_under_an_allowed_root(app, admin_client, tmp_path):
+    allowed = tmp_path / "allowed"
+    (allowed / "site").mkdir(parents=True)
+    app_state(app).config.local_repository_roots = [f"{allowed}/"]
+    pid = create_project(admin_client)
+    url = f"/api/project/{pid}/repositories"
+    key = create_key(admin_client, pid)
+    manager = member_client(app, admin_client, pid, "manager", "manager")
+
+    by_admin = create(admin_client, url, {"name": "etc", "git_url": "file:///etc", "git_branch": "main",
+                                          "ssh_key_id": key})
+    assert admin_approved_url(app, by_admin["id"]) == "file:///etc"
+    data_dir = app_state(app).config.data_path
+    (data_dir / "demo-1").mkdir(parents=True)
+    assert_refused_to(manager, url, key, [str(data_dir), f"{data_dir}/demo-1/..", f"{data_dir}/generated-secrets.json"])
+    # always allowed: the package's demo repository and the demo projects' copies in the data directory
+    for git_url in [str(allowed), f"{allowed}/site", f"file://{allowed}/site/../new.git", f"file:///{allowed}/x",
+                    f"{data_dir}/demo-1", f"file://{PACKAGE_DEMO_DIR}"]:
+        created = create(manager, url, {"name": "mine", "git_url": git_url, "git_branch": "main", "ssh_key_id": key})
+        assert created["git_url"] == git_url and admin_approved_url(app, created["id"]) is None
+    # a manager who moves the administrator's repository elsewhere drops its approval
+    moved = {**by_admin, "git_url": f"{allowed}/site"}
+    assert manager.put(f"{url}/{by_admin['id']}", json=moved).status_code == 204
+    assert admin_approved_url(app, by_admin["id"]) is None
+
+
+def assert_refused_to(client, url, key, git_urls, *repository_ids):
+    """Each URL is refused with 403 naming git_url, to create and to change each repository."""
+    for git_url in git_urls:
+        body = {"name": "mine", "git_url": git_url, "git_branch": "main", "ssh_key_id": key}
+        for method, target in [("POST", url), *[("PUT", f"{url}/{rid}") for rid in repository_ids]]:
+            response = client.open(target, method=method, json=body)
+            assert response.status_code == 403, (git_url, method, response.get_json())
+            assert response.get_json()["field"] == "git_url", response.get_json()
+
+
+def admin_approved_url(app, repository_id):
+    return query(app, "SELECT admin_approved_url FROM project__repository WHERE id = :id", id=repository_id)[0][0]

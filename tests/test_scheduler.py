@@ -18,11 +18,13 @@ from sqlalchemy import text
 from task_helpers import ScriptExecutorPlugin, build_app, create_template, query
 
 from semaphore.scheduler.ticker import Scheduler
+from semaphore.state import app_state
 from semaphore.testing import make_config
 
 
 @pytest.fixture
-def app(script_app):
+def app(script_app, tmp_path):
+    app_state(script_app).config.local_repository_roots = [str(tmp_path)]  # the watched repositories
     return script_app
 
 
@@ -227,6 +229,23 @@ def test_a_commit_in_another_repository_triggers_the_templates_own_checkout(app,
     schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *", repository_id=watched)
     assert [f.task_id is not None for f in Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick()] == [True]
     assert [t["commit_hash"] for t in scheduled_tasks(app, schedule["id"])] == [None]  # not a commit of its repository
+
+
+def test_a_local_repository_outside_the_allowed_roots_is_not_watched(app, admin_client, project, template, tmp_path,
+                                                                     caplog):
+    """Saved by a non-administrator before local_repository_roots existed: no git runs on it."""
+    url = git_repository(tmp_path / "origin", {"deploy.sh": "echo one\n"})
+    with app.extensions["semaphore"].db.engine.begin() as conn:
+        conn.execute(text("UPDATE project__repository SET git_url = :url, git_branch = 'main' WHERE id = :id"),
+                     {"url": url, "id": project.repository_id})
+    app_state(app).config.local_repository_roots = [str(tmp_path / "elsewhere")]
+    schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *",
+                               repository_id=project.repository_id)
+    with caplog.at_level(logging.WARNING, logger="semaphore.scheduler"):
+        assert Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick() == []
+    assert f"schedule {schedule['id']}: cannot read the branch head" in caplog.text
+    assert "outside local_repository_roots" in caplog.text
+    assert scheduled_tasks(app, schedule["id"]) == []
 
 
 def test_without_its_own_zone_a_schedule_runs_in_the_servers(app, admin_client, project, template, database_env,

@@ -124,10 +124,20 @@ def test_a_new_projects_dashboard_lists_the_steps_to_a_first_run_and_ticks_them_
         assert 'id="getting-started"' in html
         return re.findall(r'<li class="done"><a href="/project/\d+(/\w+)"', html)
 
-    # A new project comes with the "None" key and the "Empty" variable group.
-    assert done_steps() == ["/keys", "/environment"]
+    # The "None" key and the "Empty" variable group every project comes with are no step done.
+    assert done_steps() == []
     key_id = admin.get(f"/api/project/{project_id}/keys").get_json()[0]["id"]
     created = admin.post(f"/api/project/{project_id}/repositories", json={
         "name": "site", "git_url": "/srv/site", "git_branch": "main", "ssh_key_id": key_id})
     assert created.status_code == 201, created.get_json()
+    assert done_steps() == ["/repositories"]
+    key = admin.post(f"/api/project/{project_id}/keys", json={
+        "name": "deploy", "type": "login_password", "login_password": {"login": "deploy", "password": "pw"}})
+    assert key.status_code == 201, key.get_json()
+    assert done_steps() == ["/keys", "/repositories"]
+    # the default group counts once it holds something
+    empty = admin.get(f"/api/project/{project_id}/environment").get_json()[0]
+    assert empty["name"] == "Empty"
+    changed = admin.put(f"/api/project/{project_id}/environment/{empty['id']}", json={**empty, "json": '{"a": 1}'})
+    assert changed.status_code == 204, changed.get_json()
     assert done_steps() == ["/keys", "/repositories", "/environment"]

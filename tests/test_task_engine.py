@@ -68,6 +68,7 @@ class ConfirmingPlugin:
 @pytest.fixture
 def app(config, tmp_path):
     config.tmp_path = str(tmp_path / "work")
+    config.local_repository_roots = [str(tmp_path)]  # the test's repositories are local directories
     config.env_vars = {"CHILD_PID_FILE": str(tmp_path / "child.pid"), "STAMP_DIR": str(tmp_path)}
     application = build_app(config, bash=semaphore_bash, twostep=ConfirmingPlugin())
     yield application
@@ -162,6 +163,31 @@ def test_a_missing_branch_fails_the_task_with_a_clear_line(app, admin_client, pr
     task = run_task(admin_client, project, template["id"])
     assert wait_for(app, task["id"]).status == "error"
     assert any("no-such-branch" in line for line in output(app, task["id"]))
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_local_repository_outside_the_allowed_roots_runs_only_once_an_admin_saved_it(app, admin_client, project,
+                                                                                     tmp_path):
+    """A local repository saved before local_repository_roots (or written into the database by
+    other means) is refused at run time, before anything of it runs, until an admin saves it."""
+    with app_state(app).db.session() as db:
+        db.execute(update(Repository).where(Repository.id == project.repository_id)
+                   .values(git_url=str(tmp_path / "scripts"), git_branch=""))
+    app_state(app).config.local_repository_roots = []
+    start_engine(app)
+    template = create_template(admin_client, project, playbook="hello.sh", arguments='["world"]')
+    refused = run_task(admin_client, project, template["id"])
+    assert wait_for(app, refused["id"]).status == "error"
+    lines = output(app, refused["id"])
+    assert any("outside local_repository_roots" in line for line in lines), lines
+    assert "hello world" not in lines
+
+    repository_url = f"{project.url}/repositories/{project.repository_id}"
+    repository = admin_client.get(repository_url).get_json()
+    assert admin_client.put(repository_url, json=repository).status_code == 204
+    allowed = run_task(admin_client, project, template["id"])
+    assert wait_for(app, allowed["id"]).status == "success"
+    assert "hello world" in output(app, allowed["id"])
 
 
 def start_stubborn_task(app: Any, admin_client: Any, project: Any, tmp_path: Path) -> tuple[dict[str, Any], int]:

@@ -212,6 +212,27 @@ def test_an_answer_that_arrives_late_never_turns_the_status_back(desktop_page, s
     assert_ran_cleanly(page)
 
 
+def test_the_commit_shows_as_soon_as_the_run_has_checked_it_out(desktop_page, server, api, tmp_path):
+    """A page opened while its task waits learns the commit from the "running" update, no reload."""
+    page = desktop_page
+    pid, template_id = bash_template(api, tmp_path / "commit", "hold.sh", "echo started\nsleep 600\n",
+                                     project={"name": "Commit shown", "max_parallel_tasks": 1}, template="Hold")
+    first = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    api.wait_for_output(pid, first, "started")
+    second = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    open_task(page, server, pid, second)
+    assert page.locator("#task-status").inner_text() == "waiting"
+    assert page.locator("#task-commit-row").is_hidden()
+    assert api("POST", f"/api/project/{pid}/tasks/{first}/stop", {})[0] == 204  # the second may start
+    page.locator("#task-status", has_text="running").wait_for(timeout=30_000)
+    commit = api("GET", f"/api/project/{pid}/tasks/{second}")[1]["commit_hash"]
+    expect(page.locator("#task-commit")).to_have_text(f"{commit[:10]} scripts")
+    assert page.locator("#task-commit-row").is_visible()
+    assert api("POST", f"/api/project/{pid}/tasks/{second}/stop", {})[0] == 204
+    page.locator("#task-status", has_text="stopped").wait_for(timeout=30_000)
+    assert_ran_cleanly(page)
+
+
 def test_reject_declines_a_task_that_waits_for_confirmation(desktop_page, server, api, project):
     """As a terraform plan waits: the task row is put in that state directly (with a fresh lease, so
     the server does not finish it as an orphan)."""

@@ -166,6 +166,25 @@ def test_the_run_dialog_fits_a_phone(phone_page, server, project, artifact_dir):
     assert_ran_cleanly(page)
 
 
+def test_every_run_button_of_the_list_is_in_view_on_a_phone(phone_page, server, api, project, artifact_dir):
+    """No sideways scrolling, of the page or of the list, to reach a template's Run button."""
+    page, pid = phone_page, project["id"]
+    api.created(f"/api/project/{pid}/tasks", {"template_id": project["template_id"]})  # a "last task" cell
+    sign_in(page, server)
+    page.wait_for_url(server.url + "/projects")
+    page.goto(templates_url(server, pid))
+    buttons = page.locator("#templates-table button[data-run]")
+    assert buttons.count() >= 1
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert not page.evaluate("[...document.querySelectorAll('.table-scroll')].some("
+                             "(list) => list.scrollWidth > list.clientWidth)")
+    assert not scrolls_horizontally(page)
+    screenshot(page, artifact_dir, "templates-phone")
+    assert_ran_cleanly(page)
+
+
 def test_the_ansible_form_edits_task_params_vaults_and_enum_survey_rows(desktop_page, server, api, project):
     page, pid = desktop_page, project["id"]
     key = api.created(f"/api/project/{pid}/keys", {"name": "vault pass", "type": "login_password", "project_id": pid,

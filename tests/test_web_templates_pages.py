@@ -6,8 +6,10 @@ them in a real browser."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from resource_helpers import (
@@ -95,7 +97,7 @@ def test_templates_list_shows_app_type_and_last_task_and_searches_by_name(site):
     task_ids = insert_tasks(app, deploy, pid, ["success", "error"])
     html = html_of(admin, f"/project/{pid}/templates")
     row = re.search(rf'<tr data-template="{deploy}">.*?</tr>', html, re.S).group(0)
-    assert "Deploy web" in row and "<td>Bash</td>" in row and ">Task<" in row
+    assert "Deploy web" in row and ">Bash</td>" in row and ">Task<" in row
     assert f'href="/project/{pid}/tasks/{task_ids[-1]}"' in row and "status-error" in row
     assert "Ansible Playbook" in html and ">Build<" in html and "never run" in html
     assert 'id="new-template"' in html and f'data-run="{deploy}"' in html and 'id="run-dialog"' in html
@@ -214,16 +216,23 @@ def test_the_ansible_form_has_separate_task_params_vaults_and_only_its_inventory
 
 def test_the_edit_form_is_filled_with_the_templates_values(site):
     app, admin, pid, repository_id = site
+    vault_key = create_login_password_key(admin, pid, "vault pass")
     created = admin.post(f"/api/project/{pid}/templates", json={
         "name": "Site", "app": "ansible", "playbook": "site.yml", "repository_id": repository_id,
         "inventory_id": admin.post(f"/api/project/{pid}/inventory", json={
             "name": "hosts", "type": "static", "inventory": "localhost"}).get_json()["id"],
         "task_params": {"limit": "web", "allow_override_tags": True, "custom": 1},
         "survey_vars": [{"name": "color", "type": "enum", "values": [{"name": "Red", "value": "red"}]}],
-        "arguments": '["-v"]'})
+        "arguments": '["-v"]', "vaults": [{"name": "prod", "vault_key_id": vault_key},
+                                          {"name": "ci", "type": "script", "script": "bin/vault.sh"}]})
     assert created.status_code == 201, created.get_json()
     tid = created.get_json()["id"]
     html = html_of(admin, f"/project/{pid}/templates/{tid}/edit")
+    rows = json.loads(unescape(re.search(r"id=\"vaults-editor\"[^>]*data-rows='([^']*)'", html).group(1)))
+    assert [{k: row[k] for k in ("name", "type", "vault_key_id", "script")} for row in rows] == [
+        {"name": "prod", "type": "password", "vault_key_id": vault_key, "script": None},
+        {"name": "ci", "type": "script", "vault_key_id": None, "script": "bin/vault.sh"}]
+    assert [row["id"] for row in rows] == [vault["id"] for vault in created.get_json()["vaults"]]
     assert 'data-method="PUT"' in html and f'data-api="/api/project/{pid}/templates/{tid}"' in html
     assert 'value="site.yml"' in html and 'name="task_params.limit" type="text" value="web"' in html
     assert re.search(r'name="task_params.allow_override_tags" type="checkbox" data-type="bool" checked', html)

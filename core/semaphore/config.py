@@ -189,6 +189,9 @@ class Config:
     task_stop_grace_sec: int = setting(10, "SEMAPHORE_TASK_STOP_GRACE_SEC", "Seconds a stopped task's processes get after SIGTERM before SIGKILL.")
     task_run_as_user: str = setting("", "SEMAPHORE_TASK_RUN_AS_USER", "OS user task processes run as (the server must run as root); empty = the server's user.")
     task_chroot: str = setting("", "SEMAPHORE_TASK_CHROOT", "Directory task processes are chrooted into (root only; tmp_path must lie inside it).")
+    local_repository_roots: list[str] = setting([], "SEMAPHORE_LOCAL_REPOSITORY_ROOTS",
+                                                "Absolute directories (comma-separated or JSON) under which project managers may use local-path and "
+                                                "file:// repositories; elsewhere only system administrators may (see docs/tasks.md).")
     auth: AuthConfig = field(default_factory=AuthConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
@@ -458,6 +461,9 @@ def validate(config: Config) -> None:
         raise ConfigError(f"{config.dialect}.host: required for the {config.dialect} dialect")
     if config.access_key_encryption:
         parse_key(config.access_key_encryption)
+    for root in config.local_repository_roots:
+        if not os.path.isabs(root):
+            raise ConfigError(f"local_repository_roots: {root!r} is not an absolute path")
     try:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -116,17 +116,17 @@ class LogBatch(LiveItem):
 
 
 class TaskUpdate(LiveItem):
-    """A task's new status (and start, end, version), as the original's ``update`` message."""
-
-    cost = 256
+    """A task's new status (and start, end, version), as the original's ``update`` message, plus
+    the commit the run checked out (ours: it is known from the "running" update on)."""
 
     def __init__(self, task: Task) -> None:
         self.project_id = task.project_id
         self.message = {
             "type": "update", "start": rfc3339(task.start), "end": rfc3339(task.end), "status": task.status,
             "task_id": task.id, "template_id": task.template_id, "project_id": task.project_id,
-            "version": task.version,
+            "version": task.version, "commit_hash": task.commit_hash, "commit_message": task.commit_message,
         }
+        self.cost = 256 + len(task.commit_message or "")
 
     def messages(self) -> list[str]:
         return [dumps(self.message, separators=(",", ":"), ensure_ascii=False)]

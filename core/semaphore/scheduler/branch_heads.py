@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.config import Config
 from semaphore.db.models import Repository
+from semaphore.services.local_repositories import run_refusal
 from semaphore.tasks.checkout import CheckoutError, GitSource, password_out_of_url
 from semaphore.tasks.git_command import Git, install_askpass
 from semaphore.tasks.run_keys import RunKeys, SecretValues
@@ -26,6 +27,9 @@ def branch_head(db: DbSession, config: Config, repository: Repository) -> str:
     """The commit hash at the head of the repository's branch (the remote's default branch when
     the repository names none). Raises :class:`BranchHeadError`, or RunPreparationError for a key
     that cannot be used."""
+    refusal = run_refusal(repository.git_url, repository.admin_approved_url, config)
+    if refusal:
+        raise BranchHeadError(refusal)
     branch = repository.git_branch or ""
     ref = f"refs/heads/{branch}" if branch else "HEAD"
     root = Path(config.tmp_path) / "schedules"

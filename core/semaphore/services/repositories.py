@@ -14,7 +14,9 @@ from semaphore.errors import ValidationError
 from semaphore.services.access import ProjectAccess
 from semaphore.services.git_url_password import with_stored_password
 from semaphore.services.key_refs import require_key
+from semaphore.services.local_repositories import check_write_allowed, local_path
 from semaphore.services.resources import ProjectResource, RefSpec
+from semaphore.state import app_state
 
 URL_SCHEMES = ("file", "git", "ssh", "http", "https")
 # git's scp-like syntax: user@host:path (no slash before the colon, or git reads it as a local path)
@@ -97,6 +99,12 @@ class Repositories(ProjectResource[Repository]):
         require_key(db, data["ssh_key_id"], project_id, "ssh_key_id")
 
     def apply(self, db: DbSession, row: Repository, data: dict[str, Any], access: ProjectAccess) -> None:
+        git_url, by_admin = data["git_url"], access.user.admin
+        if git_url != row.git_url:
+            check_write_allowed(git_url, by_admin, app_state().config)
+            row.admin_approved_url = None
+        if by_admin and local_path(git_url) is not None:
+            row.admin_approved_url = git_url
         row.name = data["name"]
         row.git_url = data["git_url"]
         row.git_branch = data["git_branch"]

@@ -46,10 +46,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.config import Config
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
 from semaphore.errors import DecryptionError
 from semaphore.execution import AppSettings, RunContext, TaskDetails
 from semaphore.services.environments import SecretName
+from semaphore.services.local_repositories import run_refusal
 from semaphore.services.template_fields import WRITABLE_COLUMNS
 from semaphore.state import app_state
 from semaphore.tasks.checkout import GitSource
@@ -102,7 +104,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
     template = _row(db, Template, task.template_id, "template")
     repository = _row(db, Repository, template.repository_id, "template's repository")
     branch = (task.git_branch if template.allow_override_branch_in_task else None) or template.git_branch
-    git_source = _git_source(keys, repository, branch, task.commit_hash)
+    git_source = _git_source(config, keys, repository, branch, task.commit_hash)
 
     inventory_source = planned_inventory = inventory_repository_id = None
     inventory_id = task.inventory_id or template.inventory_id
@@ -111,7 +113,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         elsewhere = inventory.type == "file" and inventory.repository_id not in (None, repository.id)
         if elsewhere:
             holder = _row(db, Repository, inventory.repository_id, f"repository of inventory {inventory.name!r}")
-            inventory_source = _git_source(keys, holder, None, None)
+            inventory_source = _git_source(config, keys, holder, None, None)
             inventory_repository_id = holder.id
         planned_inventory = plan_inventory(inventory, keys, in_own_repository=elsewhere)
 
@@ -211,7 +213,11 @@ def template_fields(template: Template) -> dict[str, Any]:
     return fields
 
 
-def _git_source(keys: RunKeys, repository: Repository, branch: str | None, commit: str | None) -> GitSource:
+def _git_source(config: Config, keys: RunKeys, repository: Repository, branch: str | None,
+                commit: str | None) -> GitSource:
+    refusal = run_refusal(repository.git_url, repository.admin_approved_url, config)
+    if refusal:
+        raise RunPreparationError(f"repository {repository.name!r}: {refusal}")
     credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
     return GitSource(repository.git_url, branch or repository.git_branch, commit or None, credentials)
 

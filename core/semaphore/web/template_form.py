@@ -19,6 +19,7 @@ from semaphore.api import context
 from semaphore.db.models import Template
 from semaphore.execution import OBJECT_FIELDS, TemplateField
 from semaphore.interfaces import Executor
+from semaphore.schemas.templates import VaultSchema
 from semaphore.services.apps import list_apps
 from semaphore.services.environments import ENVIRONMENTS
 from semaphore.services.inventories import INVENTORIES
@@ -150,7 +151,9 @@ def edit_template_page(project_id: int, template_id: int) -> str:
     db = context.db()
     template = TEMPLATES.get(db, project_id, template_id)
     executor = app_state().registry.executors.get(template.app)
-    values = {**json_fields(template), "vaults": vaults_by_template(db, [template.id]).get(template.id, [])}
+    vaults = vaults_by_template(db, [template.id]).get(template.id, [])
+    # as the API shows them: the form's vault editor reads them as JSON
+    values = {**json_fields(template), "vaults": VaultSchema(many=True).dump(vaults)}
     if executor is None:
         return render_project_page("template_form.html", access, "templates", apps=[], tpl=template,
                                    executor=None, missing_app=template.app)

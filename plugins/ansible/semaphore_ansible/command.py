@@ -27,10 +27,17 @@ EVENTS_FILE = "ansible-events.jsonl"
 CALLBACK_DIR = Path(__file__).parent / "callback"
 ASKPASS_SCRIPT = '#!/bin/sh\nprintf \'%s\\n\' "$SEMAPHORE_SSH_PASSPHRASE"\n'
 # Defaults a user may override in the variable group's environment.
+# cryptography's deprecation warnings that importing ansible (and paramiko) sets off: they would open
+# every log, and no playbook author can act on them. PYTHONWARNINGS cannot name their class
+# (CryptographyDeprecationWarning is looked up before site-packages can be imported), so the filters
+# match those warnings' messages, as UserWarnings (the class's base).
+CRYPTOGRAPHY_IMPORT_WARNINGS = ("DSA is deprecated", "TripleDES has been moved", "Blowfish has been",
+                                "CAST5 has been")
 DEFAULT_ENV = {
     "ANSIBLE_FORCE_COLOR": "1",  # the log keeps ansible's colours, terminal or not
     # Every run has a fresh HOME, so no host would ever be known: checking would refuse every host.
     "ANSIBLE_HOST_KEY_CHECKING": "False",
+    "PYTHONWARNINGS": ",".join(f"ignore:{message}:UserWarning" for message in CRYPTOGRAPHY_IMPORT_WARNINGS),
 }
 ANSIBLE_DEFAULT_PATHS = {
     "ANSIBLE_ROLES_PATH": "~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles",

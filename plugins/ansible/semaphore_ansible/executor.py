@@ -7,17 +7,18 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from semaphore import Executor, Job, RunContext, TaskFailed, TemplateField
+from semaphore import Executor, HostResult, Job, RunContext, TaskFailed, TemplateField
 from semaphore.errors import ValidationError
 from semaphore.script_executor import script_path_problem, version_line
 from semaphore_ansible import galaxy, options, ssh_control
 from semaphore_ansible.command import PlaybookOptions, events_path, find_tool, playbook_command
 from semaphore_ansible.results import host_results, read_events
 
-# ansible-playbook's exit codes (ansible.cli): what the last log line says.
-EXIT_REASONS = {1: "an error occurred", 2: "one or more hosts failed", 3: "one or more hosts were unreachable",
-                4: "one or more hosts were unreachable", 5: "the command line had bad options",
+# ansible-playbook's exit codes (ansible.errors.ExitCode): what the last log line says. 4 means
+# unreachable hosts and also a playbook that could not be parsed: see exit_reason().
+EXIT_REASONS = {1: "an error occurred", 2: "one or more hosts failed", 5: "the command line had bad options",
                 99: "the run was interrupted", 250: "ansible hit an unexpected error"}
+UNREACHABLE_OR_PARSE_ERROR = 4
 GALAXY_ENV = {"role": "ANSIBLE_ROLES_PATH", "collection": "ANSIBLE_COLLECTIONS_PATH"}
 
 
@@ -82,10 +83,9 @@ class AnsibleExecutor(Executor):
             try:
                 code = job.run_process(spec)
             finally:
-                self._save_results(job)
+                results = self._save_results(job)
         if code != 0:
-            reason = EXIT_REASONS.get(code, "it failed")
-            raise TaskFailed(f"ansible-playbook exited with code {code}: {reason}")
+            raise TaskFailed(f"ansible-playbook exited with code {code}: {exit_reason(code, results)}")
 
     @staticmethod
     def _options(context: RunContext) -> PlaybookOptions:
@@ -112,9 +112,25 @@ class AnsibleExecutor(Executor):
         return {GALAXY_ENV[kind]: target / galaxy.TARGET_DIRS[kind] for kind in kinds}
 
     @staticmethod
-    def _save_results(job: Job) -> None:
+    def _save_results(job: Job) -> list[HostResult] | None:
+        """The per-host results, also saved on the task; None when ansible wrote none."""
         events = read_events(events_path(job.context))
         if events is None:
-            job.log("No per-host results: ansible did not load the semaphore_events callback.")
-            return
-        job.save_host_results(host_results(events))
+            job.log("No per-host results: ansible-playbook stopped before its first play, "
+                    "or did not load the semaphore_events callback.")
+            return None
+        results = host_results(events)
+        job.save_host_results(results)
+        return results
+
+
+def exit_reason(code: int, results: list[HostResult] | None) -> str:
+    """What ansible-playbook's exit code says. For 4, the per-host results tell unreachable hosts
+    from a playbook that could not be parsed (which stops ansible before any host is tried)."""
+    if code != UNREACHABLE_OR_PARSE_ERROR:
+        return EXIT_REASONS.get(code, "it failed")
+    if results and any(result.unreachable for result in results):
+        return "one or more hosts were unreachable"
+    if results is None:
+        return "the playbook could not be parsed, or hosts were unreachable (see the log above)"
+    return "the playbook could not be parsed (see the log above)"

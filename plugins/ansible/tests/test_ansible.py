@@ -138,6 +138,22 @@ def test_an_unreachable_host_is_reported_as_unreachable(checkout):
     assert gone.failures[0].task == "ping" and "Connection refused" in gone.failures[0].message
 
 
+def test_a_playbook_that_cannot_be_parsed_is_not_reported_as_unreachable_hosts(checkout):
+    """ansible-playbook exits with 4 for both; no host was tried here."""
+    context = context_for(checkout, "site.yml", "- hosts: all\n  tasks:\n    - debug: msg=hi\n      bad: [\n")
+    job = SubprocessJob(context)
+    with pytest.raises(TaskFailed, match=r"code 4: the playbook could not be parsed\b"):
+        AnsibleExecutor().run(job)
+    assert any("YAML parsing failed" in strip_ansi(line) for line in job.lines)
+
+
+def test_the_log_does_not_open_with_cryptographys_deprecation_warnings(checkout):
+    """Importing ansible makes cryptography warn (DSA support is deprecated) on every run."""
+    job = run(context_for(checkout, "site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n"))
+    assert not [line for line in job.lines if "Warning" in line or "cryptography" in line], job.lines[:5]
+    assert any(line.startswith("PLAY [all]") for line in job.lines)
+
+
 def test_password_prompts_are_answered_and_the_answers_never_reach_the_log(checkout):
     ssh = Credentials(type="login_password", login="deploy", password="ssh-pass-123")
     become = Credentials(type="login_password", login="root", password="become-pass-456")

@@ -33,6 +33,9 @@ class Repository(Base):
     git_url: Mapped[str] = mapped_column(Text)
     git_branch: Mapped[str] = mapped_column(String(255), default="")
     ssh_key_id: Mapped[int] = mapped_column(ForeignKey("access_key.id"), index=True)
+    # The local-path or file:// git_url a system administrator saved: runs may read it even outside
+    # local_repository_roots, as long as git_url is still this one (see services/local_repositories).
+    admin_approved_url: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Inventory(Base):

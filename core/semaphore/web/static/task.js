@@ -57,6 +57,16 @@ function showDuration() {
   element.textContent = durationText(end - new Date(task.start));
 }
 
+// The commit is known once the run has checked its repository out: it comes with the "running"
+// update over the socket, or with the API's answer.
+function showCommit() {
+  if (!task.commit_hash) return;
+  const code = document.createElement("code");
+  code.textContent = task.commit_hash.slice(0, 10);
+  $("task-commit").replaceChildren(code, task.commit_message ? ` ${task.commit_message}` : "");
+  $("task-commit-row").hidden = false;
+}
+
 let ticker = null;
 
 function updateTask(changes) {
@@ -67,6 +77,7 @@ function updateTask(changes) {
   setTime("task-start", task.start);
   setTime("task-end", task.end);
   showDuration();
+  showCommit();
   const finished = FINISHED.has(task.status);
   if (!finished && task.start && ticker === null) ticker = setInterval(showDuration, 1000);
   if (finished && ticker !== null) {
@@ -393,7 +404,9 @@ function connect() {
       liveBatch.push({ seq: message.seq, text: message.output });
     } else if (message.type === "update") {
       socketUpdates += 1;
-      updateTask({ status: message.status, start: message.start, end: message.end, version: message.version });
+      const { status, start, end, version } = message;
+      const commit = message.commit_hash ? { commit_hash: message.commit_hash, commit_message: message.commit_message } : {};
+      updateTask({ status, start, end, version, ...commit });
     }
   });
   socket.addEventListener("close", () => {
