@@ -16,8 +16,8 @@ from resource_helpers import (
     query,
 )
 
+from semaphore import demo
 from semaphore.db.models import Inventory
-from semaphore.services.local_repositories import PACKAGE_DEMO_DIR
 from semaphore.state import app_state
 from semaphore.testing import create_user_row, log_in
 
@@ -210,11 +210,12 @@ def test_an_admin_may_use_any_local_path_and_a_manager_one_under_an_allowed_root
                                           "ssh_key_id": key})
     assert admin_approved_url(app, by_admin["id"]) == "file:///etc"
     data_dir = app_state(app).config.data_path
-    (data_dir / "demo-1").mkdir(parents=True)
-    assert_refused_to(manager, url, key, [str(data_dir), f"{data_dir}/demo-1/..", f"{data_dir}/generated-secrets.json"])
-    # always allowed: the package's demo repository and the demo projects' copies in the data directory
+    (data_dir / "demo").mkdir(parents=True)
+    assert_refused_to(manager, url, key, [str(data_dir), f"{data_dir}/demo", f"{data_dir}/generated-secrets.json",
+                                          f"{demo.repository_path()}/.."])
+    # always allowed: the demo repository shipped in the package
     for git_url in [str(allowed), f"{allowed}/site", f"file://{allowed}/site/../new.git", f"file:///{allowed}/x",
-                    f"{data_dir}/demo-1", f"file://{PACKAGE_DEMO_DIR}"]:
+                    str(demo.repository_path()), f"file://{demo.repository_path()}"]:
         created = create(manager, url, {"name": "mine", "git_url": git_url, "git_branch": "main", "ssh_key_id": key})
         assert created["git_url"] == git_url and admin_approved_url(app, created["id"]) is None
     # a manager who moves the administrator's repository elsewhere drops its approval

@@ -4,8 +4,8 @@ A repository whose ``git_url`` is a local path or a ``file://`` URL runs code fr
 disk, as the server's user: left to every project manager, it would let one read the server's keys
 and other projects' files. So such a URL is accepted only
 
-* under a directory listed in ``local_repository_roots`` (or a built-in root: the package's demo
-  repository and ``<data_dir>/demo*``), for anyone who may manage the project's repositories, or
+* under a directory listed in ``local_repository_roots`` (or the demo repository shipped in the
+  package), for anyone who may manage the project's repositories, or
 * anywhere, when a system administrator writes it: the repository then remembers the URL the
   administrator approved (``admin_approved_url``).
 
@@ -17,16 +17,11 @@ or its directory is listed. Paths are compared after resolving symlinks and ``..
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from urllib.parse import unquote
 
+from semaphore import demo
 from semaphore.config import Config
 from semaphore.errors import Forbidden
-
-# Always allowed: the demo repository shipped in the package, and copies of it that the demo
-# project makes in the data directory (<data_dir>/demo, <data_dir>/demo-1, ...).
-PACKAGE_DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
-DATA_DIR_DEMO_PREFIX = "demo"
 
 
 def local_path(git_url: str) -> str | None:
@@ -45,11 +40,8 @@ def is_under_allowed_root(path: str, config: Config) -> bool:
     if not path.startswith("/"):
         return False
     real = os.path.realpath(path)
-    roots = [os.path.realpath(root) for root in (*config.local_repository_roots, str(PACKAGE_DEMO_DIR))]
-    if any(_inside(real, root) for root in roots):
-        return True
-    data_dir = os.path.realpath(config.data_path)
-    return _inside(real, data_dir) and real[len(data_dir):].lstrip("/").startswith(DATA_DIR_DEMO_PREFIX)
+    roots = [os.path.realpath(root) for root in (*config.local_repository_roots, str(demo.repository_path()))]
+    return any(_inside(real, root) for root in roots)
 
 
 def _inside(path: str, directory: str) -> bool:
