@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import Inventory, Task, TaskOutput, Template, User
 from semaphore.db.types import utcnow
 from semaphore.errors import Conflict, NotFound, ValidationError
-from semaphore.schemas.tasks import TaskOutputSchema
 from semaphore.services import activity
 from semaphore.services.inventories import require_inventory_type
 from semaphore.services.keys import encrypt_payload
@@ -140,13 +139,14 @@ def raw_output(database: Database, task_id: int) -> Iterator[bytes]:
 
 
 def output_json(database: Database, task_id: int, after: int = 0) -> Iterator[bytes]:
-    """Every output line after the seq ``after`` as one JSON array in the paged endpoint's shape
-    (TaskOutputSchema), streamed a page of lines at a time."""
-    schema = TaskOutputSchema(many=True)
+    """Every output line after the seq ``after`` as one JSON array, streamed a page of lines at a
+    time. The lines are TaskOutputSchema's, built here directly: a log may hold millions of lines
+    and the schema takes four times as long (tests compare both)."""
     yield b"["
     separator = b""
     for rows in _stored_pages(database, task_id, after):
-        page = json.dumps(schema.dump(rows))
+        page = json.dumps([{"task_id": row.task_id, "task": "", "time": row.time.isoformat(), "output": row.output,
+                            "seq": row.seq} for row in rows])
         yield separator + page[1:-1].encode()
         separator = b","
     yield b"]"
