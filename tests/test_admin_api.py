@@ -65,8 +65,8 @@ def test_deleting_a_queue_entry_stops_the_task(app, admin_client, project):
     status = dict(query(app, "SELECT id, status FROM task"))
     assert (status[waiting["id"]], status[running["id"]], status[finished["id"]]) == ("stopped", "stopping", "error")
     assert admin_client.delete("/api/tasks/999999").status_code == 404
-    stopped_by = query(app, "SELECT user_id FROM event WHERE object_id = :id AND description LIKE '%stopped%'",
-                       id=waiting["id"])
+    stopped_by = query(app, "SELECT user_id FROM event WHERE description = :text",
+                       text=f"Task ID {waiting['id']} (Deploy app) finished - STOPPED")
     assert stopped_by == [(user_id(app, "admin"),)]
 
 
