@@ -26,6 +26,7 @@ from semaphore.db.models import (
     IntegrationExtractValue,
     IntegrationMatcher,
     Inventory,
+    Option,
     Project,
     ProjectUser,
     Repository,
@@ -187,6 +188,12 @@ def _task(db: Session, ids: Ids) -> int:
     return task_id
 
 
+def _app(db: Session, ids: Ids) -> Any:
+    """An app id with stored settings (an option), so that reading it finds it."""
+    db.merge(Option(key="apps.matrix.title", value="Matrix"))
+    return "matrix"
+
+
 def task_status(db: Session, ids: Ids, status: str) -> None:
     """Put the fixture task in ``status`` (stop needs an unfinished one, confirm a waiting one)."""
     task = db.get(Task, ids["task_id"])
@@ -228,7 +235,7 @@ BUILDERS: dict[str, Callable[[Session, Ids], int]] = {
     "key_id": _key, "repository_id": _repository, "inventory_id": _inventory, "environment_id": _environment,
     "view_id": _view, "template_id": _template, "schedule_id": _schedule, "task_id": _task,
     "integration_id": _integration, "matcher_id": _matcher, "value_id": _value, "alias_id": _alias,
-    "project_alias_id": _project_alias, "other_user_id": _other_user,
+    "project_alias_id": _project_alias, "other_user_id": _other_user, "app_id": _app,
     # user_id in member routes: the extra guest member, made with every project
     "user_id": lambda db, ids: ids["target"],
 }

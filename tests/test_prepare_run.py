@@ -319,6 +319,16 @@ def test_build_and_deploy_tasks_know_their_versions(app, admin_client, project, 
 
 # -- what to run -------------------------------------------------------------------------------
 
+def test_app_settings_stored_by_an_admin_override_the_config_file(app, admin_client, project, private_dir):
+    """``PUT /api/apps/{id}`` stores options that the next run uses, over the config file's ``apps``."""
+    config(app).apps = {"bash": {"path": "/opt/bash5/bin/bash", "args": ["-x"]}}
+    response = admin_client.put("/api/apps/bash", json={"args": ["-e", "-u"]})
+    assert response.status_code == 204
+    task = run_task(admin_client, project, create_template(admin_client, project)["id"])
+    settings = plan(app, task["id"], private_dir).fields["app"]
+    assert (settings.path, settings.args) == ("/opt/bash5/bin/bash", ("-e", "-u"))
+
+
 def test_arguments_playbook_flags_vaults_app_settings_and_params(app, admin_client, project, private_dir, checkout):
     config(app).apps = {"bash": {"path": "/opt/bash5/bin/bash", "args": ["-x"]}}
     prod_key = add_key(app, project, "prod vault", "login_password", {"login": "", "password": "prod-vault"})

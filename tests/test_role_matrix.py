@@ -155,8 +155,22 @@ GLOBAL_ROWS: list[Row] = [
     Row("events", "GET", "/api/events", access="login"),
     Row("events", "GET", "/api/events/last", access="login"),
     Row("system", "GET", "/api/info", access="login"),
-    Row("system", "GET", "/api/apps", access="login"),
+    Row("apps", "GET", "/api/apps", access="login"),
     Row("system", "GET", "/api/plugins", access="login"),
+    # the original's admin endpoints: the task queue of every project, app settings, stored options
+    Row("task_queue", "GET", "/api/tasks", access="admin", needs=("task_id",),
+        setup=lambda db, ids: task_status(db, ids, "waiting")),
+    Row("task_queue", "GET", "/api/tasks/<int:task_id>", access="admin",
+        setup=lambda db, ids: task_status(db, ids, "waiting")),
+    Row("task_queue", "DELETE", "/api/tasks/<int:task_id>", access="admin",
+        setup=lambda db, ids: task_status(db, ids, "running")),
+    Row("apps", "GET", "/api/apps/<string:app_id>", access="admin"),
+    Row("apps", "PUT", "/api/apps/<string:app_id>", access="admin", body=lambda ids: {"title": "Renamed"}),
+    Row("apps", "POST", "/api/apps/<string:app_id>", access="admin", body=lambda ids: {"priority": 5}),
+    Row("apps", "POST", "/api/apps/<string:app_id>/active", access="admin", body=lambda ids: {"active": False}),
+    Row("apps", "DELETE", "/api/apps/<string:app_id>", access="admin"),
+    Row("options", "GET", "/api/options", access="admin"),
+    Row("options", "POST", "/api/options", access="admin", body=lambda ids: {"key": "matrix.setting", "value": "1"}),
 ]
 
 # Project routes that have no row, each with the reason.

@@ -1,5 +1,5 @@
-"""Task output over the API, on every database: the original's JSON shape a page at a time (with a
-default page size and a Link to the next page), the lines that contain a text (searched in the whole
+"""Task output over the API, on every database: the original's JSON shape, every line streamed or a
+page at a time (with a Link to the next page), the lines that contain a text (searched in the whole
 log, a page at a time), and the whole log as a plain-text download."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 from task_helpers import assert_refused, create_project, create_template, member_client, run_task
 
-from semaphore.schemas.tasks import MAX_OUTPUT_PAGE, MAX_SEARCH_PAGE, MAX_SEARCH_TEXT, OUTPUT_PAGE, SEARCH_PAGE
-from semaphore.services.tasks import RAW_OUTPUT_PAGE
+from semaphore.schemas.tasks import MAX_OUTPUT_PAGE, MAX_SEARCH_PAGE, MAX_SEARCH_TEXT, SEARCH_PAGE
+from semaphore.services.tasks import STREAM_PAGE
 from semaphore.state import app_state
 from semaphore.tasks.log import TaskLog
 
@@ -29,17 +29,41 @@ def log_lines(app, task, lines):
         log.feed(b"".join(line.encode() + b"\n" for line in lines))
 
 
-def test_output_pages_by_default_and_links_to_the_next_page(app, admin_client, project, task):
-    total = OUTPUT_PAGE + 5
+def test_output_without_paging_answers_every_line_streamed(app, admin_client, project, task):
+    """A client of the original reads the whole log with one request: every line, in order, in the
+    original's fields, streamed from the database a page at a time (the same lines as the pages)."""
+    total = 50_000
     log_lines(app, task, [f"line {n}" for n in range(1, total + 1)])
     url = f"{project.url}/tasks/{task['id']}/output"
-    first = admin_client.get(url)
+    response = admin_client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.is_streamed and "Link" not in response.headers
+    lines = response.get_json()
+    assert [line["output"] for line in lines] == [f"line {n}" for n in range(1, total + 1)]
+    assert [line["seq"] for line in lines] == list(range(1, total + 1))
+    assert set(lines[0]) == {"task_id", "task", "time", "output", "seq"}
+    assert {(line["task_id"], line["task"]) for line in lines} == {(task["id"], "")}
+    paged = admin_client.get(f"{url}?limit={MAX_OUTPUT_PAGE}").get_json()
+    assert lines == paged
+    after = admin_client.get(f"{url}?after={total - 2}").get_json()
+    assert [line["output"] for line in after] == [f"line {total - 1}", f"line {total}"]
+
+
+def test_output_of_a_task_without_lines_is_an_empty_list(admin_client, project, task):
+    assert admin_client.get(f"{project.url}/tasks/{task['id']}/output").get_json() == []
+
+
+def test_output_with_a_limit_pages_and_links_to_the_next_page(app, admin_client, project, task):
+    page_size, total = 1000, 1005
+    log_lines(app, task, [f"line {n}" for n in range(1, total + 1)])
+    url = f"{project.url}/tasks/{task['id']}/output"
+    first = admin_client.get(f"{url}?limit={page_size}")
     lines = first.get_json()
-    assert len(lines) == OUTPUT_PAGE and lines[0]["output"] == "line 1" and lines[-1]["seq"] == OUTPUT_PAGE
+    assert len(lines) == page_size and lines[0]["output"] == "line 1" and lines[-1]["seq"] == page_size
     assert set(lines[0]) == {"task_id", "task", "time", "output", "seq"} and lines[0]["task"] == ""
-    assert first.headers["Link"] == f'<{url}?after={OUTPUT_PAGE}&limit={OUTPUT_PAGE}>; rel="next"'
-    following = admin_client.get(f"{url}?after={OUTPUT_PAGE}&limit={OUTPUT_PAGE}")
-    assert [line["output"] for line in following.get_json()] == [f"line {n}" for n in range(OUTPUT_PAGE + 1, total + 1)]
+    assert first.headers["Link"] == f'<{url}?after={page_size}&limit={page_size}>; rel="next"'
+    following = admin_client.get(f"{url}?after={page_size}&limit={page_size}")
+    assert [line["output"] for line in following.get_json()] == [f"line {n}" for n in range(page_size + 1, total + 1)]
     assert "Link" not in following.headers  # the last page
 
 
@@ -130,13 +154,14 @@ def test_raw_output_is_a_plain_text_download_without_colour_codes(app, admin_cli
     assert response.status_code == 200
     assert response.mimetype == "text/plain" and response.mimetype_params["charset"] == "utf-8"
     assert response.headers["Content-Disposition"] == f'attachment; filename="task-{task["id"]}.log"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # a log that looks like HTML stays text
     assert response.get_data(as_text=True) == "ok: [localhost]\nplain \u00e9\n\nlast\n"
 
 
 def test_raw_output_streams_page_by_page(app, admin_client, project, task):
     """A log several pages long comes whole and in order, read with one query per page while the
     response streams (never the whole log at once)."""
-    total = 2 * RAW_OUTPUT_PAGE + 7
+    total = 2 * STREAM_PAGE + 7
     log_lines(app, task, [f"line {n}" for n in range(total)])
     reads = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from task_helpers import create_project, create_template, events, run_task
+from task_helpers import create_project, create_template, events, query, run_task, user_id
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status, is_allowed
@@ -66,6 +66,28 @@ def test_start_and_end_are_stamped(app, queued):
     assert events(app, project.id)[-3:] == [f"Task ID {task_id} (Deploy app) is starting",
                                             f"Task ID {task_id} (Deploy app) is running",
                                             f"Task ID {task_id} (Deploy app) finished - SUCCESS"]
+
+
+def test_the_engine_s_events_carry_the_user_who_started_the_task(app, queued):
+    """Start and finish events name who ran the task, as the queued event does; a task nobody
+    started (a schedule's, an integration's) has none."""
+    project, task_id = queued
+    client = log_in(app.test_client(), "admin")
+    unattended = run_task(client, project, create_template(client, project, name="Nightly")["id"])["id"]
+    with app.app_context(), app.extensions["semaphore"].db.session() as db:
+        db.get(Task, unattended).user_id = None
+        db.flush()
+        for task_id_ in (task_id, unattended):
+            task = db.get(Task, task_id_)
+            for status in (S.STARTING, S.RUNNING, S.SUCCESS):
+                assert change_status(db, app, task, status) is True
+    rows = query(app, "SELECT object_id, user_id, description FROM event WHERE object_type = 'task' ORDER BY id")
+    admin_id = user_id(app, "admin")
+    assert [(row[1], row[2]) for row in rows if row[0] == task_id] == [
+        (admin_id, f"Task ID {task_id} queued for running"), (admin_id, f"Task ID {task_id} (Deploy app) is starting"),
+        (admin_id, f"Task ID {task_id} (Deploy app) is running"),
+        (admin_id, f"Task ID {task_id} (Deploy app) finished - SUCCESS")]
+    assert [row[1] for row in rows if row[0] == unattended][1:] == [None, None, None]
 
 
 def test_a_change_made_meanwhile_by_another_process_wins(app, queued):

@@ -35,7 +35,8 @@ def task_count(app):
     return query(app, "SELECT COUNT(*) FROM task")[0][0]
 
 
-def test_a_run_is_queued_as_a_waiting_task(app, admin_client, project, template):
+def test_a_run_is_queued_as_a_waiting_task(app, admin_client, project):
+    template = create_template(admin_client, project, allow_override_args_in_task=True)
     task = run_task(admin_client, project, template["id"], debug=True, dry_run=True, diff=True,
                     playbook="other.sh", environment={"region": "eu"}, limit="web1", message="ship it",
                     inventory_id=project.inventory_id, params={"tags": ["a"]})
@@ -75,6 +76,7 @@ def test_bad_run_requests_name_the_field_and_write_nothing(app, admin_client, pr
         ({**base, "secret": "[]"}, "secret"),
         ({**base, "arguments": '["--check"]'}, "arguments"),
         ({**base, "git_branch": "feature"}, "git_branch"),
+        ({**base, "playbook": "other.sh"}, "playbook"),
         ({**base, "build_task_id": 1}, "build_task_id"),
         ({**base, "debug": "very"}, "debug"),
     ]:
@@ -92,6 +94,22 @@ def test_arguments_and_branch_overrides_need_the_template_to_allow_them(admin_cl
     assert (task["arguments"], task["git_branch"]) == ('["--check", "-v"]', "feature")
     url = f"{project.url}/tasks"
     assert_refused(admin_client, "POST", url, {"template_id": open_template["id"], "arguments": "[1]"}, "arguments")
+
+
+def test_a_task_runner_runs_another_playbook_only_where_the_template_allows_it(app, admin_client, project, template):
+    """The playbook or script a manager chose is what a task runner runs: another one is refused
+    unless the template lets runs override their arguments."""
+    runner = member_client(app, admin_client, project, "runner", "task_runner")
+    url = f"{project.url}/tasks"
+    body = {"template_id": template["id"], "playbook": "../../evil.sh"}
+    error = assert_refused(runner, "POST", url, body, "playbook")
+    assert error["error"] == "playbook: the template does not allow running another playbook or script"
+    assert task_count(app) == 0
+    same = run_task(runner, project, template["id"], playbook=template["playbook"])
+    assert same["playbook"] == template["playbook"]
+    assert run_task(runner, project, template["id"], playbook="")["playbook"] is None
+    open_template = create_template(admin_client, project, name="Open", allow_override_args_in_task=True)
+    assert run_task(runner, project, open_template["id"], playbook="other.sh")["playbook"] == "other.sh"
 
 
 def test_the_secret_is_never_stored_or_returned(app, admin_client, project, template):

@@ -267,15 +267,27 @@ def test_last_task_and_template_task_lists(app, admin_client, project):
     assert admin_client.get(f"{project.url}/templates/999999/tasks").status_code == 404
 
 
-def test_template_schedules_lists_both_kinds(app, admin_client, project):
+def test_template_schedules_lists_only_its_commit_schedules(app, admin_client, project):
+    """As in the original, a template's schedules are its "run on new commit" ones: a client of the
+    original that saves a template with its commit check off deletes each schedule listed here, so
+    a plain cron schedule listed here would be lost."""
     template = create_template(admin_client, project)
+    other = create_template(admin_client, project, name="Other")
     with app.extensions["semaphore"].db.session() as db:
         db.add(Schedule(project_id=project.id, template_id=template["id"], cron_format="0 * * * *", name="hourly"))
         db.add(Schedule(project_id=project.id, template_id=template["id"], cron_format="*/5 * * * *", name="on commit",
                         repository_id=project.repository_id))
-    schedules = admin_client.get(f"{project.url}/templates/{template['id']}/schedules").get_json()
-    assert [(s["name"], s["repository_id"], s["tpl_name"]) for s in schedules] == [
-        ("hourly", None, "Deploy app"), ("on commit", project.repository_id, "Deploy app")]
+        db.add(Schedule(project_id=project.id, template_id=other["id"], cron_format="*/5 * * * *", name="other's",
+                        repository_id=project.repository_id))
+    url = f"{project.url}/templates/{template['id']}/schedules"
+    listed = admin_client.get(url).get_json()
+    assert [(s["name"], s["repository_id"], s["tpl_name"]) for s in listed] == [
+        ("on commit", project.repository_id, "Deploy app")]
+    for schedule in listed:  # what such a client does when the commit check is cleared
+        assert admin_client.delete(f"{project.url}/schedules/{schedule['id']}").status_code == 204
+    assert admin_client.get(url).get_json() == []
+    remaining = admin_client.get(f"{project.url}/schedules").get_json()
+    assert sorted(s["name"] for s in remaining) == ["hourly", "other's"]
 
 
 def test_sorting(admin_client, project):

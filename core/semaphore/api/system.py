@@ -1,4 +1,4 @@
-"""Server-wide endpoints: health, server info, installed plugins and apps."""
+"""Server-wide endpoints: health, server info and installed plugins."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from marshmallow import fields
 from semaphore.api import context
 from semaphore.api.guards import public
 from semaphore.schemas.base import ResponseSchema
-from semaphore.services.apps import list_apps
 from semaphore.state import app_state
 from semaphore.version import __version__
 
-blp = Blueprint("system", __name__, url_prefix="/api", description="Health, server information, plugins and apps")
+blp = Blueprint("system", __name__, url_prefix="/api", description="Health, server information and plugins")
 
 
 class InfoSchema(ResponseSchema):
@@ -31,20 +30,6 @@ class PluginSchema(ResponseSchema):
     status = fields.String()
     error = fields.String(allow_none=True)
     hooks = fields.List(fields.String())
-
-
-class AppSchema(ResponseSchema):
-    id = fields.String()
-    title = fields.String()
-    active = fields.Boolean()
-    installed = fields.Boolean()
-    priority = fields.Integer()
-    icon = fields.String()
-    color = fields.String()
-    dark_color = fields.String()
-    path = fields.String()
-    args = fields.List(fields.String())
-    plugin = fields.String(allow_none=True)
 
 
 @blp.route("/ping", methods=["GET", "HEAD"])
@@ -71,12 +56,3 @@ def plugins():  # type: ignore[no-untyped-def]
     """Plugins: built-ins and entry points, with what loaded, failed or was disabled."""
     context.user()
     return [info.to_json() for info in app_state().plugins.info()]
-
-
-@blp.route("/apps")
-@blp.response(200, AppSchema(many=True))
-def apps():  # type: ignore[no-untyped-def]
-    """Template apps: every registered executor and every app named in the `apps` setting."""
-    context.user()
-    state = app_state()
-    return list_apps(state.config, state.registry)

@@ -87,10 +87,14 @@ def delete_task(project_id: int, task_id: int) -> None:
 @blp.response(200, TaskOutputSchema(many=True))
 @project_endpoint()
 def task_output(args: dict[str, Any], project_id: int, task_id: int):  # type: ignore[no-untyped-def]
-    """Output lines ordered by ``seq``, a page at a time: ``limit`` lines (default 10000) after the
-    seq ``after``. A full page carries ``Link: <...>; rel="next"``."""
+    """Output lines ordered by ``seq``: without ``limit`` every line (after the seq ``after``, if
+    given), streamed, as the original answers; with ``limit`` a page of that many lines, and a full
+    page carries ``Link: <...>; rel="next"``."""
     db = context.db()
-    lines = tasks.task_output(db, tasks.get_task(db, project_id, task_id), args["after"], args["limit"])
+    task = tasks.get_task(db, project_id, task_id)
+    if args["limit"] is None:
+        return Response(tasks.output_json(app_state().db, task.id, args["after"] or 0), mimetype="application/json")
+    lines = tasks.task_output(db, task, args["after"], args["limit"])
     return _linked_page(lines, args["limit"], "tasks.output", project_id=project_id, task_id=task_id)
 
 
@@ -125,7 +129,8 @@ def task_raw_output(project_id: int, task_id: int) -> Response:
     """The task's output as a text file, streamed."""
     task = tasks.get_task(context.db(), project_id, task_id)
     return Response(tasks.raw_output(app_state().db, task.id), mimetype="text/plain",
-                    headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"'})
+                    headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @blp.route("/<int:task_id>/hosts", methods=["GET"], endpoint="hosts")

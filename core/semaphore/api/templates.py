@@ -52,7 +52,9 @@ def template_last_tasks(args: dict[str, Any], project_id: int, template_id: int)
 @blp.response(200, ScheduleSchema(many=True))
 @project_endpoint()
 def template_schedules(project_id: int, template_id: int):  # type: ignore[no-untyped-def]
-    """Every schedule of the template: plain cron and run-on-new-commit ones."""
+    """The template's "run on new commit" schedules (``repository_id`` set), as in the original:
+    its clients treat the one listed here as the template's commit check and delete it when that
+    box is cleared, so plain cron schedules (listed by ``GET /schedules``) are not listed here."""
     db = context.db()
     template = TEMPLATES.get(db, project_id, template_id)
-    return SCHEDULES.present(db, SCHEDULES.list_for_template(db, project_id, template.id))
+    return SCHEDULES.present(db, SCHEDULES.list_for_template(db, project_id, template.id, on_commit_only=True))

@@ -8,7 +8,6 @@ from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits
 
 MAX_LAST = 200
 MAX_SEQ = 2**63 - 1  # task__output.seq is a BIGINT
-OUTPUT_PAGE = 10_000  # output lines per page unless ``limit`` says otherwise (the original sent all)
 MAX_OUTPUT_PAGE = 100_000
 SEARCH_PAGE = 100  # matching lines per page of an output search unless ``limit`` says otherwise
 MAX_SEARCH_PAGE = 1000
@@ -119,9 +118,9 @@ class TaskHostResultSchema(ResponseSchema):
 class TaskOutputArgs(RequestSchema):
     after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ),
                            metadata={"description": "only lines with a larger seq (the last seq of the previous page)"})
-    limit = fields.Integer(load_default=OUTPUT_PAGE, validate=validate.Range(min=1, max=MAX_OUTPUT_PAGE),
-                           metadata={"description": f"lines per page (default {OUTPUT_PAGE}, at most "
-                                                    f"{MAX_OUTPUT_PAGE}); a full page links to the next one"})
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_OUTPUT_PAGE),
+                           metadata={"description": f"lines per page (at most {MAX_OUTPUT_PAGE}); a full page "
+                                                    "links to the next one. Without it, every line (streamed)"})
 
 
 class TaskOutputSearchArgs(RequestSchema):

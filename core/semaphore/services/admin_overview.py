@@ -1,6 +1,6 @@
-"""What the administration pages read: a page of users with their two-factor enrolments, the tasks
-not yet finished across every project, what each plugin registered, and this server's task engine.
-One query per list, whatever its length."""
+"""What the administration pages (and the admin API) read: a page of users with their two-factor
+enrolments, the tasks not yet finished across every project, what each plugin registered, and this
+server's task engine. One query per list, whatever its length."""
 
 from __future__ import annotations
 
@@ -54,6 +54,21 @@ def unfinished_tasks(db: DbSession, offset: int, limit: int) -> tuple[list[Unfin
              .order_by(Task.id).offset(offset).limit(limit + 1))
     rows = [UnfinishedTask(*row) for row in db.execute(query)]
     return rows[:limit], len(rows) > limit
+
+
+def task_queue(db: DbSession, task_id: int | None = None) -> list[dict[str, object]]:
+    """The original's admin queue view (GET /api/tasks): every task queued or running in any project,
+    oldest first, as ``{task_id, project_id, username, runner_id, status, location}`` where location
+    is ``queue`` for a task no server has claimed yet and ``running`` for one claimed. ``task_id``
+    keeps that task's entry only."""
+    query = (select(Task.id, Task.project_id, User.username, Task.runner_id, Task.status)
+             .outerjoin(User, User.id == Task.user_id)
+             .where(Task.status.in_(sorted(UNFINISHED))).order_by(Task.id))
+    if task_id is not None:
+        query = query.where(Task.id == task_id)
+    return [{"task_id": row.id, "project_id": row.project_id, "username": row.username, "runner_id": row.runner_id,
+             "status": row.status, "location": "queue" if row.status == TaskStatus.WAITING else "running"}
+            for row in db.execute(query)]
 
 
 def active_task_count(db: DbSession) -> int:

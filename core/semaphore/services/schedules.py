@@ -56,10 +56,13 @@ class Schedules(ProjectResource[Schedule]):
     label = "Schedule"
     sort_columns = {"name": "name", "cron_format": "cron_format"}
 
-    def list_for_template(self, db: DbSession, project_id: int, template_id: int) -> builtins.list[Schedule]:
-        """Every schedule of the template, plain and commit-triggered alike."""
-        query = self.query(project_id).where(Schedule.template_id == template_id).order_by(Schedule.id)
-        return builtins.list(db.scalars(query))
+    def list_for_template(self, db: DbSession, project_id: int, template_id: int, *,
+                          on_commit_only: bool = False) -> builtins.list[Schedule]:
+        """The template's schedules: all, or only those that run on a new commit (``repository_id`` set)."""
+        query = self.query(project_id).where(Schedule.template_id == template_id)
+        if on_commit_only:
+            query = query.where(Schedule.repository_id.is_not(None))
+        return builtins.list(db.scalars(query.order_by(Schedule.id)))
 
     def present(self, db: DbSession, rows: builtins.list[Schedule]) -> builtins.list[dict[str, Any]]:
         ids = {row.template_id for row in rows}

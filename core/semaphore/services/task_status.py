@@ -109,7 +109,11 @@ def publish_task_update(app: Flask, task: Task) -> None:
 
 
 def _record(db: DbSession, task: Task, old: str, new: TaskStatus, user: User | None) -> None:
+    """The activity event of a change. Changes the engine makes (``user`` None: starting, running,
+    finishing) carry the user who started the task (none for schedules, integrations, autoruns)."""
     template_name = db.scalar(select(Template.name).where(Template.id == task.template_id)) or ""
+    if user is None and task.user_id is not None:
+        user = db.get(User, task.user_id)
     if new == TaskStatus.RUNNING:
         description = f"Task ID {task.id} ({template_name}) is running"
     elif new in FINISHED:

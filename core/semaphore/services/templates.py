@@ -16,6 +16,7 @@ from semaphore.errors import InUse, ValidationError
 from semaphore.schemas.base import TEXT_MAX_BYTES
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
+from semaphore.services.apps import app_settings
 from semaphore.services.inventories import require_inventory_type
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 from semaphore.services.tasks import last_tasks
@@ -86,7 +87,7 @@ class Templates(ProjectResource[Template]):
                 raise ValidationError(f"must be at most {TEXT_MAX_BYTES} bytes as JSON", field=name)
         for field, model in _REFERENCES:
             require_in_project(db, model, data[field], project_id, field)
-        self._check_app(data["app"])
+        self._check_app(db, data["app"])
         self._check_kind(db, project_id, data, existing)
         check_vaults(db, project_id, data["vaults"], existing.id if existing else None)
         executor = app_state().registry.executors.get(data["app"])
@@ -97,9 +98,9 @@ class Templates(ProjectResource[Template]):
             executor.validate_template({**data, "id": existing.id if existing else None, "project_id": project_id})
 
     @staticmethod
-    def _check_app(app_id: str) -> None:
+    def _check_app(db: DbSession, app_id: str) -> None:
         state = app_state()
-        available = set(state.registry.executors) | set(KNOWN_APPS) | set(state.config.apps)
+        available = set(state.registry.executors) | set(KNOWN_APPS) | set(app_settings(db, state.config))
         if app_id not in available:
             raise ValidationError(f"unknown app {app_id!r} (available: {', '.join(sorted(available))})", field="app")
 

@@ -50,6 +50,7 @@ from semaphore.config import Config
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
 from semaphore.errors import DecryptionError
 from semaphore.execution import AppSettings, RunContext, TaskDetails
+from semaphore.services.apps import app_settings
 from semaphore.services.environments import SecretName
 from semaphore.services.local_repositories import run_refusal
 from semaphore.services.template_fields import WRITABLE_COLUMNS
@@ -139,7 +140,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         "task_args": _args(task.arguments, "arguments of the task") if template.allow_override_args_in_task else [],
         "debug": task.debug, "dry_run": task.dry_run, "diff": task.diff, "limit": task.hosts_limit or "",
         **_vaults(db, keys, template),
-        "app": _app_settings(config.apps.get(template.app) or {}, template.app),
+        "app": _app_settings(app_settings(db, config).get(template.app) or {}, template.app),
         "params": stored_json(task.params, dict, "params of the task"),
         "cache_dir": template_cache_dir(Path(config.tmp_path), template.id),
     }

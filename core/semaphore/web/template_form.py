@@ -20,7 +20,7 @@ from semaphore.db.models import Template
 from semaphore.execution import OBJECT_FIELDS, TemplateField
 from semaphore.interfaces import Executor
 from semaphore.schemas.templates import VaultSchema
-from semaphore.services.apps import list_apps
+from semaphore.services.apps import app_settings, list_apps
 from semaphore.services.environments import ENVIRONMENTS
 from semaphore.services.inventories import INVENTORIES
 from semaphore.services.keys import KEYS
@@ -129,7 +129,8 @@ def form_fields(executor: Executor, values: dict[str, Any], project_id: int) -> 
 def app_choices() -> list[dict[str, Any]]:
     """Apps a template can be created for: installed and active, in the `apps` setting's order."""
     state = app_state()
-    return [app for app in list_apps(state.config, state.registry) if app["installed"] and app["active"]]
+    return [app for app in list_apps(app_settings(context.db(), state.config), state.registry)
+            if app["installed"] and app["active"]]
 
 
 @blp.get("/project/<int:project_id>/templates/new")

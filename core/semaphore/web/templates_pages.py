@@ -11,7 +11,7 @@ from flask import request
 from semaphore.api import context
 from semaphore.db.models import Environment, Inventory, Repository, Template
 from semaphore.errors import NotFound
-from semaphore.services.apps import list_apps
+from semaphore.services.apps import app_settings, list_apps
 from semaphore.services.inventories import INVENTORIES
 from semaphore.services.roles import Permission
 from semaphore.services.schedules import SCHEDULES
@@ -39,7 +39,7 @@ def run_dialog_values(project_id: int) -> dict[str, Any]:
 
 def app_titles() -> dict[str, str]:
     state = app_state()
-    return {app["id"]: app["title"] for app in list_apps(state.config, state.registry)}
+    return {app["id"]: app["title"] for app in list_apps(app_settings(context.db(), state.config), state.registry)}
 
 
 @blp.get("/project/<int:project_id>/templates")
