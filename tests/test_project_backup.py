@@ -98,6 +98,7 @@ def test_backup_has_the_original_format_and_no_secrets(app, admin_client):
     populate(admin_client, pid)
     response = admin_client.get(f"/api/project/{pid}/backup")
     assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     text = response.get_data(as_text=True)
     assert not [secret for secret in SECRETS if secret in text]
     backup = response.get_json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, Response, send_from_directory
 from werkzeug.routing import IntegerConverter
 
 from semaphore.api.errors import SemaphoreApi
@@ -51,6 +51,12 @@ def register_api(app: Flask) -> SemaphoreApi:
     )
     app.url_map.converters["int"] = IdConverter
     install_guards(app)
+
+    @app.after_request
+    def no_sniffing(response: Response) -> Response:
+        # Task output, backups and plugin pages carry text a user wrote: never let a browser run it.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
     api = SemaphoreApi(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"semaphore.api.{name}")

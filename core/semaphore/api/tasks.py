@@ -129,8 +129,7 @@ def task_raw_output(project_id: int, task_id: int) -> Response:
     """The task's output as a text file, streamed."""
     task = tasks.get_task(context.db(), project_id, task_id)
     return Response(tasks.raw_output(app_state().db, task.id), mimetype="text/plain",
-                    headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"',
-                             "X-Content-Type-Options": "nosniff"})
+                    headers={"Content-Disposition": f'attachment; filename="task-{task.id}.log"'})
 
 
 @blp.route("/<int:task_id>/hosts", methods=["GET"], endpoint="hosts")
