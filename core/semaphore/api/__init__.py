@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from semaphore.api.errors import SemaphoreApi
 from semaphore.api.guards import install_guards, public
+from semaphore.api.json_depth import install_json_depth_limit
 from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
@@ -50,6 +51,7 @@ def register_api(app: Flask) -> SemaphoreApi:
     )
     app.url_map.converters["int"] = IdConverter
     install_guards(app)
+    install_json_depth_limit(app)
     api = SemaphoreApi(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"semaphore.api.{name}")
