@@ -16,6 +16,7 @@ from semaphore.schemas.base import (
     OptionalString,
     RequestSchema,
     ResponseSchema,
+    Text,
     fits_text_column,
     id_field,
     name_field,
@@ -41,7 +42,7 @@ class IntegrationSchema(ResponseSchema):
     template_id = fields.Integer()
     auth_method = fields.String(metadata={"description": '"" (none), github, token, hmac or a plugin\'s method'})
     auth_secret_id = fields.Integer(allow_none=True)
-    auth_header = fields.String(allow_none=True)
+    auth_header = Text(metadata={"description": "the header that carries the token or signature; \"\" when none"})
     searchable = fields.Boolean()
     task_params = fields.Function(_task_params, metadata={"description": "JSON object passed to the tasks started"})
 
