@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from test_role_matrix import GLOBAL_ROWS, ROWS
 
 from semaphore.api.json_depth import MAX_JSON_DEPTH
-from semaphore.db.models import Event
+from semaphore.db.models import Event, IntegrationAlias
 from semaphore.testing import create_app_with_plugins, create_user_row, log_in
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -98,6 +98,17 @@ def test_a_body_nested_as_deep_as_allowed_is_read(world):
     row = _row("POST", "/integrations")
     status, body = _call(world, row, lambda ids: {**row.body(ids), "task_params": {"a": _nested(MAX_JSON_DEPTH - 2)}})
     assert status == 201, body
+
+
+def test_a_webhook_body_nested_too_deeply_matches_nothing(world):
+    """The public webhook reads its body as JSON whatever its content type says: too deep to read
+    is no match, not a 500."""
+    ids = world.fresh_project([("matcher_id", "matcher_id"), ("alias_id", "alias_id")], None)
+    with world.app.extensions["semaphore"].db.session() as db:
+        alias = db.get(IntegrationAlias, ids["alias_id"]).alias  # type: ignore[union-attr]
+    response = world.app.test_client().post(f"/api/integrations/{alias}", data="[" * 100_000 + "]" * 100_000,
+                                            content_type="text/plain")
+    assert response.status_code < 500, response.get_data(as_text=True)
 
 
 def _row(method: str, suffix: str) -> Row:

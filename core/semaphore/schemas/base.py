@@ -124,8 +124,8 @@ def optional_id(**kwargs: Any) -> fields.Integer:
 
 
 def read_only_id() -> fields.Integer:
-    """The ``id`` of an object sent back as it was read: null or left out on create (where any
-    value is ignored); on update it must be the URL's."""
+    """``id`` or ``project_id`` of an object sent back as it was read: null or left out, or else
+    the URL's (the services check; a create ignores ``id``)."""
     return OptionalInteger(allow_none=True, validate=validate.Range(min=1, max=MAX_INT))
 
 
