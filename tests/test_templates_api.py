@@ -105,7 +105,6 @@ BAD_TEMPLATES = [
     ({"vaults": [{"vault_key_id": "SSH"}]}, "vaults.0.vault_key_id"),
     ({"vaults": [{"vault_key_id": 999999}]}, "vaults.0.vault_key_id"),
     ({"vaults": [{"vault_key_id": "VAULT"}, {"vault_key_id": "VAULT", "name": "default"}]}, "vaults.1.name"),
-    ({"vaults": [{"vault_key_id": "VAULT", "id": 12345}]}, "vaults.0.id"),
     ({"vaults": [{"type": "script"}]}, "vaults.0.script"),
     ({"vaults": [{"type": "script", "script": "../vault-client.sh"}]}, "vaults.0.script"),
     ({"vaults": [{"type": "script", "script": "vault.sh", "vault_key_id": "VAULT"}]}, "vaults.0.vault_key_id"),
@@ -137,6 +136,10 @@ def test_bad_template_names_the_field_and_writes_nothing(app, admin_client, proj
             assert "bash" in error["error"] and "ansible" in error["error"] and "custom-tool" in error["error"]
         # The same body is refused on update, and the template is left as it was.
         assert_refused(admin_client, "PUT", f"{project.url}/templates/{build['id']}", body, field)
+    # An update may keep only the template's own vaults (a new template ignores vault ids: it is a copy).
+    assert_refused(admin_client, "PUT", f"{project.url}/templates/{build['id']}", {
+        "name": "T", "app": "bash", "playbook": "x.sh", "repository_id": project.repository_id,
+        "vaults": [{"vault_key_id": project.vault_key_id, "id": 12345}]}, "vaults.0.id")
     assert template_count(app, project) == before
     assert events(app, project.id) == before_events
     assert admin_client.get(f"{project.url}/templates/{build['id']}").get_json() == build

@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from semaphore.api.errors import SemaphoreApi
 from semaphore.api.guards import install_guards, public
+from semaphore.api.json_depth import install_json_depth_limit
 from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
@@ -51,12 +52,14 @@ def register_api(app: Flask) -> SemaphoreApi:
     )
     app.url_map.converters["int"] = IdConverter
     install_guards(app)
+    install_json_depth_limit(app)
 
     @app.after_request
     def no_sniffing(response: Response) -> Response:
         # Task output, backups and plugin pages carry text a user wrote: never let a browser run it.
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
     api = SemaphoreApi(app)
     for name in RESOURCE_MODULES:
         module = importlib.import_module(f"semaphore.api.{name}")

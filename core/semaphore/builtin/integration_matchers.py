@@ -54,7 +54,7 @@ def body_value(request: WebhookRequest, key: str, body_data_type: str) -> Any:
     if body_data_type == "json":
         try:
             return find_json_path(json.loads(text), key)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
             return MISSING
     return text
 

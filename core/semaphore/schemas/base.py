@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 
 class RequestSchema(Schema):
-    """Bodies from clients of the original API carry extra keys (id, created, ...): ignore them."""
+    """A JSON body. Clients of the original API send back objects they read, with read-only keys
+    (created, last_task, tasks, ...): unknown keys are ignored. Integer fields take JSON integers only
+    (1.5, 2.0 and "2" are refused, as the original's Go decoder does), not numbers a float would round."""
 
     class Meta:
         unknown = EXCLUDE
+
+    integers_from_text = False
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if isinstance(field_obj, fields.Integer) and not self.integers_from_text:
+            field_obj.strict = True
+
+
+class QueryArgs(RequestSchema):
+    """Query string arguments: every value is text, so integers are parsed from it."""
+
+    integers_from_text = True
 
 
 class ResponseSchema(Schema):
@@ -20,8 +35,34 @@ class ResponseSchema(Schema):
         unknown = EXCLUDE
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def no_control_characters(value: str | None) -> None:
+    """Names show up in lists, logs and file names: tabs, newlines and NULs in them are bad input."""
+    if value is not None and CONTROL_CHARACTERS.search(value):
+        raise ValidationError("must not contain control characters")
+
+
 def name_field(**kwargs: Any) -> fields.String:
-    return fields.String(required=True, validate=validate.Length(min=1, max=255), **kwargs)
+    return fields.String(required=True, validate=[validate.Length(min=1, max=255), no_control_characters], **kwargs)
+
+
+class BlankIsNone(fields.Field):
+    """An optional value that clients of the original send as "" when it is not set: "" loads as
+    None (not set), like null. Mixed into String and Integer fields below."""
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        return super().deserialize(None if value == "" else value, attr, data, **kwargs)
+
+
+class OptionalString(BlankIsNone, fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"load_default": None, "allow_none": True, **kwargs})
+
+
+class OptionalInteger(BlankIsNone, fields.Integer):
+    pass
 
 
 class JsonText(fields.String):
@@ -41,12 +82,21 @@ class JsonText(fields.String):
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"must be valid JSON ({exc.msg})") from exc
+        except RecursionError as exc:
+            raise ValidationError("must be JSON nested less deeply") from exc
         expected = dict if self.kind == "object" else list
         if not isinstance(parsed, expected):
             raise ValidationError(f"must be a JSON {self.kind}")
         if self.kind == "array" and not all(isinstance(item, str) for item in parsed):
             raise ValidationError("must be a JSON array of strings")
         return text
+
+
+class Text(fields.String):
+    """A string the original answers as "" when it is empty (a Go string, never null)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return "" if value is None else str(super()._serialize(value, attr, obj, **kwargs))
 
 
 class Refs(ResponseSchema):
@@ -66,6 +116,17 @@ TEXT_MAX_BYTES = 65535  # a TEXT column on MySQL/MariaDB
 def id_field(**kwargs: Any) -> fields.Integer:
     """A reference to another object; out-of-range numbers are bad input, not a database error."""
     return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
+
+
+def optional_id(**kwargs: Any) -> fields.Integer:
+    """A reference that may be unset: null, "" or left out (0 is no object's id: refused)."""
+    return OptionalInteger(validate=validate.Range(min=1, max=MAX_INT), load_default=None, allow_none=True, **kwargs)
+
+
+def read_only_id() -> fields.Integer:
+    """``id`` or ``project_id`` of an object sent back as it was read: null or left out, or else
+    the URL's (the services check; a create ignores ``id``)."""
+    return OptionalInteger(allow_none=True, validate=validate.Range(min=1, max=MAX_INT))
 
 
 def fits_text_column(value: str | None) -> None:

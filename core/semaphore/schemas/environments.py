@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.schemas.base import (
+    JsonText,
+    RequestSchema,
+    ResponseSchema,
+    fits_text_column,
+    name_field,
+    optional_id,
+    read_only_id,
+)
 
 
 class EnvironmentSecretSchema(ResponseSchema):
@@ -15,7 +23,7 @@ class EnvironmentSecretSchema(ResponseSchema):
 
 
 class EnvironmentSecretOperationSchema(RequestSchema):
-    id = id_field(load_default=None, allow_none=True, metadata={"description": "the secret to update or delete"})
+    id = optional_id(metadata={"description": "the secret to update or delete"})
     type = fields.String(load_default=None, allow_none=True, metadata={"description": "var or env"})
     name = fields.String(load_default="", allow_none=True, validate=validate.Length(max=200),
                          metadata={"description": "an identifier: [A-Za-z_][A-Za-z0-9_]*"})
@@ -37,8 +45,8 @@ class EnvironmentSchema(ResponseSchema):
 
 
 class EnvironmentWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     json = JsonText("object", required=True, allow_none=True, validate=fits_text_column,
                     metadata={"description": "extra variables: a JSON object as text"})

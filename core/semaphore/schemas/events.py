@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema
+from semaphore.schemas.base import MAX_INT, QueryArgs, ResponseSchema
 from semaphore.services.events import MAX_LIMIT
 
 
@@ -23,7 +23,7 @@ class EventSchema(ResponseSchema):
     integration_id = fields.Integer(allow_none=True, metadata={"description": "the integration that caused it"})
 
 
-class EventPageSchema(RequestSchema):
+class EventPageSchema(QueryArgs):
     """Newest first; the next page starts ``before`` the last event's id."""
 
     before = fields.Integer(validate=validate.Range(min=1, max=MAX_INT),

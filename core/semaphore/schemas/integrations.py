@@ -11,7 +11,18 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.schemas.base import (
+    JsonText,
+    OptionalString,
+    RequestSchema,
+    ResponseSchema,
+    Text,
+    fits_text_column,
+    id_field,
+    name_field,
+    optional_id,
+    read_only_id,
+)
 
 MATCH_METHODS = ("equals", "unequals", "contains")
 BODY_DATA_TYPES = ("", "json", "string")
@@ -31,21 +42,19 @@ class IntegrationSchema(ResponseSchema):
     template_id = fields.Integer()
     auth_method = fields.String(metadata={"description": '"" (none), github, token, hmac or a plugin\'s method'})
     auth_secret_id = fields.Integer(allow_none=True)
-    auth_header = fields.String(allow_none=True)
+    auth_header = Text(metadata={"description": "the header that carries the token or signature; \"\" when none"})
     searchable = fields.Boolean()
     task_params = fields.Function(_task_params, metadata={"description": "JSON object passed to the tasks started"})
 
 
 class IntegrationWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     template_id = id_field(required=True)
     auth_method = fields.String(load_default="", metadata={"description": '"" or "none" for no authentication'})
-    auth_secret_id = id_field(load_default=None, allow_none=True,
-                              metadata={"description": "login_password key whose password is the secret"})
-    auth_header = fields.String(load_default=None, allow_none=True,
-                                validate=validate.And(validate.Length(max=255), HEADER_NAME))
+    auth_secret_id = optional_id(metadata={"description": "login_password key whose password is the secret"})
+    auth_header = OptionalString(validate=validate.And(validate.Length(max=255), HEADER_NAME))
     searchable = fields.Boolean(load_default=False)
     task_params = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column)
 
@@ -62,8 +71,8 @@ class MatcherSchema(ResponseSchema):
 
 
 class MatcherWriteSchema(RequestSchema):
-    id = fields.Integer()
-    integration_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    integration_id = read_only_id()
     name = name_field()
     match_type = fields.String(required=True, metadata={"description": "header, body or a plugin's matcher"})
     method = fields.String(load_default="equals", validate=validate.OneOf(MATCH_METHODS))
@@ -84,8 +93,8 @@ class ExtractValueSchema(ResponseSchema):
 
 
 class ExtractValueWriteSchema(RequestSchema):
-    id = fields.Integer()
-    integration_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    integration_id = read_only_id()
     name = name_field()
     value_source = fields.String(required=True, metadata={"description": "header, body or a plugin's extractor"})
     body_data_type = fields.String(load_default="", validate=validate.OneOf(BODY_DATA_TYPES))

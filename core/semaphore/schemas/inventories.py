@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.schemas.base import (
+    RequestSchema,
+    ResponseSchema,
+    fits_text_column,
+    name_field,
+    optional_id,
+    read_only_id,
+)
 from semaphore.services.inventory_formats import INVENTORY_TYPES
 
 
@@ -21,15 +28,15 @@ class InventorySchema(ResponseSchema):
 
 
 class InventoryWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     type = fields.String(required=True, validate=validate.OneOf(INVENTORY_TYPES))
     inventory = fields.String(load_default="", allow_none=True, validate=fits_text_column, metadata={
         "description": "static: INI text; static-yaml: YAML; file: path in the repository; "
                        "terraform-workspace/tofu-workspace: the workspace name"})
-    ssh_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "connection user's key"})
-    become_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "a login_password key"})
-    repository_id = id_field(load_default=None, allow_none=True,
-                             metadata={"description": "the repository that holds a file inventory"})
-    holder_id = id_field(load_default=None, allow_none=True, metadata={"description": "the template that owns it"})
+    ssh_key_id = optional_id(metadata={"description": "connection user's key"})
+    become_key_id = optional_id(metadata={"description": "a login_password key"})
+    repository_id = optional_id(
+        metadata={"description": "the repository that holds a file inventory"})
+    holder_id = optional_id(metadata={"description": "the template that owns it"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema, name_field
+from semaphore.schemas.base import RequestSchema, ResponseSchema, name_field, read_only_id
 
 KEY_TYPES = ("none", "ssh", "login_password")
 
@@ -27,11 +27,16 @@ class AccessKeySchema(ResponseSchema):
     type = fields.String()
     project_id = fields.Integer(allow_none=True)
     empty = fields.Function(lambda key: not key.secret, metadata={"description": "no secret is stored"})
+    # Blank, as in the original's answers: its edit forms bind to these; secrets are never returned.
+    login_password = fields.Constant({"login": "", "password": ""}, metadata={"description": "always blank"})
+    ssh = fields.Constant({"login": "", "passphrase": "", "private_key": ""}, metadata={"description": "always blank"})
+    string = fields.Constant("", metadata={"description": "always blank"})
+    override_secret = fields.Constant(False, metadata={"description": "on update: replace type and secret"})
 
 
 class AccessKeyWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     type = fields.String(required=True, validate=validate.OneOf(KEY_TYPES))
     login_password = fields.Nested(LoginPasswordSchema, load_default=None, allow_none=True)

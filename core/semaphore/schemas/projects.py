@@ -6,7 +6,15 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema, id_field, name_field
+from semaphore.schemas.base import (
+    MAX_INT,
+    OptionalString,
+    RequestSchema,
+    ResponseSchema,
+    id_field,
+    name_field,
+    read_only_id,
+)
 from semaphore.services import notifier_settings
 from semaphore.services.roles import ROLES
 
@@ -40,10 +48,10 @@ class ProjectSchema(ResponseSchema):
 
 
 class ProjectWriteSchema(RequestSchema):
-    id = fields.Integer()
+    id = read_only_id()
     name = name_field()
     alert = fields.Boolean(load_default=False)
-    alert_chat = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    alert_chat = OptionalString(validate=validate.Length(max=30))
     max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     type = fields.String(load_default="", validate=validate.Length(max=20))
     # The content is checked against the installed notifiers by services.notifier_settings.
@@ -52,6 +60,9 @@ class ProjectWriteSchema(RequestSchema):
 
 
 class ProjectCreateSchema(ProjectWriteSchema):
+    class Meta(ProjectWriteSchema.Meta):
+        exclude = ("id",)  # the server's: a project copied from one read may carry its id
+
     demo = fields.Boolean(load_default=False)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field, read_only_id
 from semaphore.services.git_url_password import masked
 
 
@@ -27,8 +27,8 @@ class RepositorySchema(ResponseSchema):
 
 
 class RepositoryWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     git_url = fields.String(required=True, validate=[validate.Length(min=1), fits_text_column], metadata={
         "description": "absolute local path, file://, git://, ssh://, http(s):// URL, or user@host:path"})

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema, id_field
+from semaphore.schemas.base import (
+    OptionalString,
+    RequestSchema,
+    ResponseSchema,
+    id_field,
+    no_control_characters,
+    optional_id,
+    read_only_id,
+)
 
 
 class ScheduleSchema(ResponseSchema):
@@ -25,7 +33,7 @@ class ScheduleSchema(ResponseSchema):
 
 
 def timezone_field() -> fields.String:
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+    return OptionalString(validate=validate.Length(max=64), metadata={
         "description": "IANA zone such as Europe/Berlin; empty or null: the server's schedule.timezone"})
 
 
@@ -35,13 +43,13 @@ def cron_field() -> fields.String:
 
 
 class ScheduleWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     template_id = id_field(required=True)
     cron_format = cron_field()
-    name = fields.String(load_default="", allow_none=True, validate=validate.Length(max=255))
+    name = fields.String(load_default="", allow_none=True, validate=[validate.Length(max=255), no_control_characters])
     active = fields.Boolean(load_default=True)
-    repository_id = id_field(load_default=None, allow_none=True)
+    repository_id = optional_id()
     timezone = timezone_field()
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field
+from semaphore.schemas.base import (
+    JsonText,
+    OptionalString,
+    QueryArgs,
+    RequestSchema,
+    ResponseSchema,
+    Text,
+    fits_text_column,
+    id_field,
+    optional_id,
+)
 
 MAX_LAST = 200
 MAX_SEQ = 2**63 - 1  # task__output.seq is a BIGINT
@@ -22,9 +32,9 @@ class TaskSchema(ResponseSchema):
     debug = fields.Boolean()
     dry_run = fields.Boolean()
     diff = fields.Boolean()
-    playbook = fields.String(allow_none=True)
-    environment = fields.String(allow_none=True)
-    limit = fields.String(attribute="hosts_limit", allow_none=True)
+    playbook = Text(metadata={"description": "the template's playbook override; empty when none"})
+    environment = Text(metadata={"description": "extra variables of this run: a JSON object as text; empty when none"})
+    limit = Text(attribute="hosts_limit")
     arguments = fields.String(allow_none=True)
     git_branch = fields.String(allow_none=True)
     params = fields.String(allow_none=True)
@@ -36,19 +46,19 @@ class TaskSchema(ResponseSchema):
     created = fields.DateTime()
     start = fields.DateTime(allow_none=True)
     end = fields.DateTime(allow_none=True)
-    message = fields.String()
+    message = Text()
     commit_hash = fields.String(allow_none=True)
-    commit_message = fields.String(allow_none=True)
+    commit_message = Text()
     version = fields.String(allow_none=True)
 
 
 class TaskWithTplSchema(TaskSchema):
     """A task with what lists show about its template, author and build."""
 
-    tpl_playbook = fields.String()
-    tpl_alias = fields.String(metadata={"description": "the template's name"})
-    tpl_type = fields.String()
-    tpl_app = fields.String()
+    tpl_playbook = Text()
+    tpl_alias = Text(metadata={"description": "the template's name"})
+    tpl_type = Text()
+    tpl_app = Text()
     user_name = fields.String(allow_none=True)
     build_task = fields.Nested(TaskSchema, allow_none=True)
 
@@ -58,16 +68,16 @@ class TaskCreateSchema(RequestSchema):
     debug = fields.Boolean(load_default=False)
     dry_run = fields.Boolean(load_default=False)
     diff = fields.Boolean(load_default=False)
-    playbook = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    playbook = OptionalString(validate=validate.Length(max=255))
     environment = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column,
                            metadata={"description": "extra variables: a JSON object (or its text)"})
-    limit = fields.String(load_default=None, allow_none=True, validate=fits_text_column)
+    limit = OptionalString(validate=fits_text_column)
     message = fields.String(load_default="", allow_none=True, validate=fits_text_column)
     arguments = JsonText("array", load_default=None, allow_none=True, validate=fits_text_column,
                          metadata={"description": "extra CLI arguments; only when the template allows it"})
-    git_branch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    inventory_id = id_field(load_default=None, allow_none=True)
-    build_task_id = id_field(load_default=None, allow_none=True)
+    git_branch = OptionalString(validate=validate.Length(max=255))
+    inventory_id = optional_id()
+    build_task_id = optional_id()
     params = JsonText("object", load_default=None, allow_none=True, validate=fits_text_column)
     secret = JsonText("object", load_default=None, allow_none=True, load_only=True,
                       metadata={"description": "secret extra variables: kept encrypted until the run ends"})
@@ -77,7 +87,7 @@ class TaskStopSchema(RequestSchema):
     force = fields.Boolean(load_default=False)
 
 
-class TaskListArgs(RequestSchema):
+class TaskListArgs(QueryArgs):
     before = id_field(load_default=None, metadata={"description": "only tasks with a smaller id (paging)"})
 
 
@@ -115,7 +125,7 @@ class TaskHostResultSchema(ResponseSchema):
     failures = fields.List(fields.Nested(HostFailureSchema))
 
 
-class TaskOutputArgs(RequestSchema):
+class TaskOutputArgs(QueryArgs):
     after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ),
                            metadata={"description": "only lines with a larger seq (the last seq of the previous page)"})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_OUTPUT_PAGE),
@@ -123,7 +133,7 @@ class TaskOutputArgs(RequestSchema):
                                                     "links to the next one. Without it, every line (streamed)"})
 
 
-class TaskOutputSearchArgs(RequestSchema):
+class TaskOutputSearchArgs(QueryArgs):
     q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SEARCH_TEXT),
                       metadata={"description": f"the text to find (1-{MAX_SEARCH_TEXT} characters), in any case, "
                                                "ANSI escape codes ignored; % and _ are plain characters"})

@@ -8,7 +8,17 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
-from semaphore.schemas.base import JsonText, RequestSchema, ResponseSchema, fits_text_column, id_field, name_field
+from semaphore.schemas.base import (
+    JsonText,
+    OptionalString,
+    RequestSchema,
+    ResponseSchema,
+    fits_text_column,
+    id_field,
+    name_field,
+    optional_id,
+    read_only_id,
+)
 from semaphore.schemas.tasks import TaskWithTplSchema
 
 TEMPLATE_TYPES = ("", "build", "deploy")
@@ -52,12 +62,12 @@ class VaultSchema(ResponseSchema):
 
 
 class VaultWriteSchema(RequestSchema):
-    id = id_field(load_default=None, allow_none=True)
+    id = optional_id()
     type = fields.String(load_default="password", validate=validate.OneOf(VAULT_TYPES),
                          metadata={"description": "password: a login_password key; script: a vault password "
                                                   "client script of the repository"})
-    vault_key_id = id_field(load_default=None, allow_none=True, metadata={"description": "type password: the key"})
-    script = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
+    vault_key_id = optional_id(metadata={"description": "type password: the key"})
+    script = OptionalString(validate=validate.Length(max=255),
                            metadata={"description": "type script: its path inside the repository"})
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
                          metadata={"description": "vault id for --vault-id; empty means \"default\""})
@@ -92,36 +102,32 @@ class TemplateSchema(ResponseSchema):
     last_task = fields.Nested(TaskWithTplSchema, allow_none=True)
 
 
-def _optional_id() -> fields.Integer:
-    return id_field(load_default=None, allow_none=True)
-
-
 class TemplateWriteSchema(RequestSchema):
     """A full template: fields left out get their defaults (PUT replaces the template)."""
 
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     name = name_field()
     app = fields.String(load_default="ansible", validate=validate.Length(min=1, max=50))
     type = fields.String(load_default="", validate=validate.OneOf(TEMPLATE_TYPES))
     playbook = fields.String(load_default="", validate=validate.Length(max=255))
     description = fields.String(load_default=None, allow_none=True, validate=fits_text_column)
-    inventory_id = _optional_id()
+    inventory_id = optional_id()
     repository_id = id_field(required=True)
-    environment_id = _optional_id()
+    environment_id = optional_id()
     arguments = JsonText("array", load_default=None, allow_none=True, validate=fits_text_column)
     allow_override_args_in_task = fields.Boolean(load_default=False)
     allow_override_branch_in_task = fields.Boolean(load_default=False)
     allow_parallel_tasks = fields.Boolean(load_default=False)
-    start_version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
-    build_template_id = _optional_id()
-    view_id = _optional_id()
+    start_version = OptionalString(validate=validate.Length(max=20))
+    build_template_id = optional_id()
+    view_id = optional_id()
     autorun = fields.Boolean(load_default=False)
-    git_branch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    git_branch = OptionalString(validate=validate.Length(max=255))
     survey_vars = fields.List(fields.Nested(SurveyVarSchema), load_default=list, allow_none=True)
     suppress_success_alerts = fields.Boolean(load_default=False)
     task_params = fields.Dict(load_default=dict, allow_none=True)
-    runner_tag = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    runner_tag = OptionalString(validate=validate.Length(max=50))
     vaults = fields.List(fields.Nested(VaultWriteSchema), load_default=list, allow_none=True,
                          metadata={"description": "replaces the template's vaults"})
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import RequestSchema, ResponseSchema
+from semaphore.schemas.base import RequestSchema, ResponseSchema, no_control_characters
 
 USERNAME = validate.And(validate.Length(min=1, max=255),
-                        validate.Regexp(r"^[^\s]+$", error="must not contain spaces"))
+                        validate.Regexp(r"^[^\s]+$", error="must not contain spaces"), no_control_characters)
+FULL_NAME = validate.And(validate.Length(max=255), no_control_characters)
 
 
 class UserSchema(ResponseSchema):
@@ -33,7 +34,7 @@ class UserBriefSchema(ResponseSchema):
 
 class UserCreateSchema(RequestSchema):
     username = fields.String(required=True, validate=USERNAME)
-    name = fields.String(load_default="", validate=validate.Length(max=255))
+    name = fields.String(load_default="", validate=FULL_NAME)
     email = fields.Email(required=True, validate=validate.Length(max=255))
     password = fields.String(load_default="", validate=validate.Length(max=1024))
     admin = fields.Boolean(load_default=False)
@@ -43,7 +44,7 @@ class UserCreateSchema(RequestSchema):
 
 class UserUpdateSchema(RequestSchema):
     username = fields.String(validate=USERNAME)
-    name = fields.String(validate=validate.Length(max=255))
+    name = fields.String(validate=FULL_NAME)
     email = fields.Email(validate=validate.Length(max=255))
     password = fields.String(validate=validate.Length(max=1024))
     admin = fields.Boolean()

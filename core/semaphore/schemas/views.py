@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load, validate
 
-from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema, name_field
+from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema, name_field, read_only_id
 
 POSITION = validate.Range(min=0, max=MAX_INT)
 
@@ -19,8 +19,8 @@ class ViewSchema(ResponseSchema):
 
 
 class ViewWriteSchema(RequestSchema):
-    id = fields.Integer()
-    project_id = fields.Integer(allow_none=True)
+    id = read_only_id()
+    project_id = read_only_id()
     title = name_field()
     position = fields.Integer(load_default=None, allow_none=True, validate=POSITION,
                               metadata={"description": "default: after the last view"})

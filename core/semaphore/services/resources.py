@@ -84,6 +84,7 @@ class ProjectResource(Generic[M]):
 
     def create(self, db: DbSession, access: ProjectAccess, data: dict[str, Any]) -> M:
         project_id = access.project.id
+        data.pop("id", None)  # the server's: an object copied from one read may carry its id
         self.check_body_project(data, project_id)
         self.validate(db, project_id, data, None)
         row = self.model(project_id=project_id)  # type: ignore[call-arg]

@@ -15,13 +15,16 @@ from semaphore.errors import ValidationError
 
 def check_vaults(db: DbSession, project_id: int, vaults: list[dict[str, Any]], template_id: int | None) -> None:
     """Every vault names a login_password key of the project, names are unique ("default" when
-    empty), and an ``id`` names a vault the template already has."""
+    empty), and an ``id`` names a vault the template already has (a new template has none: ids are
+    ignored)."""
     own_ids = set(db.scalars(select(TemplateVault.id).where(TemplateVault.template_id == template_id))) \
         if template_id is not None else set()
     seen_ids: set[int] = set()
     seen_names: set[str] = set()
     for index, vault in enumerate(vaults):
         field = f"vaults.{index}"
+        if template_id is None:
+            vault["id"] = None  # a new template copied from another: its vaults are new ones
         if vault["id"] is not None:
             if vault["id"] not in own_ids or vault["id"] in seen_ids:
                 raise ValidationError(f"not a vault of this template (id {vault['id']})", field=f"{field}.id")
