@@ -171,7 +171,7 @@ def test_restore_of_a_backup_written_by_the_original(app, admin_client):
                                                                            ("Clean up", "30 2 * * 1")]
     [hook] = admin_client.get(f"{p}/integrations").get_json()
     assert (hook["auth_method"], hook["auth_secret_id"], hook["auth_header"]) == (
-        "github", keys["Vault Password"]["id"], None)
+        "github", keys["Vault Password"]["id"], "")
     assert [a["alias"] for a in admin_client.get(f"{p}/integrations/{hook['id']}/aliases").get_json()] == [
         "ghpush0123456789"]
     assert [a["alias"] for a in admin_client.get(f"{p}/integrations/aliases").get_json()] == ["project0123456789"]

@@ -9,7 +9,7 @@ of the document that we serve has neither, so a new route cannot escape the chec
 
 Where the document is wrong about what the original answers (a Go ``*int`` is null when unset, but
 the document says integer) or where we knowingly differ (docs/api.md, "Differences from the
-original"), :data:`NULLABLE` and :data:`NOT_VALIDATED` say so with the reason.
+original"), :data:`NULLABLE`, :data:`CORRECTED` and :data:`NOT_VALIDATED` say so with the reason.
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ NULLABLE: dict[tuple[str, str], str] = {
     ("Event", "project_id"): "*int in the original: user administration has no project",
     ("Event", "user_id"): "*int in the original: scheduled and webhook tasks have no user",
     ("Project", "alert_chat"): "already nullable in the document",
+    ("ProjectBackup", "templates.inventory"): "*string in the original: terraform and shell templates need none",
+    ("ProjectBackup", "templates.environment"): "*string in the original",
+    ("ProjectBackup", "templates.view"): "*string in the original: a template outside every view",
+    ("ProjectBackup", "templates.description"): "*string in the original, as the Template's",
+}
+
+# (definition, property): the document's type is wrong; the original answers this one.
+CORRECTED: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
+    ("ProjectBackup", "templates.survey_vars"): (
+        {"type": "array"}, "the original's backup writes the survey's list, not its JSON text (reference §10)"),
 }
 
 # (definition, property) the document lists but the original's answers do not carry.
@@ -81,11 +91,22 @@ def _definitions(reference: dict[str, Any]) -> dict[str, Any]:
     for name, definition in definitions.items():
         if definition.get("type") == "object" and "properties" in definition:
             definition["required"] = [prop for prop in definition["properties"] if (name, prop) not in NOT_ANSWERED]
+    for (name, prop), (corrected, _reason) in CORRECTED.items():
+        _property(definitions[name], prop).clear()
+        _property(definitions[name], prop).update(corrected)
     for (name, prop), _reason in NULLABLE.items():
-        schema = definitions[name]["properties"][prop]
+        schema = _property(definitions[name], prop)
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         schema["type"] = [*dict.fromkeys([*types, "null"])]
     return definitions
+
+
+def _property(definition: dict[str, Any], prop: str) -> dict[str, Any]:
+    """A property's schema; ``templates.view`` is the view of each item of ``templates``."""
+    schema = definition
+    for part in prop.split("."):
+        schema = schema.get("items", schema)["properties"][part]
+    return schema
 
 
 def _normal(path: str) -> str:

@@ -107,7 +107,7 @@ def test_a_task_runner_runs_another_playbook_only_where_the_template_allows_it(a
     assert task_count(app) == 0
     same = run_task(runner, project, template["id"], playbook=template["playbook"])
     assert same["playbook"] == template["playbook"]
-    assert run_task(runner, project, template["id"], playbook="")["playbook"] is None
+    assert run_task(runner, project, template["id"], playbook="")["playbook"] == ""
     open_template = create_template(admin_client, project, name="Open", allow_override_args_in_task=True)
     assert run_task(runner, project, open_template["id"], playbook="other.sh")["playbook"] == "other.sh"
 

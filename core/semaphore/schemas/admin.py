@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema
+from semaphore.schemas.base import MAX_INT, RequestSchema, ResponseSchema, no_control_characters
 
 APP_TEXT_MAX = 1000  # the original's option values hold at most 1000 characters
 OPTION_KEY = r"\A[A-Za-z0-9_.]+\Z"  # the original: ^[\w.]+$ (ASCII)
@@ -35,7 +35,8 @@ class AppSchema(ResponseSchema):
 
 
 def _app_text() -> fields.String:
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=APP_TEXT_MAX))
+    return fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=APP_TEXT_MAX), no_control_characters])
 
 
 class AppWriteSchema(RequestSchema):
