@@ -20,14 +20,14 @@ def login(client, auth, password=TEST_PASSWORD, **kwargs):
 
 
 def session_cookie(client):
-    cookie = client.get_cookie("semaphore")
+    cookie = client.get_cookie("semaphore_session")
     assert cookie is not None
     return cookie.value
 
 
 def client_with_cookie(app, value):
     fresh = app.test_client()
-    fresh.set_cookie("semaphore", value)
+    fresh.set_cookie("semaphore_session", value)
     return fresh
 
 
@@ -62,7 +62,7 @@ def test_failed_logins_all_look_the_same(app, admin_client):
             continue
         assert response.status_code == 401, auth
         assert response.get_json() == INVALID
-        assert client.get_cookie("semaphore") is None
+        assert client.get_cookie("semaphore_session") is None
 
 
 def test_login_requires_both_fields(sqlite_app):
@@ -96,7 +96,7 @@ def test_ten_failures_lock_the_account_even_for_the_right_password(app):
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert "too many" in response.get_json()["error"]
     assert login(client, "ALICE@example.test").status_code == 429
-    assert client.get_cookie("semaphore") is None
+    assert client.get_cookie("semaphore_session") is None
     # another account, from the same address, is not affected
     assert login(client, "bob").status_code == 204
 
@@ -142,16 +142,65 @@ def test_fifty_failures_from_one_address_lock_that_address(sqlite_app):
 # -- sessions -----------------------------------------------------------------------------------
 
 
+def set_cookies(response):
+    """name -> the whole Set-Cookie line, for every cookie the response sets."""
+    return {line.split("=", 1)[0]: line for line in response.headers.getlist("Set-Cookie")}
+
+
 def test_session_cookie_flags(app):
+    """The session is HttpOnly (set first, for scripts that keep only the first Set-Cookie); the
+    ``semaphore`` cookie beside it, which clients read to tell whether they are signed in, carries
+    nothing secret."""
     create_user_row(app, "alice")
     client = app.test_client()
     response = login(client, "alice")
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("semaphore=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert "Secure" not in cookie  # plain http here
-    secure = login(app.test_client(), "alice", base_url="https://localhost")
-    assert "Secure" in secure.headers["Set-Cookie"]
+    assert response.headers["Set-Cookie"].startswith("semaphore_session=")
+    cookies = set_cookies(response)
+    assert set(cookies) == {"semaphore_session", "semaphore"}
+    session, signed_in = cookies["semaphore_session"], cookies["semaphore"]
+    assert "HttpOnly" in session and "SameSite=Lax" in session and "Path=/" in session
+    assert signed_in.startswith("semaphore=1;") and "HttpOnly" not in signed_in
+    assert "SameSite=Lax" in signed_in and "Path=/" in signed_in
+    assert "Secure" not in session + signed_in  # plain http here
+    secure = set_cookies(login(app.test_client(), "alice", base_url="https://localhost"))
+    assert all("Secure" in line for line in secure.values())
+
+
+def test_the_signed_in_cookie_is_no_credential(app):
+    create_user_row(app, "alice")
+    client = app.test_client()
+    login(client, "alice")
+    only_marker = app.test_client()
+    only_marker.set_cookie("semaphore", client.get_cookie("semaphore").value)
+    assert only_marker.get("/api/user").status_code == 401
+
+
+def test_both_cookies_go_when_the_session_does(app):
+    """Logout clears both; so does any request whose session cookie no longer authenticates (ended
+    elsewhere, idle, forged), and one that carries the signed-in cookie without a session: a client
+    that trusts ``semaphore=`` never believes in a session that is gone."""
+    client, user_id = user_client(app, "alice")
+    assert set(set_cookies(client.post("/api/auth/logout"))) == {"semaphore_session", "semaphore"}
+    assert client.get_cookie("semaphore") is None and client.get_cookie("semaphore_session") is None
+
+    login(client, "alice")
+    with db_session(app) as db:  # the session ends on the server (another tab logged out, or it idled)
+        db.execute(update(Session).where(Session.user_id == user_id).values(expired=True))
+    assert client.get("/api/user").status_code == 401
+    assert client.get_cookie("semaphore") is None and client.get_cookie("semaphore_session") is None
+
+    stray = app.test_client()
+    stray.set_cookie("semaphore", "1")
+    assert stray.get("/api/ping").status_code == 200
+    assert stray.get_cookie("semaphore") is None
+    forged = client_with_cookie(app, "forged")
+    forged.set_cookie("semaphore", "1")
+    assert forged.get("/api/user").status_code == 401
+    assert forged.get_cookie("semaphore") is None and forged.get_cookie("semaphore_session") is None
+
+    login(client, "alice")  # a working session keeps both
+    assert client.get("/api/user").status_code == 200
+    assert client.get_cookie("semaphore").value == "1" and client.get_cookie("semaphore_session") is not None
 
 
 def test_logout_ends_the_session_on_the_server(app):
@@ -159,7 +208,7 @@ def test_logout_ends_the_session_on_the_server(app):
     stolen = session_cookie(client)
     response = client.post("/api/auth/logout")
     assert response.status_code == 204
-    assert client.get_cookie("semaphore") is None
+    assert client.get_cookie("semaphore_session") is None
     replay = client_with_cookie(app, stolen)
     response = replay.get("/api/user")
     assert response.status_code == 401 and response.get_json() == {"error": "authentication required"}
@@ -341,7 +390,7 @@ def test_password_login_disabled(no_password_app):
     assert meta.status_code == 200 and meta.get_json()["login_with_password"] is False
     response = login(client, "alice")
     assert response.status_code == 403 and "error" in response.get_json()
-    assert client.get_cookie("semaphore") is None
+    assert client.get_cookie("semaphore_session") is None
 
 
 def test_login_metadata_when_enabled(sqlite_app):

@@ -91,6 +91,34 @@ def test_a_user_changes_their_name_and_password_then_signs_in_with_it(desktop_pa
     assert_ran_cleanly(page)
 
 
+def test_scripts_see_that_the_browser_is_signed_in_but_never_the_session(desktop_page, server, api):
+    """The original's web UI decides whether it is signed in by `document.cookie.includes('semaphore=')`:
+    that holds after signing in and not after signing out, or once the session ended elsewhere, while
+    the session cookie itself stays HttpOnly, out of every script's reach."""
+    new_user(api, "carla")
+    page = desktop_page
+    signed_in_by_script = "document.cookie.includes('semaphore=')"
+    signed_in(page, server, "carla")
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    session = cookies["semaphore_session"]
+    assert session["httpOnly"] is True and cookies["semaphore"]["httpOnly"] is False
+    assert page.evaluate(signed_in_by_script) is True
+    assert session["value"] not in page.evaluate("document.cookie")
+    sign_out(page, server)
+    assert page.evaluate(signed_in_by_script) is False
+
+    signed_in(page, server, "carla")
+    session = next(c for c in page.context.cookies() if c["name"] == "semaphore_session")
+    request = urllib.request.Request(server.url + "/api/auth/logout", method="POST",
+                                     headers={"Cookie": f"semaphore_session={session['value']}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # the session ends elsewhere
+        assert response.status == 204
+    page.reload()
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/(\?.*)?$"))
+    assert page.evaluate(signed_in_by_script) is False
+    assert_ran_cleanly(page)
+
+
 def test_an_api_token_is_shown_once_works_and_is_refused_once_expired(desktop_page, server, api, artifact_dir):
     new_user(api, "toby")
     page = desktop_page
