@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from account_helpers import create_project, db_session, events, user_client
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from semaphore.db.models import LoginFailure, Project, Session
 from semaphore.db.types import utcnow
@@ -84,59 +84,145 @@ def test_user_endpoint_reports_can_create_project(app, admin_client):
 # -- rate limiting ------------------------------------------------------------------------------
 
 
-def test_ten_failures_lock_the_account_even_for_the_right_password(app):
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def from_address(app, address, **headers):
+    """A test client whose requests come from ``address`` (the TCP peer), with extra headers."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    client.environ_base.update({f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()})
+    return client
+
+
+def let_time_pass(app, seconds):
+    """Move every recorded failure ``seconds`` into the past (as if that long had gone by)."""
+    with db_session(app) as db:
+        for failure in db.scalars(select(LoginFailure)):
+            failure.created -= timedelta(seconds=seconds)
+
+
+def test_an_attacker_slows_only_their_own_address_not_the_owner(app):
+    """Many wrong passwords for alice (by login and by e-mail alike) from one address: that address
+    waits longer and longer (429 with Retry-After, even with the right password), while alice on
+    another address logs in at once, and so does bob on the attacker's address."""
     create_user_row(app, "alice")
     create_user_row(app, "bob")
-    client = app.test_client()
-    for attempt in range(10):
-        # failures by login and by e-mail count for the same account
-        assert login(client, "alice" if attempt % 2 else "alice@example.test", "guess").status_code == 401
-    response = login(client, "alice")
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
-    assert "too many" in response.get_json()["error"]
-    assert login(client, "ALICE@example.test").status_code == 429
-    assert client.get_cookie("semaphore_session") is None
-    # another account, from the same address, is not affected
-    assert login(client, "bob").status_code == 204
+    attacker = from_address(app, ATTACKER)
+    for attempt in range(5):
+        assert login(attacker, "alice" if attempt % 2 else "alice@example.test", "guess").status_code == 401
+    refused = login(attacker, "alice")
+    assert refused.status_code == 429 and "too many" in refused.get_json()["error"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 1
+    assert attacker.get_cookie("semaphore_session") is None
+    for _ in range(30):  # the attacker keeps going whenever allowed
+        let_time_pass(app, 15 * 60)
+        assert login(attacker, "ALICE", "guess").status_code == 401
+    assert login(attacker, "alice").status_code == 429
+
+    owner = from_address(app, OWNER)
+    assert login(owner, "alice").status_code == 204
+    assert login(attacker, "bob").status_code == 204
+    assert login(attacker, "alice").status_code == 429  # the owner's login did not help the attacker
 
 
-def test_failures_expire_after_the_window(app):
+def test_the_wait_doubles_after_each_failure_up_to_fifteen_minutes(app):
     create_user_row(app, "alice")
-    client = app.test_client()
-    for _ in range(10):
-        login(client, "alice", "guess")
-    assert login(client, "alice").status_code == 429
-    with db_session(app) as db:
-        db.execute(update(LoginFailure).values(created=utcnow() - timedelta(minutes=16)))
-    assert login(client, "alice").status_code == 204
+    attacker = from_address(app, ATTACKER)
+    for _ in range(5):
+        assert login(attacker, "alice", "guess").status_code == 401
+    waits = []
+    for _ in range(12):
+        response = login(attacker, "alice", "guess")
+        assert response.status_code == 429, response.get_json()
+        waits.append(int(response.headers["Retry-After"]))
+        let_time_pass(app, waits[-1])
+        assert login(attacker, "alice", "guess").status_code == 401
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
 
 
-def test_success_resets_the_account_counter(sqlite_app):
+def test_a_success_forgets_the_failures_of_its_address(sqlite_app):
     app = sqlite_app
     create_user_row(app, "alice")
-    client = app.test_client()
-    for _ in range(9):
-        login(client, "alice", "guess")
-    assert login(client, "alice").status_code == 204
-    for _ in range(9):
+    client = from_address(app, OWNER)
+    for _ in range(4):
         assert login(client, "alice", "guess").status_code == 401
     assert login(client, "alice").status_code == 204
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401
+    assert login(client, "alice").status_code == 429
+    let_time_pass(app, 1)
+    assert login(client, "alice").status_code == 204
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401
 
 
-def test_fifty_failures_from_one_address_lock_that_address(sqlite_app):
-    """Per-address limit (the database does not matter here; each failure costs a bcrypt check)."""
+def test_failures_are_forgotten_after_a_day(sqlite_app):
     app = sqlite_app
     create_user_row(app, "alice")
-    attacker = app.test_client()
-    attacker.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    for n in range(50):
+    client = from_address(app, ATTACKER)
+    for _ in range(5):
+        login(client, "alice", "guess")
+    assert login(client, "alice").status_code == 429
+    let_time_pass(app, 24 * 3600 + 1)
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401  # free again
+    with db_session(app) as db:
+        assert db.scalar(select(func.count()).select_from(LoginFailure)) == 5  # the old ones are gone
+
+
+def test_spraying_many_accounts_from_one_address_locks_out_nobody_else_there(sqlite_app):
+    app = sqlite_app
+    create_user_row(app, "alice")
+    attacker = from_address(app, ATTACKER)
+    for n in range(60):
         assert login(attacker, f"user{n}", "guess").status_code == 401
-    response = login(attacker, "alice")
-    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
-    elsewhere = app.test_client()
-    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.1"
-    assert login(elsewhere, "alice").status_code == 204
+    assert login(from_address(app, ATTACKER), "alice").status_code == 204
+
+
+@pytest.fixture
+def proxied_app(database_env, tmp_path):
+    """Behind a load balancer at 10.0.0.2 and an edge proxy in 192.168.50.0/24."""
+    from semaphore.app import create_app
+
+    config = make_config(tmp_path, {**database_env, "SEMAPHORE_TRUSTED_PROXIES": "10.0.0.2, 192.168.50.0/24"})
+    application = create_app(config, entry_points=False)
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+def test_behind_trusted_proxies_the_forwarded_client_is_throttled(proxied_app):
+    app = proxied_app
+    user_id = create_user_row(app, "alice")
+    # the attacker writes a fake first hop; the proxies append what they saw
+    attacker = from_address(app, "10.0.0.2", x_forwarded_for=f"{OWNER}, {ATTACKER}, 192.168.50.9")
+    for _ in range(5):
+        assert login(attacker, "alice", "guess").status_code == 401
+    assert login(attacker, "alice").status_code == 429
+    owner = from_address(app, "10.0.0.2", x_forwarded_for=f"{OWNER}, 192.168.50.9")
+    assert login(owner, "alice").status_code == 204
+    with db_session(app) as db:
+        assert {row.ip for row in db.scalars(select(LoginFailure))} == {ATTACKER}
+    assert [s.ip for s in sessions_of(app, user_id)] == [OWNER]
+
+
+def spoof_forwarded_for(app):
+    """A client that is no trusted proxy makes up a new X-Forwarded-For for every guess: it is
+    throttled by its own address all the same."""
+    create_user_row(app, "alice")
+    for n in range(5):
+        assert login(from_address(app, ATTACKER, x_forwarded_for=f"192.0.2.{n}"), "alice", "guess").status_code == 401
+    assert login(from_address(app, ATTACKER, x_forwarded_for=OWNER), "alice").status_code == 429
+    with db_session(app) as db:
+        assert {row.ip for row in db.scalars(select(LoginFailure))} == {ATTACKER}
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(proxied_app):
+    spoof_forwarded_for(proxied_app)
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(app):
+    spoof_forwarded_for(app)
 
 
 # -- sessions -----------------------------------------------------------------------------------
