@@ -330,13 +330,22 @@ def test_idle_session_expires(app):
     assert client.get("/api/user").status_code == 401
 
 
-def test_password_change_ends_the_other_sessions(app):
+def bearer(app, token):
+    return app.test_client().get("/api/user", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_password_change_ends_the_other_sessions_but_keeps_api_tokens(app):
+    """As docs/authentication.md says: the session that changed the password stays, the user's
+    other sessions end, and API tokens keep working (expire them one by one)."""
     here, user_id = user_client(app, "alice")
     other = log_in(app.test_client(), "alice")
-    response = here.post(f"/api/users/{user_id}/password", json={"password": "a new password"})
+    token = here.post("/api/user/tokens").get_json()["id"]
+    response = here.post(f"/api/users/{user_id}/password",
+                         json={"current_password": TEST_PASSWORD, "password": "a new password"})
     assert response.status_code == 204
     assert here.get("/api/user").status_code == 200
     assert other.get("/api/user").status_code == 401
+    assert bearer(app, token) == 200
     assert login(app.test_client(), "alice").status_code == 401
     assert login(app.test_client(), "alice", "a new password").status_code == 204
     assert events(app, object_type="user", object_id=user_id, action="update")
@@ -345,17 +354,22 @@ def test_password_change_ends_the_other_sessions(app):
 def test_password_change_through_user_update_ends_the_other_sessions(app):
     here, user_id = user_client(app, "alice")
     other = log_in(app.test_client(), "alice")
-    response = here.put(f"/api/users/{user_id}", json={"password": "another password", "name": "Alice"})
+    token = here.post("/api/user/tokens").get_json()["id"]
+    response = here.put(f"/api/users/{user_id}", json={"password": "another password", "name": "Alice",
+                                                       "current_password": TEST_PASSWORD})
     assert response.status_code == 204
     assert here.get("/api/user").status_code == 200
     assert other.get("/api/user").status_code == 401
+    assert bearer(app, token) == 200
 
 
-def test_admin_resetting_a_password_ends_all_sessions_of_that_user(app, admin_client):
+def test_admin_resetting_a_password_ends_all_sessions_of_that_user_but_not_their_tokens(app, admin_client):
     alice, user_id = user_client(app, "alice")
+    token = alice.post("/api/user/tokens").get_json()["id"]
     assert admin_client.post(f"/api/users/{user_id}/password", json={"password": "reset by admin"}).status_code == 204
     assert alice.get("/api/user").status_code == 401
     assert admin_client.get("/api/user").status_code == 200
+    assert bearer(app, token) == 200
 
 
 # -- API tokens ---------------------------------------------------------------------------------

@@ -223,6 +223,9 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     ({"SEMAPHORE_COOKIE_HASH": "%%%"}, "cookie_hash"),
     ({"SEMAPHORE_DB_DIALECT": "postgres"}, "postgres.host"),
     ({"SEMAPHORE_DB": "a", "SEMAPHORE_DB_NAME": "b"}, "SEMAPHORE_DB_NAME"),
+    ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "0"}, "password_min_length"),
+    ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "73"}, "password_min_length"),
+    ({"SEMAPHORE_TRUSTED_PROXIES": "10.0.0.0/40"}, "trusted_proxies"),
 ])
 def test_bad_environment_value_names_the_setting(env, named):
     with pytest.raises(ConfigError) as info:

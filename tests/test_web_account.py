@@ -75,7 +75,13 @@ def test_a_user_changes_their_name_and_password_then_signs_in_with_it(desktop_pa
     assert page.locator("#user-menu summary").inner_text() == "Paula Profile"
     assert api("GET", f"/api/users/{user['id']}")[1]["name"] == "Paula Profile"
 
+    page.get_by_label("Current password").fill("not my password")
     page.get_by_label("New password", exact=True).fill("the new long password")
+    page.get_by_label("Repeat the new password").fill("the new long password")
+    page.get_by_role("button", name="Change password").click()
+    page.locator("#password-error").filter(has_text="is not your current password").wait_for()
+    assert page.locator("#current-password").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill("the new long passwort")
     page.get_by_role("button", name="Change password").click()
     page.locator("#password-error").filter(has_text="The two passwords differ").wait_for()

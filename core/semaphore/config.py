@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from semaphore.crypto import parse_key
 from semaphore.errors import ConfigError
+from semaphore.services.passwords import MAX_PASSWORD_BYTES
 from semaphore.trusted_proxies import parse_networks
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,8 @@ class Config:
     plugins_strict: bool = setting(False, "SEMAPHORE_PLUGINS_STRICT", "Fail instead of skipping a plugin that cannot load (tests, CI).")
     web_threads: int = setting(32, "SEMAPHORE_WEB_THREADS", "HTTP worker threads; each open websocket holds one.")
     session_idle_days: int = setting(7, "SEMAPHORE_SESSION_IDLE_DAYS", "A login session unused for this many days expires.")
+    password_min_length: int = setting(8, "SEMAPHORE_PASSWORD_MIN_LENGTH",
+                                       "Fewest characters a new password may have (API, web UI, `semaphore user`); existing passwords keep working.")
     trusted_proxies: list[str] = setting([], "SEMAPHORE_TRUSTED_PROXIES",
                                          "Reverse proxies (addresses or CIDR networks; comma-separated or JSON) whose X-Forwarded-For names the client; "
                                          "the right-most address there that is no trusted proxy is the client. Empty: the direct peer is the client.")
@@ -463,6 +466,9 @@ def validate(config: Config) -> None:
     if config.access_key_encryption:
         parse_key(config.access_key_encryption)
     parse_networks(config.trusted_proxies)
+    if not 1 <= config.password_min_length <= MAX_PASSWORD_BYTES:
+        raise ConfigError(f"password_min_length: must be from 1 to {MAX_PASSWORD_BYTES} (bcrypt reads at most "
+                          f"{MAX_PASSWORD_BYTES} bytes)")
     try:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
