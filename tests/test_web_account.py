@@ -101,10 +101,10 @@ def test_scripts_see_that_the_browser_is_signed_in_but_never_the_session(desktop
     """The original's web UI decides whether it is signed in by `document.cookie.includes('semaphore=')`:
     that holds after signing in and not after signing out, or once the session ended elsewhere, while
     the session cookie itself stays HttpOnly, out of every script's reach."""
-    new_user(api, "carla")
+    new_user(api, "kim")
     page = desktop_page
     signed_in_by_script = "document.cookie.includes('semaphore=')"
-    signed_in(page, server, "carla")
+    signed_in(page, server, "kim")
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
     session = cookies["semaphore_session"]
     assert session["httpOnly"] is True and cookies["semaphore"]["httpOnly"] is False
@@ -113,7 +113,7 @@ def test_scripts_see_that_the_browser_is_signed_in_but_never_the_session(desktop
     sign_out(page, server)
     assert page.evaluate(signed_in_by_script) is False
 
-    signed_in(page, server, "carla")
+    signed_in(page, server, "kim")
     session = next(c for c in page.context.cookies() if c["name"] == "semaphore_session")
     request = urllib.request.Request(server.url + "/api/auth/logout", method="POST",
                                      headers={"Cookie": f"semaphore_session={session['value']}"})
