@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from account_helpers import create_project, db_session, events, user_client
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from semaphore.db.models import LoginFailure, Project, Session
 from semaphore.db.types import utcnow
@@ -20,14 +20,14 @@ def login(client, auth, password=TEST_PASSWORD, **kwargs):
 
 
 def session_cookie(client):
-    cookie = client.get_cookie("semaphore")
+    cookie = client.get_cookie("semaphore_session")
     assert cookie is not None
     return cookie.value
 
 
 def client_with_cookie(app, value):
     fresh = app.test_client()
-    fresh.set_cookie("semaphore", value)
+    fresh.set_cookie("semaphore_session", value)
     return fresh
 
 
@@ -62,7 +62,7 @@ def test_failed_logins_all_look_the_same(app, admin_client):
             continue
         assert response.status_code == 401, auth
         assert response.get_json() == INVALID
-        assert client.get_cookie("semaphore") is None
+        assert client.get_cookie("semaphore_session") is None
 
 
 def test_login_requires_both_fields(sqlite_app):
@@ -84,74 +84,209 @@ def test_user_endpoint_reports_can_create_project(app, admin_client):
 # -- rate limiting ------------------------------------------------------------------------------
 
 
-def test_ten_failures_lock_the_account_even_for_the_right_password(app):
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def from_address(app, address, **headers):
+    """A test client whose requests come from ``address`` (the TCP peer), with extra headers."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    client.environ_base.update({f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()})
+    return client
+
+
+def let_time_pass(app, seconds):
+    """Move every recorded failure ``seconds`` into the past (as if that long had gone by)."""
+    with db_session(app) as db:
+        for failure in db.scalars(select(LoginFailure)):
+            failure.created -= timedelta(seconds=seconds)
+
+
+def test_an_attacker_slows_only_their_own_address_not_the_owner(app):
+    """Many wrong passwords for alice (by login and by e-mail alike) from one address: that address
+    waits longer and longer (429 with Retry-After, even with the right password), while alice on
+    another address logs in at once, and so does bob on the attacker's address."""
     create_user_row(app, "alice")
     create_user_row(app, "bob")
-    client = app.test_client()
-    for attempt in range(10):
-        # failures by login and by e-mail count for the same account
-        assert login(client, "alice" if attempt % 2 else "alice@example.test", "guess").status_code == 401
-    response = login(client, "alice")
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
-    assert "too many" in response.get_json()["error"]
-    assert login(client, "ALICE@example.test").status_code == 429
-    assert client.get_cookie("semaphore") is None
-    # another account, from the same address, is not affected
-    assert login(client, "bob").status_code == 204
+    attacker = from_address(app, ATTACKER)
+    for attempt in range(5):
+        assert login(attacker, "alice" if attempt % 2 else "alice@example.test", "guess").status_code == 401
+    refused = login(attacker, "alice")
+    assert refused.status_code == 429 and "too many" in refused.get_json()["error"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 1
+    assert attacker.get_cookie("semaphore_session") is None
+    for _ in range(30):  # the attacker keeps going whenever allowed
+        let_time_pass(app, 15 * 60)
+        assert login(attacker, "ALICE", "guess").status_code == 401
+    assert login(attacker, "alice").status_code == 429
+
+    owner = from_address(app, OWNER)
+    assert login(owner, "alice").status_code == 204
+    assert login(attacker, "bob").status_code == 204
+    assert login(attacker, "alice").status_code == 429  # the owner's login did not help the attacker
 
 
-def test_failures_expire_after_the_window(app):
+def test_the_wait_doubles_after_each_failure_up_to_fifteen_minutes(app):
     create_user_row(app, "alice")
-    client = app.test_client()
-    for _ in range(10):
-        login(client, "alice", "guess")
-    assert login(client, "alice").status_code == 429
-    with db_session(app) as db:
-        db.execute(update(LoginFailure).values(created=utcnow() - timedelta(minutes=16)))
-    assert login(client, "alice").status_code == 204
+    attacker = from_address(app, ATTACKER)
+    for _ in range(5):
+        assert login(attacker, "alice", "guess").status_code == 401
+    waits = []
+    for _ in range(12):
+        response = login(attacker, "alice", "guess")
+        assert response.status_code == 429, response.get_json()
+        waits.append(int(response.headers["Retry-After"]))
+        let_time_pass(app, waits[-1])
+        assert login(attacker, "alice", "guess").status_code == 401
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
 
 
-def test_success_resets_the_account_counter(sqlite_app):
+def test_a_success_forgets_the_failures_of_its_address(sqlite_app):
     app = sqlite_app
     create_user_row(app, "alice")
-    client = app.test_client()
-    for _ in range(9):
-        login(client, "alice", "guess")
-    assert login(client, "alice").status_code == 204
-    for _ in range(9):
+    client = from_address(app, OWNER)
+    for _ in range(4):
         assert login(client, "alice", "guess").status_code == 401
     assert login(client, "alice").status_code == 204
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401
+    assert login(client, "alice").status_code == 429
+    let_time_pass(app, 1)
+    assert login(client, "alice").status_code == 204
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401
 
 
-def test_fifty_failures_from_one_address_lock_that_address(sqlite_app):
-    """Per-address limit (the database does not matter here; each failure costs a bcrypt check)."""
+def test_failures_are_forgotten_after_a_day(sqlite_app):
     app = sqlite_app
     create_user_row(app, "alice")
-    attacker = app.test_client()
-    attacker.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    for n in range(50):
+    client = from_address(app, ATTACKER)
+    for _ in range(5):
+        login(client, "alice", "guess")
+    assert login(client, "alice").status_code == 429
+    let_time_pass(app, 24 * 3600 + 1)
+    for _ in range(5):
+        assert login(client, "alice", "guess").status_code == 401  # free again
+    with db_session(app) as db:
+        assert db.scalar(select(func.count()).select_from(LoginFailure)) == 5  # the old ones are gone
+
+
+def test_spraying_many_accounts_from_one_address_locks_out_nobody_else_there(sqlite_app):
+    app = sqlite_app
+    create_user_row(app, "alice")
+    attacker = from_address(app, ATTACKER)
+    for n in range(60):
         assert login(attacker, f"user{n}", "guess").status_code == 401
-    response = login(attacker, "alice")
-    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
-    elsewhere = app.test_client()
-    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.1"
-    assert login(elsewhere, "alice").status_code == 204
+    assert login(from_address(app, ATTACKER), "alice").status_code == 204
+
+
+@pytest.fixture
+def proxied_app(database_env, tmp_path):
+    """Behind a load balancer at 10.0.0.2 and an edge proxy in 192.168.50.0/24."""
+    from semaphore.app import create_app
+
+    config = make_config(tmp_path, {**database_env, "SEMAPHORE_TRUSTED_PROXIES": "10.0.0.2, 192.168.50.0/24"})
+    application = create_app(config, entry_points=False)
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+def test_behind_trusted_proxies_the_forwarded_client_is_throttled(proxied_app):
+    app = proxied_app
+    user_id = create_user_row(app, "alice")
+    # the attacker writes a fake first hop; the proxies append what they saw
+    attacker = from_address(app, "10.0.0.2", x_forwarded_for=f"{OWNER}, {ATTACKER}, 192.168.50.9")
+    for _ in range(5):
+        assert login(attacker, "alice", "guess").status_code == 401
+    assert login(attacker, "alice").status_code == 429
+    owner = from_address(app, "10.0.0.2", x_forwarded_for=f"{OWNER}, 192.168.50.9")
+    assert login(owner, "alice").status_code == 204
+    with db_session(app) as db:
+        assert {row.ip for row in db.scalars(select(LoginFailure))} == {ATTACKER}
+    assert [s.ip for s in sessions_of(app, user_id)] == [OWNER]
+
+
+def spoof_forwarded_for(app):
+    """A client that is no trusted proxy makes up a new X-Forwarded-For for every guess: it is
+    throttled by its own address all the same."""
+    create_user_row(app, "alice")
+    for n in range(5):
+        assert login(from_address(app, ATTACKER, x_forwarded_for=f"192.0.2.{n}"), "alice", "guess").status_code == 401
+    assert login(from_address(app, ATTACKER, x_forwarded_for=OWNER), "alice").status_code == 429
+    with db_session(app) as db:
+        assert {row.ip for row in db.scalars(select(LoginFailure))} == {ATTACKER}
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(proxied_app):
+    spoof_forwarded_for(proxied_app)
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(app):
+    spoof_forwarded_for(app)
 
 
 # -- sessions -----------------------------------------------------------------------------------
 
 
+def set_cookies(response):
+    """name -> the whole Set-Cookie line, for every cookie the response sets."""
+    return {line.split("=", 1)[0]: line for line in response.headers.getlist("Set-Cookie")}
+
+
 def test_session_cookie_flags(app):
+    """The session is HttpOnly (set first, for scripts that keep only the first Set-Cookie); the
+    ``semaphore`` cookie beside it, which clients read to tell whether they are signed in, carries
+    nothing secret."""
     create_user_row(app, "alice")
     client = app.test_client()
     response = login(client, "alice")
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("semaphore=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert "Secure" not in cookie  # plain http here
-    secure = login(app.test_client(), "alice", base_url="https://localhost")
-    assert "Secure" in secure.headers["Set-Cookie"]
+    assert response.headers["Set-Cookie"].startswith("semaphore_session=")
+    cookies = set_cookies(response)
+    assert set(cookies) == {"semaphore_session", "semaphore"}
+    session, signed_in = cookies["semaphore_session"], cookies["semaphore"]
+    assert "HttpOnly" in session and "SameSite=Lax" in session and "Path=/" in session
+    assert signed_in.startswith("semaphore=1;") and "HttpOnly" not in signed_in
+    assert "SameSite=Lax" in signed_in and "Path=/" in signed_in
+    assert "Secure" not in session + signed_in  # plain http here
+    secure = set_cookies(login(app.test_client(), "alice", base_url="https://localhost"))
+    assert all("Secure" in line for line in secure.values())
+
+
+def test_the_signed_in_cookie_is_no_credential(app):
+    create_user_row(app, "alice")
+    client = app.test_client()
+    login(client, "alice")
+    only_marker = app.test_client()
+    only_marker.set_cookie("semaphore", client.get_cookie("semaphore").value)
+    assert only_marker.get("/api/user").status_code == 401
+
+
+def test_both_cookies_go_when_the_session_does(app):
+    """Logout clears both; so does any request whose session cookie no longer authenticates (ended
+    elsewhere, idle, forged), and one that carries the signed-in cookie without a session: a client
+    that trusts ``semaphore=`` never believes in a session that is gone."""
+    client, user_id = user_client(app, "alice")
+    assert set(set_cookies(client.post("/api/auth/logout"))) == {"semaphore_session", "semaphore"}
+    assert client.get_cookie("semaphore") is None and client.get_cookie("semaphore_session") is None
+
+    login(client, "alice")
+    with db_session(app) as db:  # the session ends on the server (another tab logged out, or it idled)
+        db.execute(update(Session).where(Session.user_id == user_id).values(expired=True))
+    assert client.get("/api/user").status_code == 401
+    assert client.get_cookie("semaphore") is None and client.get_cookie("semaphore_session") is None
+
+    stray = app.test_client()
+    stray.set_cookie("semaphore", "1")
+    assert stray.get("/api/ping").status_code == 200
+    assert stray.get_cookie("semaphore") is None
+    forged = client_with_cookie(app, "forged")
+    forged.set_cookie("semaphore", "1")
+    assert forged.get("/api/user").status_code == 401
+    assert forged.get_cookie("semaphore") is None and forged.get_cookie("semaphore_session") is None
+
+    login(client, "alice")  # a working session keeps both
+    assert client.get("/api/user").status_code == 200
+    assert client.get_cookie("semaphore").value == "1" and client.get_cookie("semaphore_session") is not None
 
 
 def test_logout_ends_the_session_on_the_server(app):
@@ -159,7 +294,7 @@ def test_logout_ends_the_session_on_the_server(app):
     stolen = session_cookie(client)
     response = client.post("/api/auth/logout")
     assert response.status_code == 204
-    assert client.get_cookie("semaphore") is None
+    assert client.get_cookie("semaphore_session") is None
     replay = client_with_cookie(app, stolen)
     response = replay.get("/api/user")
     assert response.status_code == 401 and response.get_json() == {"error": "authentication required"}
@@ -195,13 +330,22 @@ def test_idle_session_expires(app):
     assert client.get("/api/user").status_code == 401
 
 
-def test_password_change_ends_the_other_sessions(app):
+def bearer(app, token):
+    return app.test_client().get("/api/user", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_password_change_ends_the_other_sessions_but_keeps_api_tokens(app):
+    """As docs/authentication.md says: the session that changed the password stays, the user's
+    other sessions end, and API tokens keep working (expire them one by one)."""
     here, user_id = user_client(app, "alice")
     other = log_in(app.test_client(), "alice")
-    response = here.post(f"/api/users/{user_id}/password", json={"password": "a new password"})
+    token = here.post("/api/user/tokens").get_json()["id"]
+    response = here.post(f"/api/users/{user_id}/password",
+                         json={"current_password": TEST_PASSWORD, "password": "a new password"})
     assert response.status_code == 204
     assert here.get("/api/user").status_code == 200
     assert other.get("/api/user").status_code == 401
+    assert bearer(app, token) == 200
     assert login(app.test_client(), "alice").status_code == 401
     assert login(app.test_client(), "alice", "a new password").status_code == 204
     assert events(app, object_type="user", object_id=user_id, action="update")
@@ -210,17 +354,22 @@ def test_password_change_ends_the_other_sessions(app):
 def test_password_change_through_user_update_ends_the_other_sessions(app):
     here, user_id = user_client(app, "alice")
     other = log_in(app.test_client(), "alice")
-    response = here.put(f"/api/users/{user_id}", json={"password": "another password", "name": "Alice"})
+    token = here.post("/api/user/tokens").get_json()["id"]
+    response = here.put(f"/api/users/{user_id}", json={"password": "another password", "name": "Alice",
+                                                       "current_password": TEST_PASSWORD})
     assert response.status_code == 204
     assert here.get("/api/user").status_code == 200
     assert other.get("/api/user").status_code == 401
+    assert bearer(app, token) == 200
 
 
-def test_admin_resetting_a_password_ends_all_sessions_of_that_user(app, admin_client):
+def test_admin_resetting_a_password_ends_all_sessions_of_that_user_but_not_their_tokens(app, admin_client):
     alice, user_id = user_client(app, "alice")
+    token = alice.post("/api/user/tokens").get_json()["id"]
     assert admin_client.post(f"/api/users/{user_id}/password", json={"password": "reset by admin"}).status_code == 204
     assert alice.get("/api/user").status_code == 401
     assert admin_client.get("/api/user").status_code == 200
+    assert bearer(app, token) == 200
 
 
 # -- API tokens ---------------------------------------------------------------------------------
@@ -341,7 +490,7 @@ def test_password_login_disabled(no_password_app):
     assert meta.status_code == 200 and meta.get_json()["login_with_password"] is False
     response = login(client, "alice")
     assert response.status_code == 403 and "error" in response.get_json()
-    assert client.get_cookie("semaphore") is None
+    assert client.get_cookie("semaphore_session") is None
 
 
 def test_login_metadata_when_enabled(sqlite_app):

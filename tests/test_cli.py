@@ -224,9 +224,9 @@ def test_user_commands(dialect, database_env, tmp_path):
         return semaphore(tmp_path, "--no-config", "user", *args, env=database_env)
 
     assert user("add", "--login", "Ann", "--name", "Ann A", "--email", "Ann@Example.test",
-                "--password", "pw-1", "--admin").startswith("User ann created (id ")
+                "--password", "password-1", "--admin").startswith("User ann created (id ")
     semaphore(tmp_path, "--no-config", "users", "add", "--login", "bob", "--name", "Bob", "--email",
-              "bob@example.test", "--password", "pw-2", env=database_env)  # `users` is the original's alias
+              "bob@example.test", "--password", "password-2", env=database_env)  # `users` is the original's alias
     user("change-by-login", "--login", "bob", "--name", "Robert", "--admin")
     shown = user("get", "--email", "BOB@example.test")
     assert "Name:     Robert" in shown and "Admin:    true" in shown
@@ -242,7 +242,7 @@ def test_user_commands_refuse_bad_input_with_one_line(tmp_path):
         return assert_one_line_error(run_semaphore(["--no-config", "user", *args], tmp_path, env))
 
     semaphore(tmp_path, "--no-config", "user", "add", "--login", "ann", "--name", "Ann", "--email",
-              "ann@example.test", "--password", "pw-1", "--admin", env=env)
+              "ann@example.test", "--password", "password-1", "--admin", env=env)
     assert "--email: Not a valid email address." in refused(
         "add", "--login", "eve", "--name", "Eve", "--email", "not-mail", "--password", "x")
     assert "--login: must not contain spaces" in refused(
@@ -250,6 +250,10 @@ def test_user_commands_refuse_bad_input_with_one_line(tmp_path):
     assert "a user with this username already exists" in refused(
         "add", "--login", "ANN", "--name", "A", "--email", "a2@example.test", "--password", "x")
     assert "Missing option '--password'" in refused("add", "--login", "eve", "--name", "Eve", "--email", "e@x.test")
+    assert "password: must be at least 8 characters long" in refused(
+        "add", "--login", "eve", "--name", "Eve", "--email", "eve@example.test", "--password", "seven77")
+    assert "password: must be at least 8 characters long" in refused(
+        "change-by-login", "--login", "ann", "--password", "seven77")
     assert "no user with login nobody" in refused("get", "--login", "nobody")
     assert "give either --login or --email" in refused("delete")
     assert "nothing to change" in refused("change-by-login", "--login", "ann")

@@ -224,6 +224,9 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     ({"SEMAPHORE_DB_DIALECT": "postgres"}, "postgres.host"),
     ({"SEMAPHORE_DB": "a", "SEMAPHORE_DB_NAME": "b"}, "SEMAPHORE_DB_NAME"),
     ({"SEMAPHORE_LOCAL_REPOSITORY_ROOTS": "/srv/repos,repos"}, "local_repository_roots"),
+    ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "0"}, "password_min_length"),
+    ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "73"}, "password_min_length"),
+    ({"SEMAPHORE_TRUSTED_PROXIES": "10.0.0.0/40"}, "trusted_proxies"),
 ])
 def test_bad_environment_value_names_the_setting(env, named):
     with pytest.raises(ConfigError) as info:

@@ -61,7 +61,7 @@ def log_in(server, login, password):
 
 def test_a_directory_user_logs_in_and_sees_the_mapped_user(server):
     status, _, set_cookie = log_in(server, "ann", "ann's password")
-    assert status == 204 and set_cookie and set_cookie.startswith("semaphore=")
+    assert status == 204 and set_cookie and set_cookie.startswith("semaphore_session=")
     status, me, _ = request(server, "GET", "/api/user", cookie=set_cookie.split(";", 1)[0])
     assert status == 200
     assert (me["username"], me["name"], me["email"], me["external"]) == (

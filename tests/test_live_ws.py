@@ -165,8 +165,8 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
                                                                     viewers):
     a, b, ann, bob, task_a, task_b = two_projects
     ann_viewer = viewers(server, {"Authorization": f"Bearer {token_of(ann)}"})
-    cookie = ann.get_cookie("semaphore")
-    ann_by_cookie = viewers(server, {"Cookie": f"semaphore={cookie.value}"})
+    cookie = ann.get_cookie("semaphore_session")
+    ann_by_cookie = viewers(server, {"Cookie": f"semaphore_session={cookie.value}"})
     bob_viewer = viewers(server, {"Authorization": f"Bearer {token_of(bob)}"})
     admin_viewer = viewers(server, {"Authorization": f"Bearer {token_of(admin_client)}"})
 
@@ -208,7 +208,7 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
 
 
 def test_anonymous_and_bad_credentials_are_refused(server, app, admin_client):
-    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Cookie": "semaphore=forged"}):
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Cookie": "semaphore_session=forged"}):
         sock, head = raw_upgrade(server, headers)
         with sock:
             status = head.split(b"\r\n", 1)[0]
@@ -221,7 +221,7 @@ def test_anonymous_and_bad_credentials_are_refused(server, app, admin_client):
 
 def test_cookie_upgrades_from_another_origin_are_refused(server, app, admin_client):
     """Cross-site websocket hijacking: another site's page cannot use the user's cookie."""
-    cookie = f"semaphore={admin_client.get_cookie('semaphore').value}"
+    cookie = f"semaphore_session={admin_client.get_cookie('semaphore_session').value}"
     sock, head = raw_upgrade(server, {"Cookie": cookie, "Origin": "https://evil.example"})
     with sock:
         assert head.startswith(b"HTTP/1.1 403"), head

@@ -61,35 +61,98 @@ def test_members_get_their_role_permissions(app, project):
                        ("delete", f"User ID {guest_id} removed from team")]
 
 
-def test_only_owners_manage_members(app, project):
-    pid, olga, olga_id = project
-    target = create_user_row(app, "target")
-    clients = {}
+# Whom each caller may add, change (from and to) and remove, as the original's documentation says:
+# owners (and admins) everyone, managers task runners and guests, the others nobody.
+MANAGES = {"owner": set(ROLES), "admin": set(ROLES), "manager": {"task_runner", "guest"},
+           "task_runner": set(), "guest": set()}
+
+
+@pytest.fixture
+def team(app, project):
+    """The project with a member of every role (and a second owner, so that owners are never the
+    last one here) and a client for each, plus an admin who is not a member."""
+    pid, olga, _ = project
+    clients = {"owner": olga, "admin": user_client(app, "root", admin=True)[0]}
+    add_member(olga, pid, create_user_row(app, "coowner"), "owner")
     for role in ROLES[1:]:
-        client, user_id = user_client(app, role)
+        clients[role], user_id = user_client(app, role)
         add_member(olga, pid, user_id, role)
-        clients[role] = client
-    add_member(olga, pid, target, "guest")
-    before = len(events(app))
-    for role, client in clients.items():
-        for method, path, body in (
-                ("post", "", {"user_id": create_user_row(app, f"new_{role}"), "role": "guest"}),
-                ("put", f"/{target}", {"role": "manager"}),
-                ("put", f"/{olga_id}", {"role": "guest"}),
-                ("delete", f"/{target}", None),
-                ("delete", f"/{olga_id}", None)):
-            kwargs = {"json": body} if body is not None else {}
-            response = getattr(client, method)(f"/api/project/{pid}/users{path}", **kwargs)
-            assert response.status_code == 403, (role, method, path)
-        # members may read the team
-        assert len(members(client, pid)) == 5
-        assert client.get(f"/api/project/{pid}/users/{olga_id}").status_code == 200
+    return pid, clients
+
+
+def roles_now(app, pid, olga):
+    return {m["id"]: m["role"] for m in members(olga, pid)}
+
+
+@pytest.mark.parametrize("actor", MANAGES)
+def test_who_may_add_change_and_remove_whom(app, team, actor):
+    """Every (caller, member's role, action): allowed ones answer 204 and do it, the others 403 and
+    change nothing (no event either)."""
+    pid, clients = team
+    client, olga = clients[actor], clients["owner"]
+    base = f"/api/project/{pid}/users"
+    counter = iter(range(1000))
+
+    def member_with(role):
+        user_id = create_user_row(app, f"{actor}-{role}-{next(counter)}")
+        add_member(olga, pid, user_id, role)
+        return user_id
+
+    def allowed_here(method, path, body, allowed, case):
+        """Send the request; True when it answered 204 (and wrote one event), False on 403 (none)."""
+        before = len(events(app))
+        response = client.open(f"{base}{path}", method=method, json=body)
+        assert response.status_code == (204 if allowed else 403), (actor, case, response.get_json())
+        assert len(events(app)) == before + allowed, (actor, case)
+        return allowed
+
+    for role in ROLES:  # add a user with this role
+        user_id = create_user_row(app, f"{actor}-new-{role}")
+        if allowed_here("POST", "", {"user_id": user_id, "role": role}, role in MANAGES[actor], ("add", role)):
+            assert roles_now(app, pid, olga)[user_id] == role
+        else:
+            assert user_id not in roles_now(app, pid, olga)
+    for old in ROLES:  # change a member of this role to each other role
+        for new in ROLES:
+            if new != old:
+                user_id = member_with(old)
+                allowed = allowed_here("PUT", f"/{user_id}", {"role": new}, {old, new} <= MANAGES[actor],
+                                       ("change", old, new))
+                assert roles_now(app, pid, olga)[user_id] == (new if allowed else old)
+    for role in ROLES:  # remove a member of this role
+        user_id = member_with(role)
+        allowed = allowed_here("DELETE", f"/{user_id}", None, role in MANAGES[actor], ("remove", role))
+        assert (user_id in roles_now(app, pid, olga)) is not allowed
+    # every member may read the team and a member
+    assert client.get(base).status_code == 200
+    assert client.get(f"{base}/{next(iter(roles_now(app, pid, olga)))}").status_code == 200
+
+
+def test_refusals_name_who_may(app, team):
+    pid, clients = team
+    target = create_user_row(app, "target")
+    response = clients["manager"].post(f"/api/project/{pid}/users", json={"user_id": target, "role": "manager"})
+    assert response.status_code == 403 and "only owners" in response.get_json()["error"]
+    response = clients["guest"].post(f"/api/project/{pid}/users", json={"user_id": target, "role": "guest"})
+    assert response.status_code == 403
+
+
+def test_a_manager_cannot_promote_or_remove_themselves(app, team):
+    pid, clients = team
+    me = clients["manager"].get("/api/user").get_json()["id"]
+    for role in ("owner", "task_runner"):
+        assert clients["manager"].put(f"/api/project/{pid}/users/{me}", json={"role": role}).status_code == 403
+    assert clients["manager"].delete(f"/api/project/{pid}/users/{me}").status_code == 403
+    assert roles_now(app, pid, clients["owner"])[me] == "manager"
+    assert clients["manager"].delete(f"/api/project/{pid}/me").status_code == 204  # leaving is always allowed
+
+
+def test_outsiders_get_404(app, team):
+    pid, _ = team
+    target = create_user_row(app, "target")
     outsider, _ = user_client(app, "outsider")
     assert outsider.get(f"/api/project/{pid}/users").status_code == 404
     assert outsider.post(f"/api/project/{pid}/users", json={"user_id": target, "role": "owner"}).status_code == 404
-    roles = {m["username"]: m["role"] for m in members(olga, pid)}
-    assert roles["olga"] == "owner" and roles["target"] == "guest"
-    assert len(events(app)) == before
 
 
 def test_last_owner_is_kept(app, project):

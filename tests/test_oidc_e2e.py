@@ -121,7 +121,7 @@ def test_browser_login_gives_a_session(server, issuer):
     browser = Browser(server)
     response = browser.log_in("mock", "ann@example.test", redirect="project/7/history")
     assert response.status_code == 307 and response.headers["Location"] == "/project/7/history"
-    assert browser.cookies() == {"semaphore"}  # the login-state cookie is gone
+    assert browser.cookies() == {"semaphore_session", "semaphore"}  # the login-state cookie is gone
     me = browser.me().json()
     assert (me["username"], me["email"], me["name"], me["external"], me["admin"]) == (
         "ann", "ann@example.test", "Ann Example", True, False)

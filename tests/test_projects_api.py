@@ -12,7 +12,7 @@ from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
 from semaphore.testing import log_in, make_config
 
 PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type", "notifier_settings"}
-ROLE_BITS = {"owner": 15, "manager": 5, "task_runner": 1, "guest": 0}
+ROLE_BITS = {"owner": 15, "manager": 13, "task_runner": 1, "guest": 0}
 
 
 def count(app, model, **where):

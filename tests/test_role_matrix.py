@@ -231,10 +231,10 @@ def test_role_endpoint_tells_each_caller_their_role(sqlite_app):
     assert seen == {
         "guest": {"role": "guest", "permissions": 0},
         "task_runner": {"role": "task_runner", "permissions": int(RUN)},
-        "manager": {"role": "manager", "permissions": int(RUN | MANAGE)},
+        "manager": {"role": "manager", "permissions": int(RUN | MANAGE | USERS)},
         "owner": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
         "admin": {"role": "owner", "permissions": int(RUN | UPDATE | MANAGE | USERS)},
-        "manager_token": {"role": "manager", "permissions": int(RUN | MANAGE)},
+        "manager_token": {"role": "manager", "permissions": int(RUN | MANAGE | USERS)},
     }
 
 

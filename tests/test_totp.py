@@ -52,7 +52,7 @@ def password_only(app, username="alice"):
     client = app.test_client()
     response = client.post("/api/auth/login", json={"auth": username, "password": TEST_PASSWORD})
     assert response.status_code == 204, response.get_json()
-    assert client.get_cookie("semaphore") is not None
+    assert client.get_cookie("semaphore_session") is not None
     return client
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from account_helpers import create_project, events, user_client
 from sqlalchemy import func, select
 
 from semaphore.db.models import User
-from semaphore.testing import TEST_PASSWORD, log_in
+from semaphore.errors import ValidationError
+from semaphore.testing import TEST_PASSWORD, log_in, make_config
 
 USER_FIELDS = {"id", "created", "username", "name", "email", "admin", "external", "alert"}
 
@@ -160,11 +162,99 @@ def test_bad_input_is_400_naming_the_field_and_writes_nothing(app, admin_client)
 
 def test_password_endpoint(app, admin_client):
     carol, carol_id = user_client(app, "carol")
-    response = carol.post(f"/api/users/{carol_id}/password", json={"password": "\u20ac" * 25})
+    response = carol.post(f"/api/users/{carol_id}/password",
+                          json={"current_password": TEST_PASSWORD, "password": "\u20ac" * 25})
     assert response.status_code == 400 and response.get_json()["field"] == "password"
     assert carol.post(f"/api/users/{carol_id}/password", json={}).get_json()["field"] == "password"
     log_in(app.test_client(), "carol")  # the old password still works
     assert admin_client.post("/api/users/999999/password", json={"password": "x"}).status_code == 404
+
+
+def own_password_change(client, user_id, how, **body):
+    """POST .../password, or PUT the user with a password (both change it)."""
+    if how == "post":
+        return client.post(f"/api/users/{user_id}/password", json=body)
+    return client.put(f"/api/users/{user_id}", json={"name": "Carol", **body})
+
+
+@pytest.mark.parametrize("how", ["post", "put"])
+def test_changing_your_own_password_takes_the_current_one(app, admin_client, how):
+    carol, carol_id = user_client(app, "carol")
+    for body, field in (({}, "current_password"),
+                        ({"current_password": ""}, "current_password"),
+                        ({"current_password": "not it at all"}, "current_password")):
+        response = own_password_change(carol, carol_id, how, password="carol's new password", **body)
+        assert response.status_code == 400 and response.get_json()["field"] == field, response.get_json()
+    log_in(app.test_client(), "carol")  # unchanged
+    response = own_password_change(carol, carol_id, how, password="carol's new password",
+                                   current_password=TEST_PASSWORD)
+    assert response.status_code == 204, response.get_json()
+    log_in(app.test_client(), "carol", "carol's new password")
+    # admins too, for their own password; not for someone else's
+    admin_id = admin_client.get("/api/user").get_json()["id"]
+    response = own_password_change(admin_client, admin_id, how, password="the admin's new password")
+    assert response.status_code == 400 and response.get_json()["field"] == "current_password"
+    assert own_password_change(admin_client, carol_id, how, password="set by the admin").status_code == 204
+    log_in(app.test_client(), "carol", "set by the admin")
+
+
+def test_guessing_the_current_password_is_throttled_like_logins(sqlite_app):
+    """A stolen session cannot try passwords at full speed: wrong current passwords count as failed
+    logins of the account from that address."""
+    carol, carol_id = user_client(sqlite_app, "carol")
+    for _ in range(5):
+        response = own_password_change(carol, carol_id, "post", password="carol's new password",
+                                       current_password="a guess")
+        assert response.status_code == 400
+    response = own_password_change(carol, carol_id, "post", password="carol's new password",
+                                   current_password=TEST_PASSWORD)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert sqlite_app.test_client().post("/api/auth/login", json={"auth": "carol", "password": TEST_PASSWORD}
+                                         ).status_code == 429  # same account, same address
+
+
+def test_a_new_password_has_at_least_eight_characters_by_default(app, admin_client):
+    response = create(admin_client, password="seven77")
+    assert response.status_code == 400 and response.get_json()["field"] == "password"
+    assert "at least 8 characters" in response.get_json()["error"]
+    uid = create(admin_client, password="eight888").get_json()["id"]
+    for response in (admin_client.post(f"/api/users/{uid}/password", json={"password": "short"}),
+                     admin_client.put(f"/api/users/{uid}", json={"password": "short"})):
+        assert response.status_code == 400 and response.get_json()["field"] == "password"
+    log_in(app.test_client(), "carol", "eight888")
+
+
+@pytest.fixture
+def strict_app(database_env, tmp_path):
+    from semaphore.app import create_app
+
+    application = create_app(make_config(tmp_path, {**database_env, "SEMAPHORE_PASSWORD_MIN_LENGTH": "12"}),
+                             entry_points=False)
+    yield application
+    application.extensions["semaphore"].db.dispose()
+
+
+def test_the_minimum_length_is_configurable(strict_app):
+    admin = user_client(strict_app, "root", admin=True)[0]
+    response = create(admin, password="elevenchars")
+    assert response.status_code == 400 and "at least 12 characters" in response.get_json()["error"]
+    uid = create(admin, password="twelve chars").get_json()["id"]
+    carol = log_in(strict_app.test_client(), "carol", "twelve chars")
+    response = own_password_change(carol, uid, "post", password="elevenchars", current_password="twelve chars")
+    assert response.status_code == 400 and response.get_json()["field"] == "password"
+    page = carol.get("/account").get_data(as_text=True)  # the account page tells the rule
+    assert "At least 12 characters." in page and 'minlength="12"' in page
+
+
+def test_a_configured_admin_password_obeys_the_minimum_length(app):
+    from semaphore.services.bootstrap import bootstrap_admin
+
+    environ = {"SEMAPHORE_ADMIN": "boss", "SEMAPHORE_ADMIN_PASSWORD": "short"}
+    with app.extensions["semaphore"].db.session() as db:
+        with pytest.raises(ValidationError, match="at least 8 characters") as refused:
+            bootstrap_admin(db, environ, 8)
+        assert refused.value.field == "SEMAPHORE_ADMIN_PASSWORD"
+        assert bootstrap_admin(db, environ, 5).action == "created"
 
 
 def test_external_user_rules(app, admin_client):

@@ -75,7 +75,13 @@ def test_a_user_changes_their_name_and_password_then_signs_in_with_it(desktop_pa
     assert page.locator("#user-menu summary").inner_text() == "Paula Profile"
     assert api("GET", f"/api/users/{user['id']}")[1]["name"] == "Paula Profile"
 
+    page.get_by_label("Current password").fill("not my password")
     page.get_by_label("New password", exact=True).fill("the new long password")
+    page.get_by_label("Repeat the new password").fill("the new long password")
+    page.get_by_role("button", name="Change password").click()
+    page.locator("#password-error").filter(has_text="is not your current password").wait_for()
+    assert page.locator("#current-password").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill("the new long passwort")
     page.get_by_role("button", name="Change password").click()
     page.locator("#password-error").filter(has_text="The two passwords differ").wait_for()
@@ -88,6 +94,34 @@ def test_a_user_changes_their_name_and_password_then_signs_in_with_it(desktop_pa
     sign_in(page, server, "paula", PASSWORD)
     page.locator("#login-error").filter(has_text="Invalid login or password").wait_for()
     signed_in(page, server, "paula", "the new long password")
+    assert_ran_cleanly(page)
+
+
+def test_scripts_see_that_the_browser_is_signed_in_but_never_the_session(desktop_page, server, api):
+    """The original's web UI decides whether it is signed in by `document.cookie.includes('semaphore=')`:
+    that holds after signing in and not after signing out, or once the session ended elsewhere, while
+    the session cookie itself stays HttpOnly, out of every script's reach."""
+    new_user(api, "kim")
+    page = desktop_page
+    signed_in_by_script = "document.cookie.includes('semaphore=')"
+    signed_in(page, server, "kim")
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    session = cookies["semaphore_session"]
+    assert session["httpOnly"] is True and cookies["semaphore"]["httpOnly"] is False
+    assert page.evaluate(signed_in_by_script) is True
+    assert session["value"] not in page.evaluate("document.cookie")
+    sign_out(page, server)
+    assert page.evaluate(signed_in_by_script) is False
+
+    signed_in(page, server, "kim")
+    session = next(c for c in page.context.cookies() if c["name"] == "semaphore_session")
+    request = urllib.request.Request(server.url + "/api/auth/logout", method="POST",
+                                     headers={"Cookie": f"semaphore_session={session['value']}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # the session ends elsewhere
+        assert response.status == 204
+    page.reload()
+    page.wait_for_url(re.compile(re.escape(server.url) + r"/(\?.*)?$"))
+    assert page.evaluate(signed_in_by_script) is False
     assert_ran_cleanly(page)
 
 

@@ -54,6 +54,9 @@ def test_the_account_page_shows_the_profile_and_the_password_form(site):
     assert f'data-api="/api/users/{uid}" data-method="PUT"' in html
     assert 'value="Alice &lt;A&gt;"' in html and 'value="alice@example.test"' in html
     assert f'data-api="/api/users/{uid}/password"' in html and 'id="confirm-password"' in html
+    # changing your own password takes the current one; the new one's rule is shown
+    assert re.search(r'<input id="current-password" name="current_password" type="password"[^>]* required', html)
+    assert "At least 8 characters." in html and 'minlength="8"' in html
     assert 'id="totp-begin"' in html and 'id="totp-on"' not in html
     assert 'href="/account/tokens"' in html  # the user menu links the pages
 
@@ -163,9 +166,11 @@ def test_the_user_forms_create_and_edit_through_the_api(site):
     edit = html_of(root.get(f"/admin/users/{bob.id}"))
     assert re.search(rf'data-api="/api/users/{bob.id}"\s+data-method="PUT"', edit) and 'id="user-password"' not in edit
     assert f'data-api="/api/users/{bob.id}/password"' in edit and f'data-delete="/api/users/{bob.id}"' in edit
+    assert 'name="current_password"' not in edit  # an admin sets another user's password without theirs
     assert 'id="user-totp-off"' in edit
     own = html_of(root.get(f"/admin/users/{root_id}"))
     assert 'id="user-admin"' not in own and 'id="own-admin-note"' in own and 'data-delete="/api/users/' not in own
+    assert 'id="set-password-current" name="current_password"' in own  # but their own only with it
     assert root.get("/admin/users/999999").status_code == 404
 
 

@@ -75,6 +75,30 @@ def test_team_page_lets_only_user_managers_change_members(sqlite_app):
     assert 'id="leave-project"' in html
 
 
+def test_team_page_offers_each_viewer_only_the_changes_their_role_may_make(sqlite_app):
+    """A manager gets selects and Delete buttons only in the rows of task runners and guests, and
+    may give only those roles; the sole owner's row offers nothing, not even to an admin."""
+    admin, pid, users = _project(sqlite_app)  # gail is a guest; root (the admin) owns the project
+    users["mona"] = create_user_row(sqlite_app, "mona")
+    create_user_row(sqlite_app, "zed")  # not a member: someone to add
+    for name, role in (("nick", "manager"), ("mona", "task_runner")):
+        assert admin.post(f"/api/project/{pid}/users", json={"user_id": users[name], "role": role}).status_code == 204
+
+    def offered(client):
+        html = client.get(f"/project/{pid}/team").get_data(as_text=True)
+        rows = dict(re.findall(r'<tr data-user="(\d+)">(.*?)</tr>', html, re.S))
+        editable = {int(uid) for uid, row in rows.items() if 'class="member-role"' in row and "data-delete" in row}
+        form = html.split('id="add-member-form"', 1)[1] if 'id="add-member-form"' in html else ""
+        return editable, set(re.findall(r'<option value="(\w+)"', form.split('id="member-role"', 1)[-1]))
+
+    nick = log_in(sqlite_app.test_client(), "nick")
+    assert offered(nick) == ({users["gail"], users["mona"]}, {"task_runner", "guest"})
+    root_id = admin.get("/api/user").get_json()["id"]
+    editable, roles = offered(admin)
+    assert root_id not in editable and {users["gail"], users["nick"], users["mona"]} <= editable
+    assert roles == {"owner", "manager", "task_runner", "guest"}
+
+
 def test_settings_show_the_notifiers_fields_enabled_with_their_values_and_are_read_only_for_others(plugin_app):
     app = plugin_app(telegram=semaphore_notify_telegram, pager=semaphore_test_pager)
     admin, pid, _ = _project(app)

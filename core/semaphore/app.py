@@ -19,6 +19,7 @@ from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
 from semaphore.state import AppState
+from semaphore.trusted_proxies import TrustedProxies, parse_networks
 
 
 def build_plugins(config: Config, *, entry_points: bool = True) -> Plugins:
@@ -45,6 +46,7 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
     app.url_map.strict_slashes = False  # /api/user and /api/user/ both work, as in the original
     app.extensions["semaphore"] = state
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(config.trusted_proxies))  # type: ignore[method-assign]
 
     install_db_session(app)
     install_authentication(app)

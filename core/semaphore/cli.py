@@ -306,7 +306,7 @@ def user_add(login: str, name: str, email: str, password: str, admin: bool) -> N
     data = load_input(UserCreateSchema(), {"username": login, "name": name, "email": email,
                                            "password": password, "admin": admin})
     with database_session() as db:
-        user = create_user(db, None, **data)
+        user = create_user(db, None, **data, min_password_length=state().config().password_min_length)
     click.echo(f"User {user.username} created (id {user.id}).")
 
 
@@ -337,7 +337,7 @@ def _change_user(identify: dict[str, str], changes: dict[str, Any]) -> None:
     data = load_input(UserUpdateSchema(), wanted)
     with database_session() as db:
         user = find_user(db, **identify)
-        update_user(db, None, user, data)
+        update_user(db, None, user, data, min_password_length=state().config().password_min_length)
         login = user.username
     click.echo(f"User {login} changed.")
 

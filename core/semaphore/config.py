@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from semaphore.crypto import parse_key
 from semaphore.errors import ConfigError
+from semaphore.services.passwords import MAX_PASSWORD_BYTES
+from semaphore.trusted_proxies import parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,11 @@ class Config:
     plugins_strict: bool = setting(False, "SEMAPHORE_PLUGINS_STRICT", "Fail instead of skipping a plugin that cannot load (tests, CI).")
     web_threads: int = setting(32, "SEMAPHORE_WEB_THREADS", "HTTP worker threads; each open websocket holds one.")
     session_idle_days: int = setting(7, "SEMAPHORE_SESSION_IDLE_DAYS", "A login session unused for this many days expires.")
+    password_min_length: int = setting(8, "SEMAPHORE_PASSWORD_MIN_LENGTH",
+                                       "Fewest characters a new password may have (API, web UI, `semaphore user`); existing passwords keep working.")
+    trusted_proxies: list[str] = setting([], "SEMAPHORE_TRUSTED_PROXIES",
+                                         "Reverse proxies (addresses or CIDR networks; comma-separated or JSON) whose X-Forwarded-For names the client; "
+                                         "the right-most address there that is no trusted proxy is the client. Empty: the direct peer is the client.")
     task_stop_grace_sec: int = setting(10, "SEMAPHORE_TASK_STOP_GRACE_SEC", "Seconds a stopped task's processes get after SIGTERM before SIGKILL.")
     task_run_as_user: str = setting("", "SEMAPHORE_TASK_RUN_AS_USER", "OS user task processes run as (the server must run as root); empty = the server's user.")
     task_chroot: str = setting("", "SEMAPHORE_TASK_CHROOT", "Directory task processes are chrooted into (root only; tmp_path must lie inside it).")
@@ -464,6 +471,10 @@ def validate(config: Config) -> None:
     for root in config.local_repository_roots:
         if not os.path.isabs(root):
             raise ConfigError(f"local_repository_roots: {root!r} is not an absolute path")
+    parse_networks(config.trusted_proxies)
+    if not 1 <= config.password_min_length <= MAX_PASSWORD_BYTES:
+        raise ConfigError(f"password_min_length: must be from 1 to {MAX_PASSWORD_BYTES} (bcrypt reads at most "
+                          f"{MAX_PASSWORD_BYTES} bytes)")
     try:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):

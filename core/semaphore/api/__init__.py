@@ -44,7 +44,7 @@ def register_api(app: Flask) -> SemaphoreApi:
         OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "semaphore"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "semaphore_session"},
                 "bearer": {"type": "http", "scheme": "bearer"},
             }},
             "security": [{"cookie": []}, {"bearer": []}],

@@ -3,6 +3,11 @@
 Cookie-authenticated writes must come from our own origin (browsers send Origin/Referer on
 cross-site requests; together with SameSite=Lax this is the CSRF defence). Token-authenticated
 requests carry no ambient credentials and need no such check.
+
+A login sets two cookies: the session (``semaphore_session``, HttpOnly, out of JavaScript's reach)
+and ``semaphore``, which says only that this browser is signed in (the original's web UI looks for
+``semaphore=`` in ``document.cookie``). They are set and cleared together, and both are cleared as
+soon as a request shows that the session is gone (logged out elsewhere, idle, or never valid).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from semaphore.state import app_state
 
 log = logging.getLogger(__name__)
 
-COOKIE_NAME = "semaphore"
+SESSION_COOKIE = "semaphore_session"
+SIGNED_IN_COOKIE = "semaphore"  # readable by scripts; carries no secret
+SIGNED_IN_VALUE = "1"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -61,12 +68,32 @@ def log_in(response: Response, db: DbSession, user: User) -> Session:
 
 
 def set_session_cookie(response: Response, session: Session) -> None:
+    """The session cookie first (a script that keeps only the first Set-Cookie keeps the session),
+    then the signed-in marker."""
     value = cookie_serializer().dumps({"user": session.user_id, "session": session.id})
-    response.set_cookie(COOKIE_NAME, value, httponly=True, samesite="Lax", secure=_is_secure(), path="/")
+    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="Lax", secure=_is_secure(), path="/")
+    response.set_cookie(SIGNED_IN_COOKIE, SIGNED_IN_VALUE, httponly=False, samesite="Lax", secure=_is_secure(),
+                        path="/")
+    g.session_cookies_written = True
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=_is_secure())
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=_is_secure())
+    response.delete_cookie(SIGNED_IN_COOKIE, path="/", httponly=False, samesite="Lax", secure=_is_secure())
+    g.session_cookies_written = True
+
+
+def _clear_stale_cookies(response: Response) -> Response:
+    """Clear both cookies when this request showed that they stand for no session: a session cookie
+    that did not authenticate, or the signed-in marker without a session cookie. Otherwise a client
+    that trusts the marker would believe it is signed in (and, like the original's login page, send
+    the browser back and forth between the login page and a 401)."""
+    if g.get("session_cookies_written"):
+        return response
+    marker_alone = SIGNED_IN_COOKIE in request.cookies and SESSION_COOKIE not in request.cookies
+    if marker_alone or g.get("stale_session_cookie"):
+        clear_session_cookie(response)
+    return response
 
 
 def _is_secure() -> bool:
@@ -112,9 +139,10 @@ def install_authentication(app: Flask) -> None:
     @manager.request_loader
     def _load(_request: Any) -> LoginUser | None:
         header = request.headers.get("Authorization")
-        raw_cookie = request.cookies.get(COOKIE_NAME)
+        raw_cookie = request.cookies.get(SESSION_COOKIE)
         info = _load_from_token(header) if header else (_load_from_cookie(raw_cookie) if raw_cookie else None)
         if info is None:
+            g.stale_session_cookie = bool(raw_cookie and not header)
             return None
         if info.method == "session" and request.method not in SAFE_METHODS:
             _check_origin()
@@ -123,6 +151,8 @@ def install_authentication(app: Flask) -> None:
             return None
         g.auth = info
         return LoginUser(info.user)
+
+    app.after_request(_clear_stale_cookies)
 
     @manager.unauthorized_handler
     def _unauthorized() -> Response:

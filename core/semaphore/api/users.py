@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from semaphore.api import context
@@ -9,6 +10,7 @@ from semaphore.db.models import User
 from semaphore.errors import Forbidden
 from semaphore.schemas.users import PasswordSchema, UserBriefSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from semaphore.services import users
+from semaphore.state import app_state
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="User administration")
 
@@ -36,7 +38,7 @@ def create_user(body: dict):  # type: ignore[no-untyped-def,type-arg]
     actor = context.user()
     if not actor.admin:
         raise Forbidden("only admins can create users")
-    return users.create_user(context.db(), actor, **body)
+    return users.create_user(context.db(), actor, **body, min_password_length=app_state().config.password_min_length)
 
 
 @blp.route("/<int:user_id>", methods=["GET"])
@@ -50,7 +52,11 @@ def get_user(user_id: int):  # type: ignore[no-untyped-def]
 @blp.response(204)
 def update_user(body: dict, user_id: int) -> None:  # type: ignore[type-arg]
     actor, user = admin_or_self(user_id)
-    users.update_user(context.db(), actor, user, body, context.auth().session_id)
+    current = body.pop("current_password", "")
+    if body.get("password"):
+        _prove_own_password(actor, user, current)
+    users.update_user(context.db(), actor, user, body, context.auth().session_id,
+                      min_password_length=app_state().config.password_min_length)
 
 
 @blp.route("/<int:user_id>", methods=["DELETE"])
@@ -65,4 +71,12 @@ def delete_user(user_id: int) -> None:
 @blp.response(204)
 def change_password(body: dict, user_id: int) -> None:  # type: ignore[type-arg]
     actor, user = admin_or_self(user_id)
-    users.set_password(context.db(), actor, user, body["password"], context.auth().session_id)
+    _prove_own_password(actor, user, body["current_password"])
+    users.set_password(context.db(), actor, user, body["password"], context.auth().session_id,
+                       min_password_length=app_state().config.password_min_length)
+
+
+def _prove_own_password(actor: User, user: User, current: str) -> None:
+    """Your own password changes only with the current one; an admin sets another user's without."""
+    if actor.id == user.id:
+        users.require_current_password(app_state(), context.db(), user, current, request.remote_addr or "")

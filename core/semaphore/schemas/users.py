@@ -42,17 +42,24 @@ class UserCreateSchema(RequestSchema):
     alert = fields.Boolean(load_default=False)
 
 
+CURRENT_PASSWORD_HELP = "your current password: required when you change your own password (not the original's)"
+
+
 class UserUpdateSchema(RequestSchema):
     username = fields.String(validate=USERNAME)
     name = fields.String(validate=FULL_NAME)
     email = fields.Email(validate=validate.Length(max=255))
     password = fields.String(validate=validate.Length(max=1024))
+    current_password = fields.String(validate=validate.Length(max=1024),
+                                     metadata={"description": CURRENT_PASSWORD_HELP})
     admin = fields.Boolean()
     alert = fields.Boolean()
 
 
 class PasswordSchema(RequestSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    current_password = fields.String(load_default="", validate=validate.Length(max=1024),
+                                     metadata={"description": CURRENT_PASSWORD_HELP})
 
 
 class TokenSchema(ResponseSchema):

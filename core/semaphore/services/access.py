@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound
-from semaphore.services.roles import Permission, Role, permissions_of
+from semaphore.services.roles import MANAGED_ROLES, ROLES, Permission, Role, permissions_of
 
 
 @dataclass
@@ -25,6 +25,14 @@ class ProjectAccess:
         if self.user.admin:
             return permissions_of(Role.OWNER)
         return permissions_of(self.role) if self.role else Permission.NONE
+
+    @property
+    def managed_roles(self) -> frozenset[str]:
+        """The roles of the members this caller may add, change (from and to) and remove; admins act
+        as owners."""
+        if self.user.admin:
+            return MANAGED_ROLES[Role.OWNER]
+        return MANAGED_ROLES[Role(self.role)] if self.role in ROLES else frozenset()
 
     def require(self, permission: Permission) -> None:
         if permission and not (self.permissions & permission) == permission:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import User
 from semaphore.errors import NotFound
 from semaphore.services import activity
+from semaphore.services.passwords import DEFAULT_MIN_LENGTH, validate_password
 from semaphore.services.users import create_user, find_user
 
 DEFAULT_LOGIN = "admin"
@@ -36,12 +37,13 @@ class Bootstrapped:
     password: str | None = None
 
 
-def bootstrap_admin(db: DbSession, environ: Mapping[str, str]) -> Bootstrapped | None:
+def bootstrap_admin(db: DbSession, environ: Mapping[str, str],
+                    min_password_length: int = DEFAULT_MIN_LENGTH) -> Bootstrapped | None:
     """Create or promote the admin the environment names, or the first ``admin`` of an empty
     database. Returns None when there was nothing to do."""
     login = environ.get("SEMAPHORE_ADMIN", "").strip().lower()
     if login:
-        return _ensure_named_admin(db, login, environ)
+        return _ensure_named_admin(db, login, environ, min_password_length)
     if db.scalar(select(func.count()).select_from(User)):
         return None
     password = _generated_password()
@@ -50,14 +52,18 @@ def bootstrap_admin(db: DbSession, environ: Mapping[str, str]) -> Bootstrapped |
     return Bootstrapped(DEFAULT_LOGIN, "created", password)
 
 
-def _ensure_named_admin(db: DbSession, login: str, environ: Mapping[str, str]) -> Bootstrapped:
+def _ensure_named_admin(db: DbSession, login: str, environ: Mapping[str, str],
+                        min_password_length: int) -> Bootstrapped:
     try:
         user = find_user(db, login=login)
     except NotFound:
         given = environ.get("SEMAPHORE_ADMIN_PASSWORD", "")
+        if given:
+            validate_password(given, min_password_length, field="SEMAPHORE_ADMIN_PASSWORD")
         password = given or _generated_password()
         create_user(db, None, username=login, email=environ.get("SEMAPHORE_ADMIN_EMAIL") or f"{login}@localhost",
-                    name=environ.get("SEMAPHORE_ADMIN_NAME") or login, password=password, admin=True)
+                    name=environ.get("SEMAPHORE_ADMIN_NAME") or login, password=password, admin=True,
+                    min_password_length=min_password_length)
         return Bootstrapped(login, "created", None if given else password)
     if user.admin:
         return Bootstrapped(user.username, "unchanged")

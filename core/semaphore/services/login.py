@@ -1,4 +1,5 @@
-"""Password login through the registered backends, with rate limiting per account and address."""
+"""Password login through the registered backends, slowed down per account and address
+(services/login_throttle.py)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,11 @@ from semaphore.db.models import LoginFailure, User
 from semaphore.db.types import utcnow
 from semaphore.errors import Forbidden, TooManyRequests, Unauthorized
 from semaphore.interfaces import AuthContext, Identity
+from semaphore.services import login_throttle
 from semaphore.services.role_mappings import apply_role_mappings
 from semaphore.state import AppState
 
-WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_LOGIN = 10
-MAX_FAILURES_PER_ADDRESS = 50
 INVALID = "invalid login or password"
-
-
-def check_rate_limit(db: DbSession, login: str, ip: str) -> None:
-    for column, value, limit in ((LoginFailure.login, login, MAX_FAILURES_PER_LOGIN),
-                                 (LoginFailure.ip, ip, MAX_FAILURES_PER_ADDRESS)):
-        refuse_if_too_many(db, column, value, WINDOW, limit, "too many failed logins; try again later")
 
 
 def refuse_if_too_many(db: DbSession, column: Any, value: str, window: timedelta, limit: int, message: str) -> None:
@@ -40,24 +33,21 @@ def refuse_if_too_many(db: DbSession, column: Any, value: str, window: timedelta
 def record_failure(state: AppState, login: str, ip: str) -> None:
     """Kept in its own transaction: the request that failed is rolled back."""
     with state.db.session() as db:
-        db.execute(delete(LoginFailure).where(LoginFailure.created < utcnow() - WINDOW))
+        db.execute(delete(LoginFailure).where(LoginFailure.created < utcnow() - login_throttle.MEMORY))
         db.add(LoginFailure(login=login[:255], ip=ip[:64]))
 
 
-def clear_failures(db: DbSession, login: str) -> None:
-    db.execute(delete(LoginFailure).where(LoginFailure.login == login))
-
-
 def password_login(db: DbSession, state: AppState, login: str, password: str, ip: str) -> User:
-    """The user for this login and password, or Unauthorized / Forbidden / TooManyRequests."""
+    """The user for this login and password, or Unauthorized / Forbidden / TooManyRequests. ``ip``
+    is the client's address (behind trusted proxies: see semaphore.trusted_proxies)."""
     login = login.strip().lower()
     backends = state.registry.password_backends(state.config)
     if not backends:
         raise Forbidden("password login is disabled")
     account = account_key(db, login)
-    check_rate_limit(db, account, ip)
-    identity: Identity | None = None
+    attempt = login_throttle.begin_attempt(state, account, ip)
     try:
+        identity: Identity | None = None
         for backend in backends:
             identity = backend.authenticate(login, password, AuthContext(config=state.config, db=db))
             if identity is not None:
@@ -66,9 +56,12 @@ def password_login(db: DbSession, state: AppState, login: str, password: str, ip
             raise Unauthorized(INVALID)
         user = user_for_identity(db, identity)
     except Unauthorized:
-        record_failure(state, account, ip)
-        raise Unauthorized(INVALID) from None
-    clear_failures(db, account)
+        raise Unauthorized(INVALID) from None  # the attempt stays counted as a failure
+    except BaseException:
+        db.rollback()  # the request fails anyway; SQLite could not take back the attempt beside its lock
+        login_throttle.undecided(state, attempt)
+        raise
+    login_throttle.succeeded(db, account, ip)
     return user
 
 

@@ -1,7 +1,8 @@
 """Project members and their roles.
 
-Rules: only users who may manage members change the team; only owners (or admins) add, change
-or remove an owner or make someone owner; the last owner can be neither removed nor demoted.
+Rules (the original's documentation): owners and managers add members; owners (and admins) add,
+change and remove anyone; managers add, change and remove task runners and guests only, and make
+nobody a manager or owner; the last owner can be neither removed nor demoted.
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ def get_membership(db: DbSession, project_id: int, user_id: int) -> ProjectUser:
     return membership
 
 
-def _owner_guard(access: ProjectAccess, *roles: str) -> None:
-    if Role.OWNER.value in roles and not (access.user.admin or access.role == Role.OWNER.value):
-        raise Forbidden("only owners can add, change or remove owners")
+def _require_manages(access: ProjectAccess, *roles: str) -> None:
+    """Refuse unless the caller may manage members in each of ``roles`` (a member's current role and
+    the one it would get)."""
+    for role in roles:
+        if role not in access.managed_roles:
+            who = "owners" if role in (Role.OWNER.value, Role.MANAGER.value) else "owners and managers"
+            raise Forbidden(f"only {who} can add, change or remove a member whose role is or becomes {role}")
 
 
 def ensure_not_last_owner(db: DbSession, membership: ProjectUser) -> None:
@@ -51,7 +56,7 @@ def ensure_not_last_owner(db: DbSession, membership: ProjectUser) -> None:
 
 
 def add_member(db: DbSession, access: ProjectAccess, user_id: int, role: str) -> ProjectUser:
-    _owner_guard(access, role)
+    _require_manages(access, role)
     if db.get(User, user_id) is None:
         raise ValidationError(f"no such user (id {user_id})", field="user_id")
     if db.scalar(select(ProjectUser.id).where(ProjectUser.project_id == access.project.id,
@@ -66,7 +71,7 @@ def add_member(db: DbSession, access: ProjectAccess, user_id: int, role: str) ->
 
 def change_role(db: DbSession, access: ProjectAccess, user_id: int, role: str) -> None:
     membership = get_membership(db, access.project.id, user_id)
-    _owner_guard(access, membership.role, role)
+    _require_manages(access, membership.role, role)
     if membership.role == Role.OWNER.value and role != Role.OWNER.value:
         ensure_not_last_owner(db, membership)
     membership.role = role
@@ -76,7 +81,7 @@ def change_role(db: DbSession, access: ProjectAccess, user_id: int, role: str) -
 
 def remove_member(db: DbSession, access: ProjectAccess, user_id: int) -> None:
     membership = get_membership(db, access.project.id, user_id)
-    _owner_guard(access, membership.role)
+    _require_manages(access, membership.role)
     ensure_not_last_owner(db, membership)
     db.delete(membership)
     activity.record(db, access.user, access.project.id, "user", user_id, str(user_id), activity.DELETED,

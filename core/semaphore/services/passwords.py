@@ -7,18 +7,21 @@ import bcrypt
 from semaphore.errors import ValidationError
 
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer passwords are refused rather than silently cut
-MIN_PASSWORD_LENGTH = 1
+DEFAULT_MIN_LENGTH = 8  # the password_min_length setting's default
 
 
-def validate_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def validate_password(password: str, min_length: int = DEFAULT_MIN_LENGTH, field: str = "password") -> None:
+    """A new password's length: at least ``min_length`` characters, at most what bcrypt reads."""
+    if not password:
         raise ValidationError("must not be empty", field=field)
+    if len(password) < min_length:
+        raise ValidationError(f"must be at least {min_length} characters long", field=field)
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ValidationError(f"must be at most {MAX_PASSWORD_BYTES} bytes", field=field)
 
 
 def hash_password(password: str) -> str:
-    validate_password(password)
+    validate_password(password, min_length=1)
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=11)).decode()
 
 

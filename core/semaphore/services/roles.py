@@ -1,4 +1,5 @@
-"""Project roles and what each may do (the original's four roles and permission bits)."""
+"""Project roles and what each may do (the original's four roles and permission bits), and whom each
+may manage in the team (as the original's documentation describes)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,22 @@ class Role(StrEnum):
 ROLE_PERMISSIONS: dict[Role, Permission] = {
     Role.OWNER: (Permission.RUN_TASKS | Permission.UPDATE_PROJECT | Permission.MANAGE_RESOURCES
                  | Permission.MANAGE_USERS),
-    Role.MANAGER: Permission.RUN_TASKS | Permission.MANAGE_RESOURCES,
+    # Managers manage part of the team (MANAGED_ROLES), so they have the bit the team routes need.
+    Role.MANAGER: Permission.RUN_TASKS | Permission.MANAGE_RESOURCES | Permission.MANAGE_USERS,
     Role.TASK_RUNNER: Permission.RUN_TASKS,
     Role.GUEST: Permission.NONE,
 }
 
 ROLES = tuple(role.value for role in Role)
+
+# The roles each role may give, change from or to, and take away: owners manage everyone, managers
+# task runners and guests (not managers or owners), the others nobody.
+MANAGED_ROLES: dict[Role, frozenset[str]] = {
+    Role.OWNER: frozenset(ROLES),
+    Role.MANAGER: frozenset({Role.TASK_RUNNER.value, Role.GUEST.value}),
+    Role.TASK_RUNNER: frozenset(),
+    Role.GUEST: frozenset(),
+}
 
 
 def permissions_of(role: str) -> Permission:

@@ -26,7 +26,8 @@ def account_page() -> str:
     totp_config = state.config.auth.totp
     enrolment = totp.active_totp(context.db(), user.id) if totp_config.enabled else None
     return render_page("account.html", account=user, totp_enabled=totp_config.enabled, enrolment=enrolment,
-                       recovery_left=totp.remaining_recovery_codes(enrolment) if enrolment else 0)
+                       recovery_left=totp.remaining_recovery_codes(enrolment) if enrolment else 0,
+                       password_min_length=state.config.password_min_length)
 
 
 @blp.get("/account/totp/<int:totp_id>/qr.svg")

@@ -46,7 +46,8 @@ def admin_users_page() -> str:
 @page_for_users
 def admin_new_user_page() -> str:
     me = admin_page_user()
-    return render_admin_page("admin_user_form.html", "users", me=me, edited=None, enrolment=None)
+    return render_admin_page("admin_user_form.html", "users", me=me, edited=None, enrolment=None,
+                             password_min_length=app_state().config.password_min_length)
 
 
 @blp.get("/admin/users/<int:user_id>")
@@ -56,7 +57,8 @@ def admin_user_page(user_id: int) -> str:
     db = context.db()
     edited = users.get_user(db, user_id)
     return render_admin_page("admin_user_form.html", "users", me=me, edited=edited,
-                             enrolment=totp.active_totp(db, edited.id))
+                             enrolment=totp.active_totp(db, edited.id),
+                             password_min_length=app_state().config.password_min_length)
 
 
 @blp.get("/admin/tasks")

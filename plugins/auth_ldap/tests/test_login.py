@@ -21,7 +21,7 @@ def test_a_directory_user_logs_in_and_becomes_an_external_user(ldap_app):
     client = ldap_app().test_client()
     response = log_in(client, "ann", "ann's password")
     assert response.status_code == 204, response.get_json()
-    assert "semaphore=" in response.headers["Set-Cookie"]
+    assert "semaphore_session=" in response.headers["Set-Cookie"]
     me = client.get("/api/user").get_json()
     assert (me["username"], me["name"], me["email"], me["external"], me["admin"]) == (
         "ann", "Ann Example", "ann@example.test", True, False)
@@ -153,7 +153,7 @@ def test_with_password_login_disabled_directory_users_still_log_in(ldap_app):
     assert log_in(client, "ann", "ann's password").status_code == 204
     local = app.test_client()
     assert log_in(local, "root", TEST_PASSWORD).status_code == 401
-    assert local.get_cookie("semaphore") is None
+    assert local.get_cookie("semaphore_session") is None
 
 
 def test_a_directory_user_with_totp_needs_the_code_too(ldap_app):

@@ -103,7 +103,7 @@ class Browser:
         return self.callback(self.authorize(self.start(provider_id, redirect), email))
 
     def session_cookie(self) -> str | None:
-        cookie = self.client.get_cookie("semaphore", path="/")
+        cookie = self.client.get_cookie("semaphore_session", path="/")
         return cookie.value if cookie else None
 
     def login_state_cookie(self) -> str | None:

@@ -32,7 +32,7 @@ if (password) {
       const chosen = form.elements.password.value;
       // Caught here so a typo never becomes the new password.
       if (chosen !== confirm.value) throw new FieldError(confirm, "The two passwords differ; type the same new password twice.");
-      return { password: chosen };
+      return { current_password: form.elements.current_password.value, password: chosen };
     },
     done() {
       password.reset();

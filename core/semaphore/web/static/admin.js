@@ -26,7 +26,8 @@ if (setPassword) {
       document.getElementById("set-password-saved").textContent = "";
       const chosen = form.elements.password.value;
       if (chosen !== confirm.value) throw new FieldError(confirm, "The two passwords differ; type the same one twice.");
-      return { password: chosen };
+      const current = form.elements.current_password;  // only when admins set their own
+      return current ? { current_password: current.value, password: chosen } : { password: chosen };
     },
     done() {
       setPassword.reset();
