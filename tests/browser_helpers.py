@@ -157,8 +157,10 @@ def assert_ran_cleanly(page: Any) -> None:
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One real `semaphore server` per browser test module: live_server.ADMIN plus the module's own
-    ``SERVER_ENV`` (a dict, when it sets one)."""
-    env = {**ADMIN, **getattr(request.module, "SERVER_ENV", {})}
+    ``SERVER_ENV`` (a dict, when it sets one; a value may be a function of tmp_path_factory)."""
+    module_env = getattr(request.module, "SERVER_ENV", {})
+    env = {**ADMIN, **{name: value(tmp_path_factory) if callable(value) else value
+                       for name, value in module_env.items()}}
     process = ServerProcess(tmp_path_factory.mktemp("server"), env=env).start()
     yield process
     process.stop()

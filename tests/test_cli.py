@@ -131,19 +131,20 @@ def stored_secret(config: Config) -> str:
 def test_setup_again_keeps_the_keys_and_asks_before_changing_the_admin(tmp_path):
     database = str(tmp_path / "semaphore.sqlite")
     config_dir = tmp_path / "my etc"
-    first = ["1", database, str(tmp_path / "work"), "", str(config_dir), "root", "root@example.test", "Root", "pw-1"]
+    first = ["1", database, str(tmp_path / "work"), "", str(config_dir), "root", "root@example.test", "Root",
+             "password-1"]
     semaphore(tmp_path, "setup", stdin="\n".join(first) + "\n")
     config_path = config_dir / "config.json"
-    store_a_secret(load_config(str(config_path)), "root", "pw-1")
+    store_a_secret(load_config(str(config_path)), "root", "password-1")
     keys_before = {k: v for k, v in json.loads(config_path.read_text()).items() if "cookie" in k or "key" in k}
 
-    again = [*first[:5], "yes", *first[5:8], "pw-2", "no"]  # overwrite config.json: yes; change root: no
+    again = [*first[:5], "yes", *first[5:8], "password-2", "no"]  # overwrite config.json: yes; change root: no
     output = semaphore(tmp_path, "setup", stdin="\n".join(again) + "\n")
     assert "Keeping the keys in use: cookie_hash, cookie_encryption, access_key_encryption." in output
     assert "Admin root left unchanged." in output
     assert {k: v for k, v in json.loads(config_path.read_text()).items() if k in keys_before} == keys_before
     assert stored_secret(load_config(str(config_path))) == "kept"
-    assert can_log_in(config_path, "root", "pw-1") and not can_log_in(config_path, "root", "pw-2")
+    assert can_log_in(config_path, "root", "password-1") and not can_log_in(config_path, "root", "password-2")
 
     # the start command it prints works as printed (the directory has a space in its name)
     start = output.splitlines()[-1].removeprefix("Start the server with: ")
@@ -157,17 +158,17 @@ def test_setup_on_a_database_with_generated_keys_keeps_them_and_changes_the_admi
     database = str(tmp_path / "data" / "database.sqlite")
     env = {"SEMAPHORE_DATA_DIR": str(tmp_path / "data")}
     semaphore(tmp_path, "--no-config", "user", "add", "--login", "root", "--name", "Root", "--email",
-              "root@example.test", "--password", "pw-1", "--admin", env=env)
-    store_a_secret(load_config(no_config=True, environ=env), "root", "pw-1")  # generates the keys
+              "root@example.test", "--password", "password-1", "--admin", env=env)
+    store_a_secret(load_config(no_config=True, environ=env), "root", "password-1")  # generates the keys
 
     answers = ["1", database, str(tmp_path / "work"), "", str(tmp_path), "root", "root@example.test", "Root",
-               "pw-2", "yes"]
+               "password-2", "yes"]
     output = semaphore(tmp_path, "setup", stdin="\n".join(answers) + "\n")
     assert "Keeping the keys in use: cookie_hash, access_key_encryption." in output
     assert "Admin root updated." in output
     config_path = tmp_path / "config.json"
     assert stored_secret(load_config(str(config_path))) == "kept"
-    assert can_log_in(config_path, "root", "pw-2") and not can_log_in(config_path, "root", "pw-1")
+    assert can_log_in(config_path, "root", "password-2") and not can_log_in(config_path, "root", "password-1")
 
 
 # -- migrate --------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def test_global_options_work_after_the_command_as_the_documentation_writes_them(
     assert "migrated from empty" in semaphore(tmp_path, "migrate", "--config=./config.json")
     assert "is up to date" in semaphore(tmp_path, "migrate", "--config", "./config.json")
     semaphore(tmp_path, "user", "add", "--admin", "--login", "john", "--name=John", "--email=john@example.test",
-              "--password=12345", "--config", "./config.json")
+              "--password=12345678", "--config", "./config.json")
     semaphore(tmp_path, "user", "change-by-login", "--login", "john", "--password", "New$Password",
               "--config=./config.json")
     assert can_log_in(tmp_path / "config.json", "john", "New$Password")

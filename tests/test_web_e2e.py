@@ -14,7 +14,9 @@ import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
 from live_server import git_repository
 
-SERVER_ENV = {"SEMAPHORE_NON_ADMIN_CAN_CREATE_PROJECT": "true"}
+# The new user is no admin: the operator lists the directory their file:// repository lies in.
+SERVER_ENV = {"SEMAPHORE_NON_ADMIN_CAN_CREATE_PROJECT": "true",
+              "SEMAPHORE_LOCAL_REPOSITORY_ROOTS": lambda temp: str(temp.getbasetemp())}
 PASSWORD = "olivia's long password"
 LOCAL = f"ansible_connection=local ansible_python_interpreter={sys.executable}"
 # The pause keeps the play running after its first task's output, so the test sees lines arrive
