@@ -13,7 +13,7 @@ from semaphore.api.guards import install_guards, public
 from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
-# Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
+# Resource modules, each exposing ``blp`` (a semaphore.api.blueprint.Blueprint).
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
     "environments", "templates", "views", "schedules", "tasks", "integrations", "webhooks", "events", "ws",
