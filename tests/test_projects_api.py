@@ -112,6 +112,16 @@ def test_bad_project_input_is_400_naming_the_field(sqlite_app, body, field):
     assert client.get(f"/api/project/{pid}").get_json()["name"] == "Kept"
 
 
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["nul", "lone-surrogate"])
+def test_text_no_database_stores_is_400_naming_the_field(app, admin_client, text):
+    """PostgreSQL stores no NUL in text and no driver encodes a lone surrogate (JSON allows both):
+    400 on every database instead of a 500 from the driver."""
+    for body, field in (({"name": text}, "name"), ({"name": "x", "alert_chat": text}, "alert_chat")):
+        response = admin_client.post("/api/projects", json=body)
+        assert (response.status_code, response.get_json().get("field")) == (400, field), response.get_json()
+    assert count(app, Project) == 0
+
+
 def test_listing_and_reading(team):
     pid, clients = team
     other = create_project(clients["admin"], "Other")
