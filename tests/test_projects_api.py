@@ -7,8 +7,9 @@ import semaphore_notify_telegram
 from account_helpers import add_member, create_project, db_session, events, user_client
 from pager_plugin import semaphore_test_pager
 from sqlalchemy import func, select
+from task_helpers import create_project as create_project_with_resources
 
-from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
+from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, Repository
 from semaphore.testing import log_in, make_config
 
 PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type", "notifier_settings"}
@@ -193,6 +194,13 @@ def test_only_owners_and_admins_delete(app, team):
     assert clients["admin"].delete(f"/api/project/{other}/me").status_code == 204
     assert clients["admin"].delete(f"/api/project/{other}").status_code == 204
     assert clients["owner"].get(f"/api/project/{other}").status_code == 404
+
+
+def test_deleting_a_project_deletes_its_keys_and_the_repositories_that_use_them(app, admin_client):
+    """MySQL/MariaDB refused the cascade (a key before the repository using it): a 500 there."""
+    project = create_project_with_resources(app, admin_client)
+    assert admin_client.delete(project.url).status_code == 204
+    assert count(app, Project) == count(app, Repository) == count(app, AccessKey) == 0
 
 
 def test_leaving(app, team):
