@@ -18,11 +18,14 @@ operation starts from the seeded database, a destructive request (deleting the p
 the admin, removing the guest) only affects the rest of that operation's examples.
 
 Generation is deterministic (a fixed seed per operation, no example database), so CI repeats what
-a laptop ran. Run it alone with ``.venv/bin/python -m pytest -n 2 tests/test_api_fuzz.py``.
+a laptop ran. Run it alone with ``.venv/bin/python -m pytest -n 2 tests/test_api_fuzz.py``; with
+``SEMAPHORE_TEST_FUZZ_DIALECT=postgres`` or ``mysql`` (and that dialect's ``SEMAPHORE_TEST_*_URL``)
+it runs on that database instead, restoring by emptying and seeding again: slower, so not the default.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -37,10 +40,11 @@ from hypothesis import strategies as st
 from task_helpers import add_output, create_project, run_task
 
 from semaphore.app import create_app
-from semaphore.testing import create_user_row, log_in, make_config
+from semaphore.testing import _empty_tables, create_user_row, log_in, make_config
 
 EXAMPLES = 25  # fuzzing-phase requests per operation and role (fewer where the inputs run out)
 ROLES = ("admin", "guest")
+DIALECT = os.environ.get("SEMAPHORE_TEST_FUZZ_DIALECT", "sqlite")
 
 CONFIG = schemathesis.Config.from_dict({
     "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True, "database": "none",
@@ -91,15 +95,21 @@ def aim_at_seeded_objects(case: Any) -> None:
 @dataclass
 class World:
     app: Any
-    database: Path
-    seeded: Path
     tokens: dict[str, str]
+    database: Path | None = None  # SQLite: the file the app uses, and a copy of it as seeded
+    seeded: Path | None = None
     requests: int = 0
 
     def restore(self) -> None:
-        """Put the database back as seeded (its file, once every connection is closed)."""
-        self.app.extensions["semaphore"].db.dispose()
-        shutil.copy(self.seeded, self.database)
+        """Put the database back as seeded: SQLite's file once every connection is closed, else
+        empty the tables and seed again."""
+        db = self.app.extensions["semaphore"].db
+        db.dispose()
+        if self.database is not None and self.seeded is not None:
+            shutil.copy(self.seeded, self.database)
+        else:
+            _empty_tables(db.engine)
+            self.tokens = seed(self.app)
 
 
 def created(client: Any, url: str, body: Any = None) -> dict[str, Any]:
@@ -151,15 +161,17 @@ def seed(app: Any) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, _migrated: Any) -> Iterator[World]:
     directory = tmp_path_factory.mktemp("fuzz")
-    env = dict(_migrated("sqlite"))
-    database = directory / "semaphore.sqlite"
-    shutil.copy(env["SEMAPHORE_DB_HOST"], database)
-    app = create_app(make_config(directory, {"SEMAPHORE_DB_HOST": str(database)}))
-    tokens = seed(app)
-    app.extensions["semaphore"].db.dispose()
-    seeded = directory / "seeded.sqlite"
-    shutil.copy(database, seeded)
-    yield World(app, database, seeded, tokens)
+    env = dict(_migrated(DIALECT))
+    if DIALECT == "sqlite":
+        shutil.copy(env["SEMAPHORE_DB_HOST"], directory / "semaphore.sqlite")
+        env["SEMAPHORE_DB_HOST"] = str(directory / "semaphore.sqlite")
+    app = create_app(make_config(directory, env))
+    world = World(app, seed(app))
+    if DIALECT == "sqlite":
+        app.extensions["semaphore"].db.dispose()
+        world.database, world.seeded = directory / "semaphore.sqlite", directory / "seeded.sqlite"
+        shutil.copy(world.database, world.seeded)
+    yield world
     app.extensions["semaphore"].db.dispose()
 
 
