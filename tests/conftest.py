@@ -25,3 +25,11 @@ def script_app(config):
 def project(app, admin_client):
     """A project with a repository, inventory, environment, view and keys (task_helpers.Project)."""
     return create_project(app, admin_client)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many requests the API fuzz test (test_api_fuzz.py) sent, summed over the xdist workers."""
+    sent = [value for reports in terminalreporter.stats.values() for report in reports
+            for name, value in getattr(report, "user_properties", ()) if name == "api_requests"]
+    if sent:
+        terminalreporter.write_line(f"API fuzz: {sum(sent)} generated requests in {len(sent)} tests")

@@ -51,3 +51,35 @@ def test_ping_needs_no_login_and_info_does(sqlite_app):
     assert (ping.status_code, ping.get_data(as_text=True), ping.mimetype) == (200, "pong", "text/plain")
     assert client.get("/api/info").status_code == 401
     assert client.get("/api/info").get_json() == {"error": "authentication required"}
+
+
+def documented_error_schema(spec):
+    ref = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_error_answers_have_the_documented_shape(sqlite_app):
+    """Every operation documents its errors as the "default" response: that schema is our
+    ``{"error", "field", ...}``, not flask-smorest's ``{"code", "status", "message"}``."""
+    client = sqlite_app.test_client()
+    schema = documented_error_schema(client.get("/api/openapi.json").get_json())
+    answers = [client.get("/api/info"), client.post("/api/auth/login", json={"auth": "x"}),
+               client.get("/api/no-such-thing")]
+    assert [answer.status_code for answer in answers] == [401, 400, 404]
+    for answer in answers:
+        body = answer.get_json()
+        assert set(schema["required"]) <= set(body) <= set(schema["properties"]), (body, schema)
+    assert answers[1].get_json()["field"] == "password"
+
+
+def test_bad_input_is_documented_as_400_not_422(sqlite_app):
+    spec = sqlite_app.test_client().get("/api/openapi.json").get_json()
+    statuses = {status for item in spec["paths"].values() for operation in item.values()
+                if isinstance(operation, dict) and "responses" in operation for status in operation["responses"]}
+    assert "422" not in statuses
+    assert "400" in spec["paths"]["/api/auth/login"]["post"]["responses"]
+
+
+def test_ping_is_documented_as_plain_text(sqlite_app):
+    spec = sqlite_app.test_client().get("/api/openapi.json").get_json()
+    assert "text/plain" in spec["paths"]["/api/ping"]["get"]["responses"]["200"]["content"]

@@ -7,8 +7,9 @@ import semaphore_notify_telegram
 from account_helpers import add_member, create_project, db_session, events, user_client
 from pager_plugin import semaphore_test_pager
 from sqlalchemy import func, select
+from task_helpers import create_project as create_project_with_resources
 
-from semaphore.db.models import AccessKey, Environment, Project, ProjectUser
+from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, Repository
 from semaphore.testing import log_in, make_config
 
 PROJECT_FIELDS = {"id", "name", "created", "alert", "alert_chat", "max_parallel_tasks", "type", "notifier_settings"}
@@ -105,6 +106,16 @@ def test_bad_project_input_is_400_naming_the_field(sqlite_app, body, field):
     assert client.get(f"/api/project/{pid}").get_json()["name"] == "Kept"
 
 
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["nul", "lone-surrogate"])
+def test_text_no_database_stores_is_400_naming_the_field(app, admin_client, text):
+    """PostgreSQL stores no NUL in text and no driver encodes a lone surrogate (JSON allows both):
+    400 on every database instead of a 500 from the driver."""
+    for body, field in (({"name": text}, "name"), ({"name": "x", "alert_chat": text}, "alert_chat")):
+        response = admin_client.post("/api/projects", json=body)
+        assert (response.status_code, response.get_json().get("field")) == (400, field), response.get_json()
+    assert count(app, Project) == 0
+
+
 def test_listing_and_reading(team):
     pid, clients = team
     other = create_project(clients["admin"], "Other")
@@ -176,6 +187,13 @@ def test_only_owners_and_admins_delete(app, team):
     assert clients["admin"].delete(f"/api/project/{other}/me").status_code == 204
     assert clients["admin"].delete(f"/api/project/{other}").status_code == 204
     assert clients["owner"].get(f"/api/project/{other}").status_code == 404
+
+
+def test_deleting_a_project_deletes_its_keys_and_the_repositories_that_use_them(app, admin_client):
+    """MySQL/MariaDB refused the cascade (a key before the repository using it): a 500 there."""
+    project = create_project_with_resources(app, admin_client)
+    assert admin_client.delete(project.url).status_code == 204
+    assert count(app, Project) == count(app, Repository) == count(app, AccessKey) == 0
 
 
 def test_leaving(app, team):

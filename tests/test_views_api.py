@@ -60,6 +60,15 @@ def test_views_are_ordered_by_position_and_group_templates(app, admin_client):
     assert sorted(events[2:5]) == ["View Build updated", "View Lint updated", "View Release updated"]
 
 
+def test_a_view_added_after_one_at_the_highest_position_goes_beside_it(app, admin_client):
+    """"After the last" must not overflow the databases' integer range (a 500 on PostgreSQL)."""
+    pid = create_project(admin_client)
+    url = f"/api/project/{pid}/views"
+    create(admin_client, url, {"title": "Top", "position": 2**31 - 1})
+    assert create(admin_client, url, {"title": "Next"})["position"] == 2**31 - 1
+    assert titles(admin_client, url) == ["Top", "Next"]
+
+
 def test_invalid_views_and_positions_name_the_field_and_write_nothing(app, admin_client):
     pid = create_project(admin_client)
     other = create_project(admin_client, "Other")

@@ -14,7 +14,7 @@ from semaphore.api.json_depth import install_json_depth_limit
 from semaphore.schemas.base import MAX_INT
 from semaphore.version import __version__
 
-# Resource modules, each exposing ``blp`` (a flask_smorest.Blueprint).
+# Resource modules, each exposing ``blp`` (a semaphore.api.blueprint.Blueprint).
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
     "environments", "templates", "views", "schedules", "tasks", "integrations", "webhooks", "events", "ws",

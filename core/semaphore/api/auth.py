@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.api import context
 from semaphore.api.authn import clear_session_cookie, log_in
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import UserTotp
 from semaphore.errors import Unauthorized

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
 from semaphore.api.access import project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.events import EventPageSchema, EventSchema
 from semaphore.services.events import DEFAULT_LIMIT, LAST_LIMIT, list_events
 

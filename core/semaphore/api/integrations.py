@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
 from semaphore.db.models import Integration, IntegrationAlias
 from semaphore.schemas.base import Refs

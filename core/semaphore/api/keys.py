@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
 from semaphore.schemas.keys import AccessKeySchema, AccessKeyWriteSchema
 from semaphore.services.keys import KEYS

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.projects import MemberAddSchema, MemberRoleSchema, MemberSchema
 from semaphore.schemas.users import UserSchema
 from semaphore.services import members

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import admin_only
 from semaphore.schemas.admin import OptionSchema, OptionWriteSchema
 from semaphore.services import options

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.backups import ProjectBackupSchema
 from semaphore.schemas.projects import ProjectCreateSchema, ProjectSchema, ProjectWriteSchema, RoleSchema
 from semaphore.services import projects

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.base import Refs
 from semaphore.services.resources import ProjectResource
 from semaphore.services.roles import Permission

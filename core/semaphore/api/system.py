@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.schemas.base import ResponseSchema
 from semaphore.state import app_state
@@ -33,7 +33,8 @@ class PluginSchema(ResponseSchema):
 
 
 @blp.route("/ping", methods=["GET", "HEAD"])
-@blp.doc(security=[])
+@blp.doc(security=[], responses={"200": {"description": "`pong`",
+                                         "content": {"text/plain": {"schema": {"type": "string"}}}}})
 @public
 def ping() -> Response:
     """Health check for load balancers; no authentication."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import admin_only
 from semaphore.db.models import Task
 from semaphore.errors import NotFound

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, url_for
-from flask_smorest import Blueprint
 
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.tasks import (
     TaskCreateSchema,
     TaskHostResultSchema,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
 from semaphore.api.access import project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
 from semaphore.schemas.schedules import ScheduleSchema
 from semaphore.schemas.tasks import TaskLastArgs, TaskListArgs, TaskWithTplSchema

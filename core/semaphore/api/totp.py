@@ -10,10 +10,10 @@ import io
 
 import segno
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.users import admin_or_self
 from semaphore.db.models import User, UserTotp
 from semaphore.errors import Forbidden, NotFound

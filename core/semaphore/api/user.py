@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.schemas.users import CurrentUserSchema, TokenSchema
 from semaphore.services import projects, tokens
 from semaphore.state import app_state

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.db.models import User
 from semaphore.errors import Forbidden
 from semaphore.schemas.users import PasswordSchema, UserBriefSchema, UserCreateSchema, UserSchema, UserUpdateSchema

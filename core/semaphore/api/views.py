@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
 from semaphore.schemas.templates import TemplateSchema
 from semaphore.schemas.views import ViewPositionsSchema, ViewSchema, ViewWriteSchema

@@ -16,11 +16,11 @@ The request authenticates itself to each integration its alias reaches (see
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from marshmallow import fields
 from werkzeug.exceptions import MethodNotAllowed
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.errors import Unauthorized
 from semaphore.interfaces import WebhookRequest

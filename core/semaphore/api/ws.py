@@ -19,13 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, g, request
-from flask_smorest import Blueprint
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from werkzeug.routing import WebsocketMismatch
 from wsproto.frame_protocol import CloseReason
 
 from semaphore.api import context
+from semaphore.api.blueprint import Blueprint
 from semaphore.api.errors import error_response
 from semaphore.errors import Forbidden
 from semaphore.live import LiveHub, Subscription, Viewer

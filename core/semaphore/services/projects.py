@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.db.models import AccessKey, Environment, Project, ProjectUser, User
+from semaphore.db.models import AccessKey, Base, Environment, Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound, ValidationError
 from semaphore.services import activity, notifier_settings
 from semaphore.services.access import ProjectAccess
@@ -79,7 +79,18 @@ def _check_notifier_settings(state: AppState, fields: dict[str, Any], stored: no
 def delete_project(db: DbSession, user: User, project: Project) -> None:
     activity.record(db, user, None, "project", project.id, project.name, activity.DELETED,
                     f"Project {project.name} deleted")
-    db.delete(project)  # everything of the project goes with it (ON DELETE CASCADE)
+    _delete_project_rows(db, project.id)
+    db.delete(project)
+
+
+def _delete_project_rows(db: DbSession, project_id: int) -> None:
+    """Delete what ``ON DELETE CASCADE`` from the project would, users of a row before the row.
+    MySQL/MariaDB run that cascade in no useful order and refuse to delete a key before the
+    repository that still uses it; deleting dependants first works on every database."""
+    for table in reversed(Base.metadata.sorted_tables):
+        for key in table.foreign_keys:
+            if key.column.table.name == Project.__tablename__ and key.ondelete == "CASCADE":
+                db.execute(delete(table).where(key.parent == project_id))
 
 
 def leave_project(db: DbSession, user: User, project: Project) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Template, View
 from semaphore.errors import ValidationError
+from semaphore.schemas.base import MAX_INT
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource
@@ -34,7 +35,7 @@ class Views(ProjectResource[View]):
             row.position = data["position"]
         elif row.id is None:
             last = db.scalar(select(func.max(View.position)).where(View.project_id == access.project.id))
-            row.position = (last or 0) + 1
+            row.position = min((last or 0) + 1, MAX_INT)  # after the last; beside it when that is at the top
 
     def set_positions(self, db: DbSession, access: ProjectAccess, positions: dict[int, int]) -> None:
         """Move several views at once (``{view_id: position}``); ids not in the project are refused."""
