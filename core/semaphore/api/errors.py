@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from semaphore.errors import SemaphoreError, TooManyRequests
-from semaphore.schemas.base import Refs
+from semaphore.schemas.base import Refs, first_error
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +22,17 @@ def error_response(status: int, body: dict[str, Any]) -> Response:
     return response
 
 
-def _first_message(messages: Any, path: str = "", top: bool = True) -> tuple[str, str]:
-    """The first (field path, message) of a nested marshmallow/webargs error structure."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            # webargs locations wrap the top level only: a field may be called "json" (environments)
-            if top and key in ("json", "query", "view_args", "form", "headers", "files"):
-                return _first_message(value, path, False)
-            if key == "_schema":
-                return _first_message(value, path, False)
-            return _first_message(value, f"{path}.{key}" if path else str(key), False)
-    if isinstance(messages, (list, tuple)) and messages:
-        return _first_message(messages[0], path, False)
-    return path, str(messages)
+# webargs wraps the top level in the request location: a field may itself be called "json" (environments)
+WEBARGS_LOCATIONS = ("json", "query", "view_args", "form", "headers", "files")
+
+
+def _first_message(messages: Any) -> tuple[str, str]:
+    """The first (field path, message) of webargs' error structure."""
+    if isinstance(messages, dict) and messages:
+        location, inside = next(iter(messages.items()))
+        if location in WEBARGS_LOCATIONS:
+            return first_error(inside)
+    return first_error(messages)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -133,3 +133,15 @@ def fits_text_column(value: str | None) -> None:
     """Text longer than a TEXT column holds on MySQL would fail at INSERT: refuse it up front."""
     if value is not None and len(value.encode()) > TEXT_MAX_BYTES:
         raise ValidationError(f"must be at most {TEXT_MAX_BYTES} bytes")
+
+
+def first_error(messages: Any, path: str = "") -> tuple[str, str]:
+    """The first (field path, message) of a nested marshmallow error structure: ``vaults.0.name``."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                return first_error(value, path)
+            return first_error(value, f"{path}.{key}" if path else str(key))
+    if isinstance(messages, (list, tuple)) and messages:
+        return first_error(messages[0], path)
+    return path, str(messages)

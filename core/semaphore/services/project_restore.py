@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Integration, IntegrationAlias, Project, User
 from semaphore.errors import ValidationError
+from semaphore.schemas.base import first_error
 from semaphore.schemas.environments import EnvironmentWriteSchema
 from semaphore.schemas.integrations import ExtractValueWriteSchema, IntegrationWriteSchema, MatcherWriteSchema
 from semaphore.schemas.inventories import InventoryWriteSchema
@@ -247,20 +248,9 @@ def _load(schema: Schema, payload: Any, path: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = schema.load(payload)
     except SchemaError as exc:
-        field, message = _first_error(exc.messages)
+        field, message = first_error(exc.messages)
         raise ValidationError(message, field=f"{path}.{_backup_field(field)}" if field else path) from None
     return data
-
-
-def _first_error(messages: Any, path: str = "") -> tuple[str, str]:
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if key == "_schema":
-                return _first_error(value, path)
-            return _first_error(value, f"{path}.{key}" if path else str(key))
-    if isinstance(messages, list) and messages:
-        return _first_error(messages[0], path)
-    return path, str(messages)
 
 
 def _at(path: str, create: Callable[[], Any]) -> Any:
