@@ -7,6 +7,7 @@ Schedules are created over the API; the scheduler is ticked by hand at chosen mo
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import threading
@@ -17,6 +18,7 @@ from live_server import git_repository
 from sqlalchemy import text
 from task_helpers import ScriptExecutorPlugin, build_app, create_template, query
 
+from semaphore.live import Viewer
 from semaphore.scheduler.ticker import Scheduler
 from semaphore.state import app_state
 from semaphore.testing import make_config
@@ -66,6 +68,7 @@ def test_fires_once_at_its_minute_and_never_before(app, admin_client, project, t
     schedule = create_schedule(app, admin_client, project, template, cron_format="30 4 * * *", name="early")
     clock = Clock(at("2026-05-04T04:29:59"))
     scheduler = Scheduler(app, clock)
+    viewer = app_state(app).live.subscribe(Viewer(user_id=0, admin=True))  # what a websocket viewer receives
     assert scheduler.tick() == [] and scheduled_tasks(app) == []
     clock.now = at("2026-05-04T04:30:02")
     fired = scheduler.tick()
@@ -73,6 +76,8 @@ def test_fires_once_at_its_minute_and_never_before(app, admin_client, project, t
     tasks = scheduled_tasks(app)
     assert [(t["template_id"], t["user_id"], t["schedule_id"], t["status"]) for t in tasks] == [
         (template["id"], None, schedule["id"], "waiting")]
+    updates = [json.loads(m) for item in viewer.take(0) for m in item.messages()]
+    assert [(u["task_id"], u["status"]) for u in updates] == [(tasks[0]["id"], "waiting")]  # websocket viewers see it
     clock.now = at("2026-05-04T04:30:40")
     assert scheduler.tick() == []
     # a restarted server (a new scheduler, nothing in memory) finds the fire time claimed

@@ -25,6 +25,7 @@ from task_helpers import build_app, create_project, create_template, events, run
 from semaphore import Executor, Job, ProcessSpec, hookimpl
 from semaphore.db.models import Repository, Task, TaskOutput
 from semaphore.db.types import utcnow
+from semaphore.live import Viewer
 from semaphore.state import app_state
 from semaphore.tasks.engine import TaskEngine
 
@@ -324,6 +325,7 @@ def test_a_task_waits_for_confirmation(app, admin_client, project, action, final
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_a_successful_build_queues_its_autorun_deploy_with_the_version(app, admin_client, project):
     start_engine(app)
+    viewer = app_state(app).live.subscribe(Viewer(user_id=0, admin=True))  # what a websocket viewer receives
     build = create_template(admin_client, project, name="Build", playbook="version.sh", type="build",
                             start_version="1.4.0")
     deploy = create_template(admin_client, project, name="Deploy", playbook="version.sh", type="deploy",
@@ -343,6 +345,9 @@ def test_a_successful_build_queues_its_autorun_deploy_with_the_version(app, admi
     deployed = wait_for(app, deploy_id)
     assert deployed.status == "success" and deployed.build_task_id == build_task["id"]
     assert "type=deploy target= incoming=1.4.0" in output(app, deploy_id)
+    updates = [json.loads(m) for item in viewer.take(0) for m in item.messages()]
+    statuses = [u["status"] for u in updates if u["type"] == "update" and u["task_id"] == deploy_id]
+    assert statuses[:1] == ["waiting"]  # the deploy was shown queued
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)

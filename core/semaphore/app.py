@@ -19,6 +19,7 @@ from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
 from semaphore.state import AppState
+from semaphore.task_listeners import subscribe_builtin_listeners
 from semaphore.trusted_proxies import TrustedProxies, parse_networks
 
 
@@ -54,4 +55,5 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     register_api(app)
     app.register_blueprint(web.blp)
     registry.add_blueprints(app)
+    subscribe_builtin_listeners(app)
     return app

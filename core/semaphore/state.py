@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -13,6 +13,7 @@ from semaphore.db.engine import Database
 from semaphore.live import LiveHub
 from semaphore.plugins import Plugins
 from semaphore.registry import Registry
+from semaphore.task_events import TaskEvents
 
 if TYPE_CHECKING:
     from semaphore.tasks.engine import TaskEngine
@@ -28,6 +29,8 @@ class AppState:
     live: LiveHub  # websocket fan-out of task logs and updates
     #: The task engine, once started (server worker, or tests that run tasks).
     engine: TaskEngine | None = None
+    #: Task events of this process (queued, status changed): see semaphore.task_events.
+    events: TaskEvents = field(default_factory=TaskEvents)
 
 
 def app_state(app: Flask | None = None) -> AppState:

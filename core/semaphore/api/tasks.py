@@ -25,7 +25,6 @@ from semaphore.schemas.tasks import (
 from semaphore.services import host_results, tasks
 from semaphore.services.roles import Permission
 from semaphore.services.task_log_search import search_output
-from semaphore.services.task_status import publish_task_update
 from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
@@ -60,9 +59,7 @@ def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyp
     """Queue a run of a template; the task starts as ``waiting``."""
     db = context.db()
     task = tasks.create_task(db, project_id, access().user, body)
-    db.commit()  # before waking the engine, so that its claim sees the task
-    publish_task_update(current_app._get_current_object(), task)  # type: ignore[attr-defined]
-    tasks.wake_engine()
+    tasks.enqueue(db, app_state(), [task])
     return task
 
 

@@ -15,7 +15,7 @@ The request authenticates itself to each integration its alias reaches (see
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from marshmallow import fields
 from werkzeug.exceptions import MethodNotAllowed
 
@@ -26,8 +26,7 @@ from semaphore.errors import Unauthorized
 from semaphore.interfaces import WebhookRequest
 from semaphore.schemas.base import ResponseSchema
 from semaphore.services import webhooks
-from semaphore.services.task_status import publish_task_update
-from semaphore.services.tasks import wake_engine
+from semaphore.services.tasks import enqueue
 from semaphore.state import app_state
 
 #: GitHub caps its webhook payloads at 25 MB; nothing larger is a webhook worth reading.
@@ -57,10 +56,5 @@ def receive_webhook(alias: str):  # type: ignore[no-untyped-def]
     outcome = webhooks.fire(db, alias, hook, app_state().config.global_integration_alias)
     if not outcome.authenticated:
         raise Unauthorized("webhook not authenticated")
-    db.commit()  # before waking the engine, so that its claim sees the tasks
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    for task in outcome.tasks:
-        publish_task_update(app, task)
-    if outcome.tasks:
-        wake_engine()
+    enqueue(db, app_state(), outcome.tasks)
     return {"task_ids": [task.id for task in outcome.tasks]}

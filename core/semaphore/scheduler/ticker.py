@@ -29,12 +29,12 @@ import schedule as schedule_library
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.db.models import Repository, Schedule
+from semaphore.db.models import Repository, Schedule, Task
 from semaphore.db.types import utcnow
 from semaphore.scheduler.branch_heads import branch_head
 from semaphore.scheduler.claims import claim_and_queue, is_claimed, prune_claims
 from semaphore.scheduler.fire_times import latest_fire, time_zone
-from semaphore.services.tasks import wake_engine
+from semaphore.services.tasks import enqueue
 from semaphore.state import app_state
 
 if TYPE_CHECKING:
@@ -96,9 +96,8 @@ class Scheduler:
             if self._next_prune is None or now >= self._next_prune:
                 self._next_prune = now + PRUNE_EVERY
                 prune_claims(db, now - KEEP_CLAIMS)
-        if any(result.task_id is not None for result in fired):
-            with self.app.app_context():
-                wake_engine()
+            queued = [db.get(Task, result.task_id) for result in fired if result.task_id is not None]
+            enqueue(db, app_state(self.app), [task for task in queued if task is not None])
         return fired
 
     def _consider(self, db: DbSession, row: Schedule, now: datetime) -> Fired | None:

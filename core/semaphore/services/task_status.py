@@ -1,8 +1,9 @@
 """Task statuses and the one function that changes them.
 
 :func:`change_status` is the only writer of ``task.status``: it applies the transition guard,
-stamps start/end, commits, writes the activity event, publishes the websocket update and calls
-the ``task_status_changed`` hook, in that order.
+stamps start/end, writes the activity event, commits, and publishes a TaskStatusChanged event
+(semaphore.task_events), to which the websocket hub, the ``task_status_changed`` hook, deploy
+autoruns and the task engine listen.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from semaphore.db.models import Task, Template, User
 from semaphore.db.types import utcnow
 from semaphore.services import activity
 from semaphore.state import app_state
+from semaphore.task_events import TaskStatusChanged
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -94,18 +96,9 @@ def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, use
         return False
     _record(db, task, old, new, user)
     db.commit()
-    publish_task_update(app, task)
-    state = app_state(app)
-    if state.engine is not None:
-        state.engine.status_changed(task.id, new.value)
-    state.registry.task_status_changed(app, task, old, new.value)
+    log.debug("task %s of project %s is now %s", task.id, task.project_id, new.value)
+    app_state(app).events.publish(TaskStatusChanged(task, old, new.value))
     return True
-
-
-def publish_task_update(app: Flask, task: Task) -> None:
-    """Tell the websocket viewers of the task's project about its new status (never blocks)."""
-    log.debug("task %s of project %s is now %s", task.id, task.project_id, task.status)
-    app_state(app).live.publish_update(task)
 
 
 def _record(db: DbSession, task: Task, old: str, new: TaskStatus, user: User | None) -> None:

@@ -26,7 +26,8 @@ from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
 from semaphore.services.template_fields import json_fields
 from semaphore.services.versions import next_build_version, parse_version
-from semaphore.state import app_state
+from semaphore.state import AppState, app_state
+from semaphore.task_events import TaskQueued
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -265,10 +266,13 @@ def _build_version(db: DbSession, template: Template) -> str | None:
     return next_build_version(template.start_version or "", earlier)
 
 
-def queue_autorun_deploys(db: DbSession, build: Task) -> list[Task]:
+def queue_autorun_deploys(db: DbSession, build_id: int) -> list[Task]:
     """After a successful build: queue every deploy template of that build that runs automatically.
     A template that cannot be queued is skipped (logged), never failing the build."""
-    queued = []
+    queued: list[Task] = []
+    build = db.get(Task, build_id)
+    if build is None:
+        return queued
     templates = db.scalars(select(Template).where(Template.build_template_id == build.template_id,
                                                   Template.autorun.is_(True), Template.type == "deploy"))
     for template in templates.all():
@@ -305,11 +309,15 @@ def reject_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
     change_status(db, app, task, TaskStatus.REJECTED, user=user)
 
 
-def wake_engine() -> None:
-    """Tell this process's task engine that a task was queued (others find it by polling)."""
-    engine = app_state().engine
-    if engine is not None:
-        engine.wake()
+def enqueue(db: DbSession, state: AppState, queued: Iterable[Task]) -> None:
+    """Make tasks that were just created known, the one way for every caller (API, webhooks,
+    schedules, autoruns): commit them first, so that an engine's claim sees them, then publish a
+    TaskQueued event each: viewers see ``waiting`` and this process's engine looks for work (other
+    processes' engines find them by polling)."""
+    queued = list(queued)
+    db.commit()
+    for task in queued:
+        state.events.publish(TaskQueued(task))
 
 
 def delete_task(db: DbSession, user: User, task: Task) -> None:

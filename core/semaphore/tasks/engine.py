@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +22,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status
-from semaphore.services.tasks import queue_autorun_deploys
 from semaphore.state import app_state
+from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged
 from semaphore.tasks import recovery, retention
 from semaphore.tasks.checkout import Checkout, RepositoryCache
 from semaphore.tasks.isolation import Isolation
@@ -73,6 +74,7 @@ class TaskEngine:
         self._stopping = threading.Event()
         self._retention: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -84,6 +86,7 @@ class TaskEngine:
         with self.app.app_context(), app_state(self.app).db.session() as db:
             recovery.finish_orphans(self.app, db, (), at_start=True)
         app_state(self.app).engine = self
+        self._unsubscribe = app_state(self.app).events.subscribe(self._on_task_event)
         for target, name in ((self._dispatch_loop, "dispatch"), (self._monitor_loop, "monitor"),
                              (self._retention_loop, "retention")):
             thread = threading.Thread(target=target, name=f"semaphore-tasks-{name}", daemon=True)
@@ -96,6 +99,8 @@ class TaskEngine:
     def shutdown(self, timeout: float = 15.0) -> None:
         """Stop dispatching, stop running tasks (they end as ``error``: the server went away)."""
         self._stopping.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self._wake.set()
         self._retention.put(None)
         for running in self.running():
@@ -120,12 +125,18 @@ class TaskEngine:
 
     # -- events -----------------------------------------------------------------------------
 
+    def _on_task_event(self, event: TaskEvent) -> None:
+        if isinstance(event, TaskQueued):
+            self.wake()
+        elif isinstance(event, TaskStatusChanged):
+            self.status_changed(event.task.id, event.new)
+
     def wake(self) -> None:
         """A task was queued or a slot freed: look for work now."""
         self._wake.set()
 
     def status_changed(self, task_id: int, status: str) -> None:
-        """Called by the status transition (in this process) and by the monitor (other processes)."""
+        """Told by the status transition's event (this process) and by the monitor (other processes)."""
         with self._lock:
             running = self._running.get(task_id)
         if running is None:
@@ -150,8 +161,8 @@ class TaskEngine:
             db.commit()
 
     def finish(self, task_id: int, final: TaskStatus) -> None:
-        """Write the final status (unless a user already finished the task), forget the run's
-        secret, and queue the deploys a successful build triggers."""
+        """Write the final status (unless a user already finished the task) and forget the run's
+        secret (a successful build's autorun deploys listen to the status change)."""
         with app_state(self.app).db.session() as db:
             db.execute(update(Task).where(Task.id == task_id).values(secret=None))
             db.commit()
@@ -161,9 +172,6 @@ class TaskEngine:
             change_status(db, self.app, task, final)
             if self.config.max_tasks_per_template:
                 self._retention.put(task.template_id)
-            if task.status == TaskStatus.SUCCESS and queue_autorun_deploys(db, task):
-                db.commit()
-                self.wake()
 
     def task_finished(self, task_id: int) -> None:
         """The run's thread is done: free its slot."""

@@ -1,0 +1,67 @@
+"""The in-process channel of task events: what happened to a task, told to whoever listens.
+
+Publishers (:func:`semaphore.services.tasks.enqueue`, the status transition) never know their
+listeners; the websocket hub, the ``task_status_changed`` hook, deploy autoruns and the task engine
+subscribe. This is the seam where a cluster bus (several servers) and remote runners plug in.
+
+An event is published after its change was committed, and delivered synchronously, one listener
+at a time in the order they subscribed; a failing listener is logged and never stops the others
+or the publisher.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaskQueued:
+    """A task was queued (status ``waiting``) and committed."""
+
+    task: Any  # semaphore.db.models.Task
+
+
+@dataclass(frozen=True)
+class TaskStatusChanged:
+    """The status transition moved a task from ``old`` to ``new`` and committed it."""
+
+    task: Any  # semaphore.db.models.Task
+    old: str
+    new: str
+
+
+TaskEvent = TaskQueued | TaskStatusChanged
+Listener = Callable[[TaskEvent], None]
+
+
+class TaskEvents:
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Listen to every event from now on; returns the function that stops listening."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+        return unsubscribe
+
+    def publish(self, event: TaskEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a listener of task events failed on %s of task %s", type(event).__name__,
+                              getattr(event.task, "id", None))

@@ -1,0 +1,32 @@
+"""The listeners of task events that every app has (semaphore.task_events): the websocket viewers
+see each queued task and status change, the ``task_status_changed`` hook is called, and a
+successful build queues the deploys that run after it. The task engine subscribes itself when
+it starts."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from semaphore.services.task_status import TaskStatus
+from semaphore.services.tasks import enqueue, queue_autorun_deploys
+from semaphore.state import app_state
+from semaphore.task_events import TaskEvent, TaskStatusChanged
+
+
+def subscribe_builtin_listeners(app: Flask) -> None:
+    state = app_state(app)
+
+    def show_to_viewers(event: TaskEvent) -> None:
+        state.live.publish_update(event.task)
+
+    def call_status_hook(event: TaskEvent) -> None:
+        if isinstance(event, TaskStatusChanged):
+            state.registry.task_status_changed(app, event.task, event.old, event.new)
+
+    def autorun_deploys(event: TaskEvent) -> None:
+        if isinstance(event, TaskStatusChanged) and event.new == TaskStatus.SUCCESS:
+            with app.app_context(), state.db.session() as db:
+                enqueue(db, state, queue_autorun_deploys(db, event.task.id))
+
+    for listener in (show_to_viewers, call_status_hook, autorun_deploys):
+        state.events.subscribe(listener)
