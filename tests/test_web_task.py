@@ -180,15 +180,21 @@ def test_stop_stops_a_long_task(desktop_page, server, api, project):
     assert_ran_cleanly(page)
 
 
+def waiting_behind_another(api, directory, project_name):
+    """A project that runs one task at a time: (project id, a running task, a task waiting behind it)."""
+    pid, template_id = bash_template(api, directory, "hold.sh", "echo started\nsleep 600\n",
+                                     project={"name": project_name, "max_parallel_tasks": 1}, template="Hold")
+    first = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    api.wait_for_output(pid, first, "started")
+    second = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    return pid, first, second
+
+
 def test_an_answer_that_arrives_late_never_turns_the_status_back(desktop_page, server, api, tmp_path):
     """When its socket opens the page asks the API for the task; if that answer is still on its way
     when a newer status comes over the socket, the newer status stays."""
     page = desktop_page
-    pid, template_id = bash_template(api, tmp_path / "queue", "hold.sh", "echo started\nsleep 600\n",
-                                     project={"name": "One at a time", "max_parallel_tasks": 1}, template="Hold")
-    first = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
-    api.wait_for_output(pid, first, "started")
-    second = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    pid, first, second = waiting_behind_another(api, tmp_path / "queue", "One at a time")
     held = []
 
     def hold_the_answer(route):
@@ -215,11 +221,7 @@ def test_an_answer_that_arrives_late_never_turns_the_status_back(desktop_page, s
 def test_the_commit_shows_as_soon_as_the_run_has_checked_it_out(desktop_page, server, api, tmp_path):
     """A page opened while its task waits learns the commit from the "running" update, no reload."""
     page = desktop_page
-    pid, template_id = bash_template(api, tmp_path / "commit", "hold.sh", "echo started\nsleep 600\n",
-                                     project={"name": "Commit shown", "max_parallel_tasks": 1}, template="Hold")
-    first = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
-    api.wait_for_output(pid, first, "started")
-    second = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"]
+    pid, first, second = waiting_behind_another(api, tmp_path / "commit", "Commit shown")
     open_task(page, server, pid, second)
     assert page.locator("#task-status").inner_text() == "waiting"
     assert page.locator("#task-commit-row").is_hidden()
