@@ -2,7 +2,7 @@
 a diagnostic for bench/log_throughput.py).
 
 In one process, on an SQLite database migrated by the real server, the same million-line bash
-script runs through the engine's own process runner (semaphore.tasks.process.run) into:
+script runs through the engine's own process runner (semaphore.engine.process.run) into:
 
 1. a sink that drops the output (the pipe and the reader alone);
 2. the TaskLog with nobody watching (plus splitting, masking, the SQLite INSERTs);
@@ -39,13 +39,13 @@ from log_throughput import LINES, SCRIPT
 
 from semaphore.app import create_app
 from semaphore.db.types import utcnow
+from semaphore.engine import log as log_module
+from semaphore.engine import process
+from semaphore.engine.isolation import Isolation
+from semaphore.engine.log import TaskLog
 from semaphore.execution import ProcessSpec
 from semaphore.live import LiveItem, LogBatch, Viewer
 from semaphore.state import app_state
-from semaphore.tasks import log as log_module
-from semaphore.tasks import process
-from semaphore.tasks.isolation import Isolation
-from semaphore.tasks.log import TaskLog
 from semaphore.testing import make_config
 
 
@@ -88,7 +88,7 @@ class DroppingSink:
 
 class PausingSink:
     """Passes the output on, then pauses the reader a moment after a short read, so that the pipe
-    fills while it sleeps: a what-if for the process reader (semaphore.tasks.process._pump)."""
+    fills while it sleeps: a what-if for the process reader (semaphore.engine.process._pump)."""
 
     def __init__(self, sink: Any, pause: float) -> None:
         self.sink, self.pause = sink, pause

@@ -11,7 +11,7 @@ import semaphore_notify_teams
 import semaphore_notify_telegram
 from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, query, run_task
 
-from semaphore.builtin.alerts import dispatcher
+from semaphore.builtin.task_alerts import dispatcher
 from semaphore.db.models import Project, Task, Template
 from semaphore.services.task_status import change_status
 from semaphore.testing import create_user_row, log_in

@@ -1,4 +1,4 @@
-"""Repository checkout for task runs (semaphore.tasks.checkout), against real git: file:// and local
+"""Repository checkout for task runs (semaphore.engine.checkout), against real git: file:// and local
 paths, git daemon, smart HTTP with basic auth and sshd, with real keys and passphrases."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from git_servers import GitDaemon, HttpGitServer, SourceRepo, SshGitServer, git, make_key
 
+from semaphore.engine.checkout import Checkout, CheckoutError, GitSource, RepositoryCache
 from semaphore.execution import Credentials
-from semaphore.tasks.checkout import Checkout, CheckoutError, GitSource, RepositoryCache
 
 
 class Log(list[str]):

@@ -7,10 +7,10 @@ import pytest
 from account_helpers import db_session
 from sqlalchemy import select
 
+from semaphore.claim_expressions import evaluate
 from semaphore.db.models import Project, ProjectUser, User
 from semaphore.errors import ConfigError, Forbidden
 from semaphore.interfaces import Identity
-from semaphore.services.claims import evaluate
 from semaphore.services.login import user_for_identity
 from semaphore.services.role_mappings import parse_role_mappings
 from semaphore.testing import create_user_row

@@ -23,9 +23,9 @@ from task_helpers import create_project, create_template, member_client, run_tas
 from werkzeug.serving import make_server
 
 from semaphore.api import ws as ws_module
+from semaphore.engine.log import TaskLog
 from semaphore.live import TOO_SLOW
 from semaphore.state import app_state
-from semaphore.tasks.log import TaskLog
 
 
 @pytest.fixture

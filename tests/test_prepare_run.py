@@ -16,8 +16,8 @@ import pytest
 from task_helpers import create_template, run_task
 
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task
+from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
 from semaphore.services.keys import encrypt_payload
-from semaphore.tasks.prepare import RunPreparationError, decrypt_task_secret, plan_run
 
 PASSPHRASE = "correct-horse-passphrase"
 BECOME_PASSWORD = "become-password-4711"

@@ -25,9 +25,9 @@ from task_helpers import build_app, create_project, create_template, events, run
 from semaphore import Executor, Job, ProcessSpec, hookimpl
 from semaphore.db.models import Repository, Task, TaskOutput
 from semaphore.db.types import utcnow
+from semaphore.engine.task_engine import TaskEngine
 from semaphore.live import Viewer
 from semaphore.state import app_state
-from semaphore.tasks.engine import TaskEngine
 
 FINISHED = {"success", "error", "stopped", "rejected"}
 

@@ -15,10 +15,10 @@ from sqlalchemy import event, select, text
 from task_helpers import create_template, query, run_task
 
 from semaphore.db.models import TaskOutput
+from semaphore.engine.log import MAX_BATCH_LINES, MAX_LINE, MAX_PENDING_LINES, TaskLog, cut_marker
+from semaphore.engine.masking import MASK, Masker
 from semaphore.live import LogBatch, Viewer
 from semaphore.state import app_state
-from semaphore.tasks.log import MAX_BATCH_LINES, MAX_LINE, MAX_PENDING_LINES, TaskLog, cut_marker
-from semaphore.tasks.masking import MASK, Masker
 
 
 @pytest.fixture

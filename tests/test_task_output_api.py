@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event
 from task_helpers import assert_refused, create_project, create_template, member_client, run_task
 
+from semaphore.engine.log import TaskLog
 from semaphore.schemas.tasks import MAX_OUTPUT_PAGE, MAX_SEARCH_PAGE, MAX_SEARCH_TEXT, SEARCH_PAGE
 from semaphore.services.tasks import STREAM_PAGE
 from semaphore.state import app_state
-from semaphore.tasks.log import TaskLog
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from task_helpers import create_project, create_template, run_task
 
 from semaphore.db.models import Task
+from semaphore.engine.queue import Limits, TaskQueue
 from semaphore.services.task_status import TaskStatus
-from semaphore.tasks.queue import Limits, TaskQueue
 
 
 @pytest.fixture

@@ -58,8 +58,8 @@ class SubprocessJob(Job):
         self.lines.append(line)
 
     def run_process(self, spec: ProcessSpec) -> int:
-        from semaphore.tasks import process
-        from semaphore.tasks.isolation import Isolation
+        from semaphore.engine import process
+        from semaphore.engine.isolation import Isolation
 
         sink = _LineSink(self.lines)
         return process.run(spec, self.context.env, sink, process.StopSignal(), grace_seconds=5, isolation=Isolation())

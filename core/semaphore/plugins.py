@@ -27,7 +27,7 @@ BUILTIN_MODULES = (
     "semaphore.builtin.integration_matchers",
     "semaphore.builtin.integration_auth",
     "semaphore.builtin.email_alert",
-    "semaphore.builtin.alerts",
+    "semaphore.builtin.task_alerts",
 )
 
 

@@ -23,12 +23,12 @@ from semaphore.app import create_app
 from semaphore.config import Config, resolve_file_variables
 from semaphore.db.engine import Database
 from semaphore.db.migrate import upgrade
+from semaphore.engine.task_engine import TaskEngine
 from semaphore.errors import SemaphoreError
 from semaphore.generated_secrets import ensure_secrets
 from semaphore.scheduler.ticker import Scheduler
 from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
 from semaphore.state import app_state
-from semaphore.tasks.engine import TaskEngine
 
 GRACEFUL_TIMEOUT = 10
 GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",

@@ -16,7 +16,7 @@ from semaphore.registry import Registry
 from semaphore.task_events import TaskEvents
 
 if TYPE_CHECKING:
-    from semaphore.tasks.engine import TaskEngine
+    from semaphore.engine.task_engine import TaskEngine
 
 
 @dataclass

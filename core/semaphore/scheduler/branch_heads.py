@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.config import Config
 from semaphore.db.models import Repository
+from semaphore.engine.checkout import CheckoutError, GitSource, password_out_of_url
+from semaphore.engine.git_command import Git, install_askpass
+from semaphore.engine.run_keys import RunKeys, SecretValues
 from semaphore.services.local_repositories import run_refusal
-from semaphore.tasks.checkout import CheckoutError, GitSource, password_out_of_url
-from semaphore.tasks.git_command import Git, install_askpass
-from semaphore.tasks.run_keys import RunKeys, SecretValues
 
 LS_REMOTE_TIMEOUT = 60  # seconds; a remote that does not answer must not hold the scheduler for long
 

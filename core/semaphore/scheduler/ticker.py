@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import Repository, Schedule, Task
 from semaphore.db.types import utcnow
 from semaphore.scheduler.branch_heads import branch_head
-from semaphore.scheduler.claims import claim_and_queue, is_claimed, prune_claims
+from semaphore.scheduler.fire_claims import claim_and_queue, is_claimed, prune_claims
 from semaphore.scheduler.fire_times import latest_fire, time_zone
 from semaphore.services.tasks import enqueue
 from semaphore.state import app_state

@@ -106,6 +106,6 @@ def _wanted_attributes(config: Any) -> list[str]:
 
 def _bind_dn(config: Any, attributes: Attributes) -> str:
     """What the user binds as: ``ldap_mappings.dn`` over the entry, by default its DN."""
-    from semaphore.services.claims import evaluate
+    from semaphore.claim_expressions import evaluate
 
     return evaluate(config.ldap_mappings.dn, attributes) or str(attributes["dn"])

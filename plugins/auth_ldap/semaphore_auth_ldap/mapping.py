@@ -1,5 +1,5 @@
 """From a directory entry to a Semaphore user: ``ldap_mappings`` are claim expressions
-(:mod:`semaphore.services.claims`) over the entry's attributes, plus ``dn``."""
+(:mod:`semaphore.claim_expressions`) over the entry's attributes, plus ``dn``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from semaphore.claim_expressions import PLACEHOLDER, evaluate
 from semaphore.errors import Forbidden
-from semaphore.services.claims import PLACEHOLDER, evaluate
 
 
 class Attributes(Mapping[str, Any]):

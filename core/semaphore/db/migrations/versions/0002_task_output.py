@@ -1,6 +1,6 @@
 """task output lines up to 1 MiB on MySQL/MariaDB (MEDIUMTEXT; TEXT holds only 64 KiB)
 
-The log pipeline cuts a line at 1 MiB (semaphore.tasks.log.MAX_LINE); SQLite and PostgreSQL
+The log pipeline cuts a line at 1 MiB (semaphore.engine.log.MAX_LINE); SQLite and PostgreSQL
 text columns already hold that. Downgrading fails on MySQL while a stored line is over 64 KiB.
 
 Revision ID: 0002

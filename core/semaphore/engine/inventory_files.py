@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from semaphore.db.models import Inventory
+from semaphore.engine.run_keys import RunKeys, RunPreparationError, write_private_file
 from semaphore.execution import Credentials, InventoryFile
-from semaphore.tasks.run_keys import RunKeys, RunPreparationError, write_private_file
 
 #: No extension: Ansible then tries its YAML and INI parsers both (a static inventory may be either).
 STATIC_FILE = "inventory"

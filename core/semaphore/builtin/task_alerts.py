@@ -13,8 +13,8 @@ from flask import Flask
 from semaphore import hookimpl
 from semaphore.alerts.building import ALERT_STATUSES, build_alert, project_notifier_settings
 from semaphore.alerts.dispatch import AlertDispatcher, AlertJob
+from semaphore.engine.log import TaskLog
 from semaphore.state import app_state
-from semaphore.tasks.log import TaskLog
 
 EXTENSION = "semaphore.alerts"
 _create_lock = threading.Lock()

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from semaphore.db.models import Task, Template
+from semaphore.engine import process
+from semaphore.engine.checkout import Checkout, CheckoutError
+from semaphore.engine.log import TaskLog
+from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
 from semaphore.execution import HostResult, Job, ProcessSpec, RunContext, TaskFailed, TaskStopped
 from semaphore.services import host_results
 from semaphore.services.task_status import TaskStatus
 from semaphore.state import app_state
-from semaphore.tasks import process
-from semaphore.tasks.checkout import Checkout, CheckoutError
-from semaphore.tasks.log import TaskLog
-from semaphore.tasks.prepare import RunPreparationError, decrypt_task_secret, plan_run
 
 if TYPE_CHECKING:
-    from semaphore.tasks.engine import RunningTask, TaskEngine
+    from semaphore.engine.task_engine import RunningTask, TaskEngine
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from sqlalchemy.exc import IntegrityError
 
 from semaphore.db.models import TaskOutput
 from semaphore.db.types import utcnow
+from semaphore.engine.masking import Masker
 from semaphore.state import app_state
-from semaphore.tasks.masking import Masker
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from semaphore.engine.git_command import CheckoutError, Git, GitFailed, install_askpass
+from semaphore.engine.repository_lock import RepositoryLocks
 from semaphore.execution import Credentials
-from semaphore.tasks.git_command import CheckoutError, Git, GitFailed, install_askpass
-from semaphore.tasks.repository_lock import RepositoryLocks
 
 __all__ = ["Checkout", "CheckoutError", "GitSource", "RepositoryCache"]
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from semaphore.config import Config
+from semaphore.engine.run_keys import RunPreparationError
 from semaphore.execution import TaskDetails
-from semaphore.tasks.run_keys import RunPreparationError
 
 LOCALE = ("LANG", "LC_ALL")
 

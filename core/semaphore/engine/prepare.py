@@ -5,7 +5,7 @@ The engine calls it from its worker thread, inside ``app.app_context()`` with an
     secret = decrypt_task_secret(task.secret)  # the run's secret extra vars, stored encrypted
     plan = plan_run(db, app, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
     masker.extend(plan.secrets)
-    checkout = check_out(plan.repository_id, plan.git_source)  # see semaphore.tasks.checkout
+    checkout = check_out(plan.repository_id, plan.git_source)  # see semaphore.engine.checkout
     inventory_checkout = None
     if plan.inventory_source:  # a file inventory kept in another repository
         inventory_checkout = check_out(plan.inventory_repository_id, plan.inventory_source)
@@ -23,7 +23,7 @@ What the context holds, where it differs from or clarifies the original:
   plus ``semaphore_vars: {"task_details": ...}``.
 * ``secret_vars`` = the environment's ``var.*`` secrets with the task's secret values over them
   (non-string values as JSON text).
-* ``env``: see :mod:`semaphore.tasks.run_env` for the layers; ``PATH`` is always passed.
+* ``env``: see :mod:`semaphore.engine.run_env` for the layers; ``PATH`` is always passed.
 * ``inventory``: the task's inventory, else the template's. A file inventory whose repository is
   not the template's needs ``plan.inventory_source`` checked out too.
 * ``params`` = the task's ``params`` JSON.
@@ -48,6 +48,16 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.config import Config
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
+from semaphore.engine.checkout import GitSource
+from semaphore.engine.inventory_files import PlannedInventory, plan_inventory
+from semaphore.engine.run_env import RunEnvironment, env_variables, run_environment, stored_json
+from semaphore.engine.run_keys import (
+    RunKeys,
+    RunPreparationError,
+    SecretValues,
+    decrypt_secret,
+    require_private_dir,
+)
 from semaphore.errors import DecryptionError
 from semaphore.execution import AppSettings, RunContext, TaskDetails
 from semaphore.services.apps import app_settings
@@ -55,16 +65,6 @@ from semaphore.services.environments import SecretName
 from semaphore.services.local_repositories import run_refusal
 from semaphore.services.template_fields import WRITABLE_COLUMNS
 from semaphore.state import app_state
-from semaphore.tasks.checkout import GitSource
-from semaphore.tasks.inventory_files import PlannedInventory, plan_inventory
-from semaphore.tasks.run_env import RunEnvironment, env_variables, run_environment, stored_json
-from semaphore.tasks.run_keys import (
-    RunKeys,
-    RunPreparationError,
-    SecretValues,
-    decrypt_secret,
-    require_private_dir,
-)
 
 __all__ = ["RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from semaphore.tasks.git_command import CheckoutError
+from semaphore.engine.git_command import CheckoutError
 
 POLL_INTERVAL = 0.02  # seconds between flock attempts while another process holds it
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from semaphore.engine.isolation import Isolation
 from semaphore.execution import ProcessSpec, TaskStopped
-from semaphore.tasks.isolation import Isolation
 
 READ_SIZE = 65536
 POLL_SECONDS = 0.2

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
 from semaphore.db.types import utcnow
+from semaphore.engine.log import TaskLog
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
-from semaphore.tasks.log import TaskLog
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -21,14 +21,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
+from semaphore.engine import recovery, retention
+from semaphore.engine.checkout import Checkout, RepositoryCache
+from semaphore.engine.isolation import Isolation
+from semaphore.engine.process import StopRequest, StopSignal
+from semaphore.engine.queue import Limits, TaskQueue
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status
 from semaphore.state import app_state
 from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged
-from semaphore.tasks import recovery, retention
-from semaphore.tasks.checkout import Checkout, RepositoryCache
-from semaphore.tasks.isolation import Isolation
-from semaphore.tasks.process import StopRequest, StopSignal
-from semaphore.tasks.queue import Limits, TaskQueue
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -192,7 +192,7 @@ class TaskEngine:
                 time.sleep(FALLBACK_POLL_SECONDS)
 
     def _dispatch(self) -> None:
-        from semaphore.tasks.job import run_task  # the job imports the executors' world; keep start-up light
+        from semaphore.engine.job import run_task  # the job imports the executors' world; keep start-up light
 
         limit = self.config.max_parallel_tasks
         while not self._stopping.is_set() and not (limit and len(self._running) >= limit):
