@@ -71,15 +71,15 @@ def set_session_cookie(response: Response, session: Session) -> None:
     """The session cookie first (a script that keeps only the first Set-Cookie keeps the session),
     then the signed-in marker."""
     value = cookie_serializer().dumps({"user": session.user_id, "session": session.id})
-    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="Lax", secure=_is_secure(), path="/")
-    response.set_cookie(SIGNED_IN_COOKIE, SIGNED_IN_VALUE, httponly=False, samesite="Lax", secure=_is_secure(),
+    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="Lax", secure=secure_cookies(), path="/")
+    response.set_cookie(SIGNED_IN_COOKIE, SIGNED_IN_VALUE, httponly=False, samesite="Lax", secure=secure_cookies(),
                         path="/")
     g.session_cookies_written = True
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=_is_secure())
-    response.delete_cookie(SIGNED_IN_COOKIE, path="/", httponly=False, samesite="Lax", secure=_is_secure())
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=secure_cookies())
+    response.delete_cookie(SIGNED_IN_COOKIE, path="/", httponly=False, samesite="Lax", secure=secure_cookies())
     g.session_cookies_written = True
 
 
@@ -96,7 +96,9 @@ def _clear_stale_cookies(response: Response) -> Response:
     return response
 
 
-def _is_secure() -> bool:
+def secure_cookies() -> bool:
+    """Whether cookies set now get the Secure flag: the request came over HTTPS, or the server's
+    public URL (``web_host``) is an https:// one (TLS ends at a proxy in front of the server)."""
     return request.is_secure or app_state().config.web_host.startswith("https://")
 
 

@@ -49,3 +49,12 @@ def project_access(db: DbSession, user: User, project_id: int) -> ProjectAccess:
     if role is None and not user.admin:
         raise NotFound("project not found")
     return ProjectAccess(project=project, user=user, role=role)
+
+
+def can_see_project(db: DbSession, user: User, project_id: int) -> bool:
+    """Whether ``user`` may see the project: a member, or an admin; False for a missing project."""
+    try:
+        project_access(db, user, project_id)
+    except NotFound:
+        return False
+    return True

@@ -73,6 +73,14 @@ def account_key(db: DbSession, login: str) -> str:
     return username or login
 
 
+def is_local_account(db: DbSession, login: str) -> bool:
+    """Whether ``login`` (lower case) names a user with a local password, by login or e-mail: an
+    external login never takes such an account over."""
+    return db.scalar(select(User.id).where(
+        or_(func.lower(User.username) == login, func.lower(User.email) == login),
+        User.external.is_(False), User.password != "").limit(1)) is not None
+
+
 def user_for_identity(db: DbSession, identity: Identity) -> User:
     """The local user an identity stands for. An external identity is matched by username or
     e-mail, created as an external user when new, kept up to date (name, e-mail, mapped roles)

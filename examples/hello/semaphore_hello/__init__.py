@@ -23,15 +23,11 @@ def greet() -> dict[str, Any]:
     """Greets the logged-in user with the last task change in a project they may see (a member,
     or an admin); 401 for anonymous requests."""
     # Imported here, not at the top: importing the plugin stays cheap.
-    from sqlalchemy import select
+    from semaphore.plugin_api.web import can_see_project, logged_in_user, request_db
 
-    from semaphore.api.context import db, user
-    from semaphore.db.models import ProjectUser
-
-    me = user()
-    member_of = set(db().scalars(select(ProjectUser.project_id).where(ProjectUser.user_id == me.id)))
+    me = logged_in_user()
     changes = current_app.extensions.get("hello", {})  # project id -> its last change, newest last
-    visible = [change for project_id, change in changes.items() if me.admin or project_id in member_of]
+    visible = [change for project_id, change in changes.items() if can_see_project(request_db(), me, project_id)]
     return {"message": f"Hello, {me.name}!", "username": me.username,
             "last_task_change": visible[-1] if visible else None}
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from semaphore import Executor, HostResult, Job, RunContext, TaskFailed, TemplateField
-from semaphore.errors import ValidationError
-from semaphore.script_executor import script_path_problem, version_line
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_api.executors import script_path_problem, version_line
 from semaphore_ansible import galaxy, options, ssh_control
 from semaphore_ansible.command import PlaybookOptions, events_path, find_tool, playbook_command
 from semaphore_ansible.results import host_results, read_events

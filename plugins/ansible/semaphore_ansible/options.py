@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from semaphore.errors import ValidationError
+from semaphore.plugin_api.errors import ValidationError
 
 OVERRIDABLE = ("limit", "tags", "skip_tags")
 ALLOW = {name: f"allow_override_{name}" for name in OVERRIDABLE}

@@ -20,10 +20,9 @@ from semaphore_ansible import AnsibleExecutor
 from semaphore_ansible.command import PlaybookOptions, playbook_command
 
 from semaphore import Credentials, HostFailure, HostResult, InventoryFile, TaskFailed
-from semaphore.errors import ValidationError
-from semaphore.executor_testing import SubprocessJob, make_run_context
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_testing import SubprocessJob, listed_app, make_run_context
 from semaphore.services.tasks import strip_ansi
-from semaphore.testing import listed_app
 
 ANSIBLE_BIN = Path(sys.executable).parent
 LOCAL = f"ansible_connection=local ansible_python_interpreter={sys.executable}"

@@ -2,7 +2,7 @@
 
 from importlib_metadata import entry_points
 
-from semaphore.testing import imported_top_level_modules, load_installed_plugin
+from semaphore.plugin_testing import imported_top_level_modules, load_installed_plugin
 
 
 def test_found_through_its_entry_point():

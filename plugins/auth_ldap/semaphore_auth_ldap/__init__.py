@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from semaphore import hookimpl
-from semaphore.interfaces import AuthBackend
+from semaphore import AuthBackend, hookimpl
 
 from .backend import LdapBackend
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from semaphore.errors import ServiceUnavailable
+from semaphore.plugin_api.errors import ServiceUnavailable
 
 PLAIN_PORT, TLS_PORT = 389, 636
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from semaphore.errors import Forbidden, ServiceUnavailable, Unauthorized
-from semaphore.interfaces import AuthBackend, AuthContext, Identity
-from semaphore.services.role_mappings import parse_role_mappings
+from semaphore import AuthBackend, AuthContext, Identity
+from semaphore.plugin_api.errors import Forbidden, ServiceUnavailable, Unauthorized
+from semaphore.plugin_api.identity import is_local_account, parse_role_mappings
 
 from .directory import Directory, Entry
 from .groups import user_groups
@@ -85,17 +85,6 @@ def find_user(directory: Directory, connection: Any, config: Any, login: str) ->
     return found[0] if found else None
 
 
-def is_local_account(db: Any, login: str) -> bool:
-    """Whether ``login`` names a user with a local password (by login or e-mail)."""
-    from sqlalchemy import func, or_, select
-
-    from semaphore.db.models import User
-
-    return db.scalar(select(User.id).where(
-        or_(func.lower(User.username) == login, func.lower(User.email) == login),
-        User.external.is_(False), User.password != "").limit(1)) is not None
-
-
 def _wanted_attributes(config: Any) -> list[str]:
     mappings = config.ldap_mappings
     names = referenced_attributes([mappings.dn, mappings.uid, mappings.mail, mappings.cn])
@@ -106,6 +95,6 @@ def _wanted_attributes(config: Any) -> list[str]:
 
 def _bind_dn(config: Any, attributes: Attributes) -> str:
     """What the user binds as: ``ldap_mappings.dn`` over the entry, by default its DN."""
-    from semaphore.claim_expressions import evaluate
+    from semaphore.plugin_api.claims import evaluate
 
     return evaluate(config.ldap_mappings.dn, attributes) or str(attributes["dn"])

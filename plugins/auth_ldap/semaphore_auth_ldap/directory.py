@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.errors import ServiceUnavailable
+from semaphore.plugin_api.errors import ServiceUnavailable
 
 from .address import ServerAddress, parse_server
 from .tls import tls_settings

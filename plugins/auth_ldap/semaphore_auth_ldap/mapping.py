@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.claim_expressions import PLACEHOLDER, evaluate
-from semaphore.errors import Forbidden
+from semaphore.plugin_api.claims import PLACEHOLDER, evaluate
+from semaphore.plugin_api.errors import Forbidden
 
 
 class Attributes(Mapping[str, Any]):

@@ -8,7 +8,7 @@ import pytest
 import semaphore_auth_ldap
 from semaphore_auth_ldap.testing import PEOPLE, ROOT_DN, ROOT_PASSWORD, Group, Person, Slapd, slapd_installed
 
-from semaphore.testing import create_app_with_plugins, make_config
+from semaphore.plugin_testing import create_app_with_plugins, make_config
 
 PEOPLE_IN_DIRECTORY = (
     Person("ann", "ann's password", "Ann Example", "ann@example.test"),
@@ -77,7 +77,7 @@ def ldap_app(ldap_config):
 def authenticate(ldap_app):
     """``authenticate(login, password, **settings)`` -> what the ``ldap`` backend answers itself
     (an Identity or None, or the error it raises), before the core's login does anything with it."""
-    from semaphore.interfaces import AuthContext
+    from semaphore import AuthContext
 
     def run(login, password, **settings):
         app = ldap_app(**settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from semaphore_auth_ldap.address import ServerAddress, parse_server
 
-from semaphore.errors import ServiceUnavailable
+from semaphore.plugin_api.errors import ServiceUnavailable
 
 
 @pytest.mark.parametrize(("value", "needtls", "expected"), [

@@ -9,8 +9,8 @@ from semaphore_auth_ldap.testing import PEOPLE, ROOT_DN, ROOT_PASSWORD, person_d
 from sqlalchemy import func, select
 
 from semaphore.db.models import LoginFailure
-from semaphore.errors import Forbidden, Unauthorized
-from semaphore.testing import TEST_PASSWORD, create_user_row
+from semaphore.plugin_api.errors import Forbidden, Unauthorized
+from semaphore.plugin_testing import TEST_PASSWORD, create_user_row
 
 
 def log_in(client, login, password):

@@ -67,7 +67,7 @@ def test_a_configuration_the_server_cannot_serve_is_a_503_naming_the_setting(lda
 def test_while_the_directory_is_down_local_accounts_still_log_in(ldap_app, caplog):
     """A local account is never taken over by a directory login, so the directory's outage cannot
     lock it out: its local password decides. Everybody else gets the 503."""
-    from semaphore.testing import TEST_PASSWORD, create_user_row
+    from semaphore.plugin_testing import TEST_PASSWORD, create_user_row
 
     app = ldap_app(SERVER=f"127.0.0.1:{free_port()}")
     create_user_row(app, "carl", email="carl@example.test")

@@ -15,8 +15,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from semaphore import hookimpl
-from semaphore.interfaces import AuthBackend
+from semaphore import AuthBackend, hookimpl
 from semaphore_auth_oidc.backend import OidcBackend
 from semaphore_auth_oidc.providers import load_providers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore.interfaces import AuthBackend, LoginButton
+from semaphore import AuthBackend, LoginButton
 from semaphore_auth_oidc.providers import load_providers
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
-from semaphore.errors import ServiceUnavailable
+from semaphore.plugin_api.errors import ServiceUnavailable
 from semaphore_auth_oidc.provider_http import get_json
 from semaphore_auth_oidc.providers import Endpoints, Provider
 

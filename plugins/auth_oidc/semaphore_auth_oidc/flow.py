@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore.errors import ServiceUnavailable, Unauthorized
+from semaphore.plugin_api.errors import ServiceUnavailable, Unauthorized
 from semaphore_auth_oidc.id_token import verified_claims
 from semaphore_auth_oidc.login_state import LoginState
 from semaphore_auth_oidc.provider_http import TIMEOUT, get_json, status_error, unreachable

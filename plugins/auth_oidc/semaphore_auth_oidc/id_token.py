@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore.errors import Unauthorized
+from semaphore.plugin_api.errors import Unauthorized
 from semaphore_auth_oidc.provider_http import get_json
 from semaphore_auth_oidc.providers import Endpoints, Provider
 

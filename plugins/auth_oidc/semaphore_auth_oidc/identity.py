@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from semaphore.claim_expressions import evaluate, random_value
-from semaphore.errors import Unauthorized
-from semaphore.interfaces import Identity
+from semaphore import Identity
+from semaphore.plugin_api.claims import evaluate, random_value
+from semaphore.plugin_api.errors import Unauthorized
 from semaphore_auth_oidc.providers import Provider
 
 ANONYMOUS = "Anonymous"

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from flask import Response, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from semaphore.errors import Unauthorized
-from semaphore.state import app_state
+from semaphore.plugin_api.errors import Unauthorized
+from semaphore.plugin_api.web import secure_cookies, server_config
 
 COOKIE_NAME = "oauthstate"  # the original's name for it
 COOKIE_PATH = "/api/auth/oidc/"
@@ -43,11 +43,11 @@ def new_login_state(provider_id: str, redirect_uri: str, next_path: str) -> Logi
 
 def remember(response: Response, login: LoginState) -> None:
     response.set_cookie(COOKIE_NAME, _serializer().dumps(asdict(login)), max_age=MAX_AGE, path=COOKIE_PATH,
-                        httponly=True, samesite="Lax", secure=_is_secure())
+                        httponly=True, samesite="Lax", secure=secure_cookies())
 
 
 def forget(response: Response) -> None:
-    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, samesite="Lax", secure=_is_secure())
+    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, samesite="Lax", secure=secure_cookies())
 
 
 def recall(provider_id: str, returned_state: str | None) -> LoginState:
@@ -86,8 +86,4 @@ def safe_next_path(path: str | None) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(base64.b64decode(app_state().config.cookie_hash), salt="semaphore-oidc-login")
-
-
-def _is_secure() -> bool:
-    return request.is_secure or app_state().config.web_host.startswith("https://")
+    return URLSafeTimedSerializer(base64.b64decode(server_config().cookie_hash), salt="semaphore-oidc-login")

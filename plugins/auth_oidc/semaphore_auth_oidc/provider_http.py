@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from semaphore.errors import SemaphoreError, ServiceUnavailable, Unauthorized
+from semaphore.plugin_api.errors import SemaphoreError, ServiceUnavailable, Unauthorized
 
 if TYPE_CHECKING:
     import requests

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from semaphore.errors import ConfigError, NotFound
-from semaphore.services.role_mappings import RoleMapping, parse_role_mappings
+from semaphore.plugin_api.errors import ConfigError, NotFound
+from semaphore.plugin_api.identity import RoleMapping, parse_role_mappings
 
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # it is a path segment of /api/auth/oidc/<id>/...
 STRING_KEYS = {"display_name", "color", "icon", "provider_url", "client_id", "client_id_file",

@@ -10,13 +10,9 @@ import logging
 
 from flask import Blueprint, Response, request
 
-from semaphore.api import context
-from semaphore.api.authn import log_in
-from semaphore.api.errors import error_response
-from semaphore.api.guards import public
-from semaphore.errors import SemaphoreError, Unauthorized
-from semaphore.services.login import user_for_identity
-from semaphore.state import app_state
+from semaphore.plugin_api.errors import SemaphoreError, Unauthorized
+from semaphore.plugin_api.identity import user_for_identity
+from semaphore.plugin_api.web import error_response, log_in, public, request_db, server_config
 from semaphore_auth_oidc import login_state
 from semaphore_auth_oidc.discovery import provider_endpoints
 from semaphore_auth_oidc.flow import authorization_url, claims_after_callback
@@ -32,7 +28,7 @@ blueprint = Blueprint("auth_oidc", __name__, url_prefix="/api/auth/oidc")
 @public
 def start_login(provider_id: str) -> Response:
     """Send the browser to the provider; ``?redirect=<path>`` is where it lands after the login."""
-    provider = provider_by_id(app_state().config, provider_id)
+    provider = provider_by_id(server_config(), provider_id)
     endpoints = provider_endpoints(provider)
     login = login_state.new_login_state(provider.id, _callback_url(provider),
                                         login_state.safe_next_path(request.args.get("redirect")))
@@ -47,7 +43,7 @@ def start_login(provider_id: str) -> Response:
 def finish_login(provider_id: str, redirect_path: str) -> Response:
     """The provider's callback: check the state, exchange the code, verify the ID token, start
     the session and go where the login was asked to go."""
-    provider = provider_by_id(app_state().config, provider_id)
+    provider = provider_by_id(server_config(), provider_id)
     login = login_state.recall(provider.id, request.args.get("state"))
     if "error" in request.args:
         description = request.args.get("error_description")
@@ -57,7 +53,7 @@ def finish_login(provider_id: str, redirect_path: str) -> Response:
     if not code:
         raise Unauthorized(f"OpenID provider {provider.id!r} sent no authorization code")
     claims = claims_after_callback(provider, provider_endpoints(provider), login, code)
-    db = context.db()
+    db = request_db()
     user = user_for_identity(db, identity_from_claims(provider, claims))
     # A redirect_url that ends in a path (the original's style) names the page; else the login's.
     target = login.next_path if login.next_path != "/" else login_state.safe_next_path(redirect_path)

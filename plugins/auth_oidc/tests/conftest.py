@@ -18,7 +18,7 @@ import pytest
 import requests
 import semaphore_auth_oidc
 
-from semaphore.testing import create_app_with_plugins, make_config
+from semaphore.plugin_testing import create_app_with_plugins, make_config
 
 CLIENT_ID = "semaphore-test"
 CLIENT_SECRET = "s3cret"

@@ -13,7 +13,7 @@ from semaphore_auth_oidc.discovery import provider_endpoints
 from semaphore_auth_oidc.id_token import verified_claims
 from semaphore_auth_oidc.providers import parse_provider
 
-from semaphore.errors import Unauthorized
+from semaphore.plugin_api.errors import Unauthorized
 
 CALLBACK = "http://localhost/callback"
 NONCE = "nonce-of-this-login"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlsplit
 
-from semaphore.testing import create_user_row
+from semaphore.plugin_testing import create_user_row
 
 
 def test_login_page_lists_the_providers_in_order(oidc_app, mock_provider):

@@ -6,8 +6,8 @@ import pytest
 import semaphore_auth_oidc
 from semaphore_auth_oidc.providers import DEFAULT_SCOPES, parse_provider
 
-from semaphore.errors import ConfigError, PluginError
-from semaphore.services.role_mappings import RoleMapping
+from semaphore.plugin_api.errors import ConfigError, PluginError
+from semaphore.plugin_api.identity import RoleMapping
 
 MINIMAL = {"provider_url": "https://sso.example.test", "client_id": "semaphore"}
 

@@ -15,9 +15,8 @@ import semaphore_bash
 from semaphore_bash import BashExecutor
 
 from semaphore import AppSettings, TaskFailed
-from semaphore.errors import ValidationError
-from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import listed_app
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_testing import SubprocessJob, listed_app, make_run_context, run_spec
 
 PRINT_ARGS = 'for arg in "$@"; do printf "%s\\n" "$arg"; done\n'
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore import hookimpl
-from semaphore.interfaces import Alert, Notifier
+from semaphore import Alert, Notifier, hookimpl
 
 # As the original; the waiting colour also marks "waiting for confirmation".
 COLOURS = {"success": "#00EE00", "error": "#EE0000", "running": "#333CFF", "waiting": "#FFFC33",
@@ -43,7 +42,7 @@ class RocketChatNotifier(Notifier):
         return bool(config.rocketchat_alert and config.rocketchat_url)
 
     def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.alerts.http import post_json
+        from semaphore.plugin_api.alerts import post_json
 
         post_json(config.rocketchat_url, rocketchat_payload(alert))
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore import hookimpl
-from semaphore.interfaces import Alert, Notifier
+from semaphore import Alert, Notifier, hookimpl
 
 # As the original; the waiting colour also marks "waiting for confirmation".
 COLOURS = {"success": "good", "error": "danger", "running": "#333CFF", "waiting": "#FFFC33",
@@ -51,7 +50,7 @@ class SlackNotifier(Notifier):
         return bool(config.slack_alert and config.slack_url)
 
     def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.alerts.http import post_json
+        from semaphore.plugin_api.alerts import post_json
 
         post_json(config.slack_url, slack_payload(alert))
 

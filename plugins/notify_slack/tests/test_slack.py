@@ -3,9 +3,8 @@
 import pytest
 from semaphore_notify_slack import SlackNotifier
 
-from semaphore.alerts.http import AlertSendError
-from semaphore.alerts.testing import WebhookRecorder, sample_alert
-from semaphore.testing import make_config
+from semaphore.plugin_api.alerts import AlertSendError
+from semaphore.plugin_testing import WebhookRecorder, make_config, sample_alert
 
 
 def slack_config(tmp_path, url, **env):

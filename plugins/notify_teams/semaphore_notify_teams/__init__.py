@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from semaphore import hookimpl
-from semaphore.interfaces import Alert, Notifier
+from semaphore import Alert, Notifier, hookimpl
 
 
 def teams_payload(alert: Alert) -> dict[str, Any]:
@@ -47,7 +46,7 @@ class TeamsNotifier(Notifier):
         return bool(config.microsoft_teams_alert and config.microsoft_teams_url)
 
     def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.alerts.http import post_json
+        from semaphore.plugin_api.alerts import post_json
 
         post_json(config.microsoft_teams_url, teams_payload(alert))
 

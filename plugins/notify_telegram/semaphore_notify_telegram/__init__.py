@@ -10,9 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from semaphore import hookimpl
-from semaphore.execution import TemplateField
-from semaphore.interfaces import Alert, Notifier
+from semaphore import Alert, Notifier, TemplateField, hookimpl
 
 
 def chat_of(alert: Alert, config: Any) -> str:
@@ -49,7 +47,7 @@ class TelegramNotifier(Notifier):
         return bool(chat_of(alert, config))
 
     def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.alerts.http import post_json
+        from semaphore.plugin_api.alerts import post_json
 
         url = f"{config.telegram_api_url.rstrip('/')}/bot{config.telegram_token}/sendMessage"
         post_json(url, telegram_payload(alert, chat_of(alert, config)))

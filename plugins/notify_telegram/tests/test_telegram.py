@@ -3,8 +3,7 @@
 import pytest
 from semaphore_notify_telegram import TelegramNotifier
 
-from semaphore.alerts.testing import WebhookRecorder, sample_alert
-from semaphore.testing import make_config
+from semaphore.plugin_testing import WebhookRecorder, make_config, sample_alert
 
 TOKEN = "123456:bot-token-secret"
 

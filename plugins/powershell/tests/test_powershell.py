@@ -24,9 +24,8 @@ import semaphore_powershell
 from semaphore_powershell import PowerShellExecutor
 
 from semaphore import AppSettings, TaskFailed
-from semaphore.errors import ValidationError
-from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import listed_app
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_testing import SubprocessJob, listed_app, make_run_context, run_spec
 
 STAND_IN = f"""#!{sys.executable}
 import json, os, re, sys

@@ -16,9 +16,8 @@ import semaphore_python
 from semaphore_python import PythonExecutor
 
 from semaphore import AppSettings, TaskFailed
-from semaphore.errors import ValidationError
-from semaphore.executor_testing import SubprocessJob, make_run_context, run_spec
-from semaphore.testing import listed_app
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_testing import SubprocessJob, listed_app, make_run_context, run_spec
 
 REPORT = """\
 import json, os, sys

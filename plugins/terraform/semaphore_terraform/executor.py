@@ -12,8 +12,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from semaphore import Executor, Job, ProcessSpec, RunContext, TaskFailed, TemplateField
-from semaphore.errors import ValidationError
-from semaphore.script_executor import HIDDEN_VARS, var_argument, version_line
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_api.executors import HIDDEN_VARS, var_argument, version_line
 from semaphore_terraform.options import OptionError, RunOptions, run_options, template_options
 from semaphore_terraform.state_cache import WorkingDirCache
 

@@ -23,9 +23,8 @@ import semaphore_terraform
 from semaphore_terraform import TerraformExecutor, TofuExecutor
 
 from semaphore import AppSettings, InventoryFile, ProcessSpec, TaskFailed, TaskStopped
-from semaphore.errors import ValidationError
-from semaphore.executor_testing import SubprocessJob, make_run_context
-from semaphore.testing import listed_app
+from semaphore.plugin_api.errors import ValidationError
+from semaphore.plugin_testing import SubprocessJob, listed_app, make_run_context
 
 VENV_BIN = Path(sys.executable).parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
