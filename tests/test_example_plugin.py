@@ -16,8 +16,8 @@ from process_helpers import run_semaphore
 
 from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Project, ProjectUser, Repository, Task, Template
+from semaphore.plugin_testing import create_user_row, imported_top_level_modules, log_in, make_config
 from semaphore.services.task_status import change_status
-from semaphore.testing import create_user_row, imported_top_level_modules, log_in, make_config
 
 
 @pytest.fixture

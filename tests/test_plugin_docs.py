@@ -1,9 +1,10 @@
 """The plugin documentation cannot drift from the code: docs/plugins.md is generated from the
 hookspecs and interfaces, every hook is documented and tested, and the code shown in
-docs/writing-plugins.md is the real code of the files it names."""
+docs/writing-plugins.md is the real code of the files it names and lists every name of the front door."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from pathlib import Path
@@ -68,3 +69,31 @@ def test_code_in_writing_plugins_is_the_real_file_content(kind, path, code):
         assert code == content, f"the block marked as {path} differs from the file"
     else:
         assert f"\n{code}" in f"\n{content}", f"the block marked as from {path} is not a run of its lines"
+
+
+FRONT_DOOR = ["semaphore", "semaphore.plugin_api.errors", "semaphore.plugin_api.executors",
+              "semaphore.plugin_api.alerts", "semaphore.plugin_api.claims", "semaphore.plugin_api.identity",
+              "semaphore.plugin_api.web", "semaphore.plugin_testing"]
+
+
+def test_front_door_lists_every_module_of_the_plugin_api():
+    package = ROOT / "core" / "semaphore" / "plugin_api"
+    modules = {f"semaphore.plugin_api.{path.stem}" for path in package.glob("*.py") if path.stem != "__init__"}
+    assert modules == {name for name in FRONT_DOOR if name.startswith("semaphore.plugin_api.")}
+
+
+def listing_of(module_name: str) -> str:
+    """The part of docs/writing-plugins.md that lists a front-door module's names: its paragraph in
+    section 2, or for the testing helpers the table of section 9."""
+    text = (ROOT / "docs" / "writing-plugins.md").read_text()
+    start = "## 9. Testing" if module_name == "semaphore.plugin_testing" else f"**`{module_name}`**"
+    section = text[text.index(start):]
+    ends = [section.find(end, 1) for end in ("\n**`", "\n## ")]
+    return section[:min(end for end in ends if end > 0)]
+
+
+@pytest.mark.parametrize("module_name", FRONT_DOOR)
+def test_writing_plugins_lists_every_name_of_the_front_door(module_name):
+    listed = set(re.findall(r"`(\w+)[`(]", listing_of(module_name)))
+    missing = set(importlib.import_module(module_name).__all__) - listed
+    assert not missing, f"list {sorted(missing)} of {module_name} in docs/writing-plugins.md"

@@ -56,12 +56,12 @@ class Executor(Component):
     template_fields: tuple[TemplateField, ...] = ()
 
     def validate_template(self, template: Mapping[str, Any]) -> None:
-        """Raise :class:`semaphore.errors.ValidationError` (naming the field) for a template this
-        app cannot run. ``template`` holds the template's JSON fields."""
+        """Raise :class:`semaphore.plugin_api.errors.ValidationError` (naming the field) for a
+        template this app cannot run. ``template`` holds the template's JSON fields."""
 
     def validate_task(self, template: Mapping[str, Any], task: Mapping[str, Any]) -> None:
-        """Raise :class:`semaphore.errors.ValidationError` (naming the field, e.g. ``params``) for a
-        run request this template does not allow. ``template`` holds the template's JSON fields
+        """Raise :class:`semaphore.plugin_api.errors.ValidationError` (naming the field, e.g.
+        ``params``) for a run request this template does not allow. ``template`` holds the template's JSON fields
         (``task_params`` parsed), ``task`` the request's (``params`` and ``environment`` parsed)."""
 
     def run(self, job: Job) -> None:
@@ -145,7 +145,7 @@ class Identity:
     """Who a login method says the user is. ``external`` identities (LDAP, OIDC) are matched to
     or created as external users; a local identity names an existing local user.
 
-    ``role_mappings`` (from :func:`semaphore.services.role_mappings.parse_role_mappings`), when
+    ``role_mappings`` (from :func:`semaphore.plugin_api.identity.parse_role_mappings`), when
     not None, decide on every login which admin flag and project roles the user's ``groups``
     grant; None leaves them as they are.
     """
@@ -200,9 +200,10 @@ class AuthBackend(Component):
 
     def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
         """Check a password login. Return the identity, or None when this backend does not know
-        the login (the next backend is tried). Raise :class:`semaphore.errors.Unauthorized` when
-        it knows the login and the password is wrong, and
-        :class:`semaphore.errors.ServiceUnavailable` when the service it asks cannot be reached."""
+        the login (the next backend is tried). Raise
+        :class:`semaphore.plugin_api.errors.Unauthorized` when it knows the login and the password
+        is wrong, and :class:`semaphore.plugin_api.errors.ServiceUnavailable` when the service it
+        asks cannot be reached."""
         raise NotImplementedError
 
     def login_buttons(self, config: Any) -> list[LoginButton]:

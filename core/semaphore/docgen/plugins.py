@@ -35,7 +35,8 @@ HEADER = """\
 
 A plugin is a module (found through an entry point in the group `semaphore`) whose functions are
 marked with `@hookimpl` and named after the hooks below. `docs/writing-plugins.md` walks through a
-complete example.
+complete example and lists what a plugin may import from the core: `semaphore` (`hookimpl` and the
+components below) and the modules of `semaphore.plugin_api`.
 
 ```python
 from semaphore import hookimpl
