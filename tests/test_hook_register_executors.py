@@ -7,7 +7,7 @@ import re
 import pytest
 
 from semaphore import Executor, hookimpl
-from semaphore.errors import ValidationError
+from semaphore.plugin_api.errors import ValidationError
 from semaphore.testing import create_user_row, log_in
 
 

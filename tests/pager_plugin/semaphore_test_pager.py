@@ -11,9 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from semaphore import hookimpl
-from semaphore.execution import TemplateField
-from semaphore.interfaces import Alert, Notifier
+from semaphore import Alert, Notifier, TemplateField, hookimpl
 
 DIRECTORY = Path(__file__).parent
 
