@@ -1,8 +1,11 @@
-"""Semaphore for Python: the public plugin API.
+"""Semaphore for Python: what a plugin is made of (``hookimpl``, the component base classes and
+the values they receive and return).
 
-Plugins import from here only::
+With the modules of :mod:`semaphore.plugin_api` this is the core's front door: plugins import
+from these only::
 
     from semaphore import hookimpl, Executor
+    from semaphore.plugin_api.errors import ValidationError
 """
 
 from pluggy import HookimplMarker
