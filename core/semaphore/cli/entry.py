@@ -213,7 +213,7 @@ def help_command(ctx: click.Context, command: tuple[str, ...]) -> None:
 def setup_command() -> None:
     """Write a config.json interactively (database, paths, public URL, first admin), migrate the
     database and create the admin. Answers may be piped on stdin, one per line."""
-    from semaphore.services.setup_wizard import Prompter, run_setup
+    from semaphore.cli.setup_wizard import Prompter, run_setup
 
     given = state().config_path
     default_dir = Path.cwd() if not given else (Path(given) if Path(given).is_dir() else Path(given).parent)
@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except SemaphoreError as exc:
         fail(exc.message)
     except SQLAlchemyError as exc:
-        from semaphore.services.setup_wizard import short_db_error
+        from semaphore.cli.setup_wizard import short_db_error
 
         log.debug("database error", exc_info=exc)
         fail(f"database: {short_db_error(exc)}")
