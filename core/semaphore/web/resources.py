@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from semaphore.api import context
 from semaphore.db.models import AccessKey, Repository
+from semaphore.git_url_password import masked
+from semaphore.inventory_formats import INVENTORY_TYPES
 from semaphore.services.environments import ENVIRONMENTS
-from semaphore.services.git_url_password import masked
 from semaphore.services.inventories import INVENTORIES
-from semaphore.services.inventory_formats import INVENTORY_TYPES
 from semaphore.services.keys import KEYS
 from semaphore.services.repositories import REPOSITORIES
 from semaphore.services.resources import ProjectResource
