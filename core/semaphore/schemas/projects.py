@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from semaphore import notifier_settings
 from semaphore.roles import ROLES
 from semaphore.schemas.base import (
     MAX_INT,
@@ -16,7 +17,6 @@ from semaphore.schemas.base import (
     name_field,
     read_only_id,
 )
-from semaphore.services import notifier_settings
 
 NOTIFIER_SETTINGS_DOC = (
     "Ours (not in Semaphore's API): the per-project settings that installed notifier plugins declare "
