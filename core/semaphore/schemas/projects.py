@@ -54,7 +54,7 @@ class ProjectWriteSchema(RequestSchema):
     alert_chat = OptionalString(validate=validate.Length(max=30))
     max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     type = fields.String(load_default="", validate=validate.Length(max=20))
-    # The content is checked against the installed notifiers by services.notifier_settings.
+    # The content is checked against the installed notifiers by semaphore.notifier_settings.
     notifier_settings = fields.Dict(keys=fields.String(), metadata={"description": NOTIFIER_SETTINGS_DOC,
                                                                     **_SETTINGS_SHAPE})
 
