@@ -1,5 +1,5 @@
-"""The database from the command line: `semaphore migrate`, the session the other commands work
-in, and a database error told in one line."""
+"""The database from the command line: `semaphore migrate`, and the session the other commands
+work in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.cli.root import state
@@ -46,10 +45,3 @@ def migrate_command() -> None:
         click.echo(f"Database ({config.db_dialect}) is up to date at revision {after}.")
     else:
         click.echo(f"Database ({config.db_dialect}) migrated from {before or 'empty'} to revision {after}.")
-
-
-def short_db_error(exc: SQLAlchemyError) -> str:
-    """The driver's own first line, without SQLAlchemy's SQL echo and background link."""
-    original = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
-    return lines[0] if lines else type(original).__name__

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from semaphore.cli.database import migrate_command, short_db_error
+from semaphore.cli.database import migrate_command
 from semaphore.cli.info import help_command, plugins_command, version_command
 from semaphore.cli.root import LOG_LEVELS, PROG, SemaphoreGroup, configure_logging, root_group, share_global_options
 from semaphore.cli.server import server_command
@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except SemaphoreError as exc:
         fail(exc.message)
     except SQLAlchemyError as exc:
+        from semaphore.cli.setup_wizard import short_db_error
+
         log.debug("database error", exc_info=exc)
         fail(f"database: {short_db_error(exc)}")
     except OSError as exc:

@@ -27,7 +27,6 @@ from marshmallow.validate import Email
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.cli.database import short_db_error
 from semaphore.config import Config, read_json_object, to_json_dict, validate
 from semaphore.crypto import generate_key
 from semaphore.db.engine import Database, sqlite_path
@@ -187,6 +186,13 @@ def connection_problem(config: Config) -> str | None:
         return short_db_error(exc)
     finally:
         database.dispose()
+
+
+def short_db_error(exc: SQLAlchemyError) -> str:
+    """The driver's own first line, without SQLAlchemy's SQL echo and background link."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def _ask_config_path(prompter: Prompter, default_dir: Path) -> Path:
