@@ -38,7 +38,7 @@ from semaphore.db.models import (
     View,
 )
 from semaphore.interfaces import Executor
-from semaphore.services.roles import Permission, permissions_of
+from semaphore.roles import Permission, permissions_of
 from semaphore.testing import create_user_row, log_in
 
 ACTORS = ("anonymous", "non_member", "guest", "task_runner", "manager", "owner", "admin", "manager_token")

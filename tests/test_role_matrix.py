@@ -33,7 +33,7 @@ from matrix_support import (
 
 from semaphore import hookimpl
 from semaphore.api.access import project_endpoint
-from semaphore.services.roles import Permission
+from semaphore.roles import Permission
 from semaphore.testing import create_app_with_plugins
 
 P = "/api/project/<int:project_id>"

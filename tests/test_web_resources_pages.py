@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from semaphore.services.git_url_password import masked
+from semaphore.git_url_password import masked
 from semaphore.testing import create_user_row, log_in
 from semaphore.web.resources import PAGE_SIZE
 

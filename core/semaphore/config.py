@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from semaphore.crypto import parse_key
 from semaphore.errors import ConfigError
-from semaphore.services.passwords import MAX_PASSWORD_BYTES
+from semaphore.passwords import MAX_PASSWORD_BYTES
 from semaphore.trusted_proxies import parse_networks
 
 log = logging.getLogger(__name__)

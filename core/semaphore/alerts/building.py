@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore import notifier_settings
 from semaphore.db.models import Project, ProjectUser, Task, Template, User
 from semaphore.interfaces import Alert
-from semaphore.services import notifier_settings
 
 #: The statuses the original alerts on.
 ALERT_STATUSES = frozenset({"success", "error", "waiting_confirmation"})

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from flask import g
 
 from semaphore.api.guards import check_project_access
+from semaphore.roles import Permission
 from semaphore.services.access import ProjectAccess
-from semaphore.services.roles import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, request
-from marshmallow import fields, validate
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.api import context
@@ -12,34 +11,13 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import UserTotp
 from semaphore.errors import Unauthorized
-from semaphore.schemas.base import RequestSchema, ResponseSchema
+from semaphore.schemas.auth import LoginMetadataSchema, LoginSchema, RecoverySchema, VerifySchema
 from semaphore.services import totp
 from semaphore.services.login import password_login
 from semaphore.services.sessions import expire_session, mark_verified
 from semaphore.state import app_state
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Login and logout")
-
-
-class LoginSchema(RequestSchema):
-    auth = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                         metadata={"description": "login or e-mail"})
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-
-
-class LoginMetadataSchema(ResponseSchema):
-    oidc_providers = fields.List(fields.Dict())
-    login_with_password = fields.Boolean()
-    auth_methods = fields.Dict(metadata={"description": "second factors: {totp: {allow_recovery}} when TOTP is on"})
-
-
-class VerifySchema(RequestSchema):
-    passcode = fields.String(required=True, validate=validate.Length(min=1, max=32),
-                             metadata={"description": "the 6-digit code of the authenticator app"})
-
-
-class RecoverySchema(RequestSchema):
-    recovery_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 @blp.route("/login", methods=["GET"])

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_smorest import Api
-from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from semaphore.errors import SemaphoreError, TooManyRequests
-from semaphore.schemas.base import Refs, first_error
+from semaphore.schemas.base import first_error
+from semaphore.schemas.errors import ErrorSchema
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,6 @@ def _http_error(exc: HTTPException) -> Response:
         return error_response(400, body)  # bad input is 400 everywhere, never 422
     description = exc.description if exc.code != 500 else "internal server error"
     return error_response(exc.code or 500, {"error": description or exc.name})
-
-
-class ErrorSchema(Schema):
-    """The body of every error answer, as the OpenAPI document describes it (its "default" response).
-    A key that no error carries here fails the API fuzz test: add it here first."""
-
-    error = fields.String(required=True, metadata={
-        "description": "What went wrong; for bad input it starts with the field's name and a colon"})
-    field = fields.String(allow_none=True, metadata={"description": "The offending field of bad input (400)"})
-    code = fields.String(metadata={"description": "A stable reason code, if any: ACCOUNT_CONFLICT, ..."})
-    hint = fields.String(metadata={"description": "What to do next (401 TOTP_REQUIRED)"})
-    inUse = fields.Boolean(metadata={"description": "A delete refused because other objects use this one (409)"})
-    refs = fields.Nested(Refs, metadata={"description": "Those objects (409)"})
 
 
 class SemaphoreApi(Api):

@@ -17,6 +17,7 @@ from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
 from semaphore.db.models import Integration, IntegrationAlias
+from semaphore.roles import Permission
 from semaphore.schemas.base import Refs
 from semaphore.schemas.integrations import (
     AliasSchema,
@@ -29,7 +30,6 @@ from semaphore.schemas.integrations import (
 )
 from semaphore.services import integrations
 from semaphore.services.integrations import EXTRACT_VALUES, INTEGRATIONS, MATCHERS, IntegrationPart
-from semaphore.services.roles import Permission
 from semaphore.state import app_state
 
 blp = Blueprint("integrations", __name__, url_prefix="/api/project/<int:project_id>/integrations",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
+from semaphore.roles import Permission
 from semaphore.schemas.projects import MemberAddSchema, MemberRoleSchema, MemberSchema
 from semaphore.schemas.users import UserSchema
 from semaphore.services import members
-from semaphore.services.roles import Permission
 from semaphore.services.users import get_user
 
 blp = Blueprint("members", __name__, url_prefix="/api/project/<int:project_id>/users", description="Project members")

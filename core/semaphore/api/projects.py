@@ -5,12 +5,12 @@ from __future__ import annotations
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
+from semaphore.roles import Permission
 from semaphore.schemas.backups import ProjectBackupSchema
 from semaphore.schemas.projects import ProjectCreateSchema, ProjectSchema, ProjectWriteSchema, RoleSchema
 from semaphore.services import projects
 from semaphore.services.project_backup import project_backup
 from semaphore.services.project_restore import restore_project
-from semaphore.services.roles import Permission
 from semaphore.state import app_state
 
 blp = Blueprint("projects", __name__, url_prefix="/api", description="Projects")

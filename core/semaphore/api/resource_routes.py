@@ -13,9 +13,9 @@ from marshmallow import Schema
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
+from semaphore.roles import Permission
 from semaphore.schemas.base import Refs
 from semaphore.services.resources import ProjectResource
-from semaphore.services.roles import Permission
 
 
 def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: type[Schema],

@@ -8,6 +8,7 @@ from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
+from semaphore.roles import Permission
 from semaphore.schemas.schedules import (
     CronSchema,
     NextRunsSchema,
@@ -15,7 +16,6 @@ from semaphore.schemas.schedules import (
     ScheduleSchema,
     ScheduleWriteSchema,
 )
-from semaphore.services.roles import Permission
 from semaphore.services.schedules import SCHEDULES, next_runs
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>/schedules",

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 from flask import Response
-from marshmallow import fields
 
 from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
-from semaphore.schemas.base import ResponseSchema
+from semaphore.schemas.system import InfoSchema, PluginSchema
 from semaphore.state import app_state
 from semaphore.version import __version__
 
 blp = Blueprint("system", __name__, url_prefix="/api", description="Health, server information and plugins")
-
-
-class InfoSchema(ResponseSchema):
-    version = fields.String()
-    ansible = fields.String()
-    web_host = fields.String()
-    use_remote_runner = fields.Boolean()
-
-
-class PluginSchema(ResponseSchema):
-    name = fields.String()
-    distribution = fields.String(allow_none=True)
-    version = fields.String(allow_none=True)
-    builtin = fields.Boolean()
-    status = fields.String()
-    error = fields.String(allow_none=True)
-    hooks = fields.List(fields.String())
 
 
 @blp.route("/ping", methods=["GET", "HEAD"])

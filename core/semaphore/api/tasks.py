@@ -10,6 +10,7 @@ from flask import Response, current_app, url_for
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
+from semaphore.roles import Permission
 from semaphore.schemas.tasks import (
     TaskCreateSchema,
     TaskHostResultSchema,
@@ -23,7 +24,6 @@ from semaphore.schemas.tasks import (
     TaskWithTplSchema,
 )
 from semaphore.services import host_results, tasks
-from semaphore.services.roles import Permission
 from semaphore.services.task_log_search import search_output
 from semaphore.state import app_state
 

@@ -10,38 +10,19 @@ import io
 
 import segno
 from flask import Response
-from marshmallow import fields, validate
 
 from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.users import admin_or_self
 from semaphore.db.models import User, UserTotp
 from semaphore.errors import Forbidden, NotFound
-from semaphore.schemas.base import RequestSchema, ResponseSchema
+from semaphore.schemas.totp import ConfirmSchema, TotpEnrolmentSchema, TotpStatusSchema
 from semaphore.services import totp
 from semaphore.state import app_state
 
 blp = Blueprint("totp", __name__, url_prefix="/api/users", description="Two-factor authentication (TOTP)")
 
 QR_SCALE = 6
-
-
-class TotpStatusSchema(ResponseSchema):
-    id = fields.Integer()
-    user_id = fields.Integer()
-    created = fields.DateTime()
-    confirmed = fields.Boolean(metadata={"description": "false while the enrolment waits for its first code"})
-    recovery_codes_remaining = fields.Integer()
-
-
-class TotpEnrolmentSchema(TotpStatusSchema):
-    url = fields.String(metadata={"description": "otpauth:// URL (what the QR code holds)"})
-    secret = fields.String(metadata={"description": "the base32 secret, for typing into the app"})
-    recovery_codes = fields.List(fields.String(), metadata={"description": "shown once, never again"})
-
-
-class ConfirmSchema(RequestSchema):
-    passcode = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 def _self(user_id: int) -> User:

@@ -6,9 +6,9 @@ from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.resource_routes import add_resource_routes
+from semaphore.roles import Permission
 from semaphore.schemas.templates import TemplateSchema
 from semaphore.schemas.views import ViewPositionsSchema, ViewSchema, ViewWriteSchema
-from semaphore.services.roles import Permission
 from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS
 

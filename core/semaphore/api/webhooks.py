@@ -16,7 +16,6 @@ The request authenticates itself to each integration its alias reaches (see
 from __future__ import annotations
 
 from flask import request
-from marshmallow import fields
 from werkzeug.exceptions import MethodNotAllowed
 
 from semaphore.api import context
@@ -24,7 +23,7 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.errors import Unauthorized
 from semaphore.interfaces import WebhookRequest
-from semaphore.schemas.base import ResponseSchema
+from semaphore.schemas.integrations import WebhookAnswerSchema
 from semaphore.services import webhooks
 from semaphore.services.tasks import enqueue
 from semaphore.state import app_state
@@ -34,10 +33,6 @@ MAX_WEBHOOK_BODY = 25 * 1024 * 1024
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/integrations",
                 description="The public webhook URL of integrations and aliases")
-
-
-class WebhookAnswerSchema(ResponseSchema):
-    task_ids = fields.List(fields.Integer(), metadata={"description": "the tasks this request started"})
 
 
 @blp.route("/<string:alias>", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from semaphore import hookimpl
 from semaphore.db.models import User
 from semaphore.errors import Unauthorized
 from semaphore.interfaces import AuthBackend, AuthContext, Identity
-from semaphore.services.passwords import check_password, hash_password
+from semaphore.passwords import check_password, hash_password
 
 
 @functools.cache

@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from semaphore.schemas.base import MAX_INT, QueryArgs, ResponseSchema
-from semaphore.services.events import MAX_LIMIT
+
+#: The most events one page of the activity log holds.
+MAX_LIMIT = 1000
 
 
 class EventSchema(ResponseSchema):

@@ -107,3 +107,7 @@ class AliasSchema(ResponseSchema):
     id = fields.Integer()
     alias = fields.String()
     url = fields.String(metadata={"description": "the public webhook URL that fires the integration(s)"})
+
+
+class WebhookAnswerSchema(ResponseSchema):
+    task_ids = fields.List(fields.Integer(), metadata={"description": "the tasks this request started"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from semaphore.inventory_formats import INVENTORY_TYPES
 from semaphore.schemas.base import (
     RequestSchema,
     ResponseSchema,
@@ -12,7 +13,6 @@ from semaphore.schemas.base import (
     optional_id,
     read_only_id,
 )
-from semaphore.services.inventory_formats import INVENTORY_TYPES
 
 
 class InventorySchema(ResponseSchema):

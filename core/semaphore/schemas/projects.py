@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from semaphore import notifier_settings
+from semaphore.roles import ROLES
 from semaphore.schemas.base import (
     MAX_INT,
     OptionalString,
@@ -15,8 +17,6 @@ from semaphore.schemas.base import (
     name_field,
     read_only_id,
 )
-from semaphore.services import notifier_settings
-from semaphore.services.roles import ROLES
 
 NOTIFIER_SETTINGS_DOC = (
     "Ours (not in Semaphore's API): the per-project settings that installed notifier plugins declare "
@@ -54,7 +54,7 @@ class ProjectWriteSchema(RequestSchema):
     alert_chat = OptionalString(validate=validate.Length(max=30))
     max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     type = fields.String(load_default="", validate=validate.Length(max=20))
-    # The content is checked against the installed notifiers by services.notifier_settings.
+    # The content is checked against the installed notifiers by semaphore.notifier_settings.
     notifier_settings = fields.Dict(keys=fields.String(), metadata={"description": NOTIFIER_SETTINGS_DOC,
                                                                     **_SETTINGS_SHAPE})
 

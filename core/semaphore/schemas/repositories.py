@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from semaphore.git_url_password import masked
 from semaphore.schemas.base import RequestSchema, ResponseSchema, fits_text_column, id_field, name_field, read_only_id
-from semaphore.services.git_url_password import masked
 
 
 class MaskedGitUrl(fields.String):

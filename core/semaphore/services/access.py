@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound
-from semaphore.services.roles import MANAGED_ROLES, ROLES, Permission, Role, permissions_of
+from semaphore.roles import MANAGED_ROLES, ROLES, Permission, Role, permissions_of
 
 
 @dataclass

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import User
 from semaphore.errors import NotFound
+from semaphore.passwords import DEFAULT_MIN_LENGTH, validate_password
 from semaphore.services import activity
-from semaphore.services.passwords import DEFAULT_MIN_LENGTH, validate_password
 from semaphore.services.users import create_user, find_user
 
 DEFAULT_LOGIN = "admin"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Event, Project, ProjectUser, User
+from semaphore.schemas.events import MAX_LIMIT
 
-MAX_LIMIT = 1000
 DEFAULT_LIMIT = MAX_LIMIT
 LAST_LIMIT = 200
 

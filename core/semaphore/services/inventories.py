@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Inventory, Repository, Template
 from semaphore.errors import ValidationError
+from semaphore.inventory_formats import check_inventory
 from semaphore.services.access import ProjectAccess
-from semaphore.services.inventory_formats import check_inventory
 from semaphore.services.key_refs import require_key
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import ProjectUser, User
 from semaphore.errors import Conflict, Forbidden, NotFound, ValidationError
+from semaphore.roles import Role
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
-from semaphore.services.roles import Role
 
 
 def list_members(db: DbSession, project_id: int) -> list[tuple[User, str]]:

@@ -34,8 +34,8 @@ from semaphore.db.models import (
     TemplateVault,
     View,
 )
+from semaphore.git_url_password import without_password
 from semaphore.services.environments import SecretName
-from semaphore.services.git_url_password import without_password
 from semaphore.services.template_fields import parsed_json
 
 SUFFIX_ALPHABET = string.ascii_letters + string.digits

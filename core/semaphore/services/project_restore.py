@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Integration, IntegrationAlias, Project, User
 from semaphore.errors import ValidationError
+from semaphore.roles import Role
 from semaphore.schemas.base import first_error
 from semaphore.schemas.environments import EnvironmentWriteSchema
 from semaphore.schemas.integrations import ExtractValueWriteSchema, IntegrationWriteSchema, MatcherWriteSchema
@@ -37,7 +38,6 @@ from semaphore.services.integrations import EXTRACT_VALUES, INTEGRATIONS, MATCHE
 from semaphore.services.inventories import INVENTORIES
 from semaphore.services.keys import KEYS, encrypt_payload
 from semaphore.services.repositories import REPOSITORIES
-from semaphore.services.roles import Role
 from semaphore.services.schedules import SCHEDULES
 from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS

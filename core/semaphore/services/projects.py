@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore import notifier_settings
 from semaphore.db.models import AccessKey, Base, Environment, Project, ProjectUser, User
 from semaphore.errors import Forbidden, NotFound, ValidationError
-from semaphore.services import activity, notifier_settings
+from semaphore.roles import Role
+from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.demo_project import add_demo
 from semaphore.services.members import ensure_not_last_owner
-from semaphore.services.roles import Role
 from semaphore.state import AppState
 
 MAX_LISTED = 1000

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import AccessKey, Inventory, Repository, Schedule, Template
 from semaphore.errors import ValidationError
+from semaphore.git_url_password import with_stored_password
 from semaphore.services.access import ProjectAccess
-from semaphore.services.git_url_password import with_stored_password
 from semaphore.services.key_refs import require_key
 from semaphore.services.local_repositories import check_write_allowed, local_path
 from semaphore.services.resources import ProjectResource, RefSpec

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Project, ProjectUser, User
 from semaphore.errors import ConfigError
-from semaphore.services.roles import ROLES, Role
+from semaphore.roles import ROLES, Role
 
 log = logging.getLogger(__name__)
 

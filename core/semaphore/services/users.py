@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Session, User
 from semaphore.errors import Conflict, Forbidden, NotFound, ValidationError
+from semaphore.passwords import DEFAULT_MIN_LENGTH, check_password, hash_password, validate_password
 from semaphore.services import activity, login_throttle
-from semaphore.services.passwords import DEFAULT_MIN_LENGTH, check_password, hash_password, validate_password
 from semaphore.state import AppState
 
 

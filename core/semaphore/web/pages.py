@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response
 from semaphore.api import context
 from semaphore.db.models import User
 from semaphore.errors import Forbidden, SemaphoreError
+from semaphore.roles import Permission
 from semaphore.services import projects
 from semaphore.services.access import ProjectAccess, project_access
-from semaphore.services.roles import Permission
 from semaphore.version import __version__
 from semaphore.web import blp
 

@@ -13,16 +13,17 @@ from sqlalchemy import func, select
 
 from semaphore.api import context
 from semaphore.db.models import AccessKey, Repository
+from semaphore.git_url_password import masked
+from semaphore.inventory_formats import INVENTORY_TYPES
 from semaphore.services.environments import ENVIRONMENTS
-from semaphore.services.git_url_password import masked
 from semaphore.services.inventories import INVENTORIES
-from semaphore.services.inventory_formats import INVENTORY_TYPES
 from semaphore.services.keys import KEYS
 from semaphore.services.repositories import REPOSITORIES
 from semaphore.services.resources import ProjectResource
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, page_number, project_page_access, render_project_page
+from semaphore.web.resource_forms import add_form_pages
 
 PAGE_SIZE = 50
 
@@ -96,22 +97,7 @@ def keys_page(project_id: int) -> str:
                                type_titles=dict(KEY_TYPES))
 
 
-@blp.get("/project/<int:project_id>/keys/new")
-@page_for_users
-def new_key_page(project_id: int) -> str:
-    return key_form(project_id, None)
-
-
-@blp.get("/project/<int:project_id>/keys/<int:key_id>/edit")
-@page_for_users
-def edit_key_page(project_id: int, key_id: int) -> str:
-    return key_form(project_id, key_id)
-
-
-def key_form(project_id: int, key_id: int | None) -> str:
-    access = project_page_access(project_id)
-    key = KEYS.get(context.db(), project_id, key_id) if key_id is not None else None
-    return render_project_page("key_form.html", access, "keys", key=key, key_types=KEY_TYPES)
+add_form_pages("keys", "key", KEYS, lambda project_id, key: {"key_types": KEY_TYPES})
 
 
 # -- inventories -----------------------------------------------------------------------------------
@@ -127,26 +113,13 @@ def inventories_page(project_id: int) -> str:
                                repositories=repositories, type_titles=INVENTORY_TYPE_TITLES)
 
 
-@blp.get("/project/<int:project_id>/inventory/new")
-@page_for_users
-def new_inventory_page(project_id: int) -> str:
-    return inventory_form(project_id, None)
+def inventory_form(project_id: int, inventory: Any) -> dict[str, Any]:
+    repositories = [(row.id, row.name) for row in REPOSITORIES.list(context.db(), project_id, "name")]
+    return {"inventory_types": inventory_type_options(), "keys": key_options(project_id),
+            "become_keys": key_options(project_id, ("login_password",)), "repositories": repositories}
 
 
-@blp.get("/project/<int:project_id>/inventory/<int:inventory_id>/edit")
-@page_for_users
-def edit_inventory_page(project_id: int, inventory_id: int) -> str:
-    return inventory_form(project_id, inventory_id)
-
-
-def inventory_form(project_id: int, inventory_id: int | None) -> str:
-    access = project_page_access(project_id)
-    db = context.db()
-    inventory = INVENTORIES.get(db, project_id, inventory_id) if inventory_id is not None else None
-    repositories = [(row.id, row.name) for row in REPOSITORIES.list(db, project_id, "name")]
-    return render_project_page("inventory_form.html", access, "inventory", inventory=inventory,
-                               inventory_types=inventory_type_options(), keys=key_options(project_id),
-                               become_keys=key_options(project_id, ("login_password",)), repositories=repositories)
+add_form_pages("inventory", "inventory", INVENTORIES, inventory_form)
 
 
 # -- variable groups -------------------------------------------------------------------------------
@@ -166,31 +139,18 @@ def environments_page(project_id: int) -> str:
     return render_project_page("environments.html", access, "environment", page=page, counts=counts)
 
 
-@blp.get("/project/<int:project_id>/environment/new")
-@page_for_users
-def new_environment_page(project_id: int) -> str:
-    return environment_form(project_id, None)
-
-
-@blp.get("/project/<int:project_id>/environment/<int:environment_id>/edit")
-@page_for_users
-def edit_environment_page(project_id: int, environment_id: int) -> str:
-    return environment_form(project_id, environment_id)
-
-
-def environment_form(project_id: int, environment_id: int | None) -> str:
-    access = project_page_access(project_id)
-    environment = None
+def environment_form(project_id: int, environment: Any) -> dict[str, Any]:
     env_vars: list[tuple[str, str]] = []
-    if environment_id is not None:
-        environment = ENVIRONMENTS.get(context.db(), project_id, environment_id)
+    if environment is not None:
         try:
             stored = json.loads(environment.env or "{}")
         except ValueError:
             stored = {}
         env_vars = [(name, str(value)) for name, value in stored.items()] if isinstance(stored, dict) else []
-    return render_project_page("environment_form.html", access, "environment", environment=environment,
-                               env_vars=env_vars, secrets=getattr(environment, "secrets", []))
+    return {"env_vars": env_vars, "secrets": getattr(environment, "secrets", [])}
+
+
+add_form_pages("environment", "environment", ENVIRONMENTS, environment_form)
 
 
 # -- repositories ----------------------------------------------------------------------------------
@@ -205,21 +165,8 @@ def repositories_page(project_id: int) -> str:
                                shown_git_url=masked)
 
 
-@blp.get("/project/<int:project_id>/repositories/new")
-@page_for_users
-def new_repository_page(project_id: int) -> str:
-    return repository_form(project_id, None)
+def repository_form(project_id: int, repository: Any) -> dict[str, Any]:
+    return {"shown_git_url": masked(repository.git_url) if repository else "", "keys": key_options(project_id)}
 
 
-@blp.get("/project/<int:project_id>/repositories/<int:repository_id>/edit")
-@page_for_users
-def edit_repository_page(project_id: int, repository_id: int) -> str:
-    return repository_form(project_id, repository_id)
-
-
-def repository_form(project_id: int, repository_id: int | None) -> str:
-    access = project_page_access(project_id)
-    repository = REPOSITORIES.get(context.db(), project_id, repository_id) if repository_id is not None else None
-    return render_project_page("repository_form.html", access, "repositories", repository=repository,
-                               shown_git_url=masked(repository.git_url) if repository else "",
-                               keys=key_options(project_id))
+add_form_pages("repositories", "repository", REPOSITORIES, repository_form)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from semaphore import notifier_settings
 from semaphore.db.models import Project
 from semaphore.execution import TemplateField
-from semaphore.services import notifier_settings
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page

@@ -5,8 +5,8 @@ what their role allows. Everyone may leave (DELETE /api/project/{id}/me)."""
 from __future__ import annotations
 
 from semaphore.api import context
+from semaphore.roles import ROLES, Role
 from semaphore.services import members
-from semaphore.services.roles import ROLES, Role
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page
 

@@ -11,9 +11,9 @@ from flask import request
 from semaphore.api import context
 from semaphore.db.models import Environment, Inventory, Repository, Template
 from semaphore.errors import NotFound
+from semaphore.roles import Permission
 from semaphore.services.apps import app_settings, list_apps
 from semaphore.services.inventories import INVENTORIES
-from semaphore.services.roles import Permission
 from semaphore.services.schedules import SCHEDULES
 from semaphore.services.tasks import last_tasks
 from semaphore.services.template_fields import json_fields

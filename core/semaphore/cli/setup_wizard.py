@@ -33,8 +33,8 @@ from semaphore.db.engine import Database, sqlite_path
 from semaphore.db.migrate import current_revision, upgrade
 from semaphore.errors import NotFound, SemaphoreError, ValidationError
 from semaphore.generated_secrets import stored_secrets
+from semaphore.passwords import validate_password
 from semaphore.schemas.users import USERNAME
-from semaphore.services.passwords import validate_password
 from semaphore.services.users import create_user, find_user, update_user
 
 CONFIG_FILE = "config.json"
