@@ -21,12 +21,15 @@ def subscribe_builtin_listeners(app: Flask) -> None:
 
     def call_status_hook(event: TaskEvent) -> None:
         if isinstance(event, TaskStatusChanged):
-            state.registry.task_status_changed(app, event.task, event.old, event.new)
+            # The hook's contract hands plugins the Flask app, and they may expect its context:
+            # events come from engine and scheduler threads that have none.
+            with app.app_context():
+                state.registry.task_status_changed(app, event.task, event.old, event.new)
 
     def autorun_deploys(event: TaskEvent) -> None:
         if isinstance(event, TaskStatusChanged) and event.new == TaskStatus.SUCCESS:
-            with app.app_context(), state.db.session() as db:
-                enqueue(db, state, queue_autorun_deploys(db, event.task.id))
+            with state.db.session() as db:
+                enqueue(db, state.events, queue_autorun_deploys(db, state, event.task.id))
 
     for listener in (show_to_viewers, call_status_hook, autorun_deploys):
         state.events.subscribe(listener)
