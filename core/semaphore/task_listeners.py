@@ -10,14 +10,15 @@ from flask import Flask
 from semaphore.services.task_status import TaskStatus
 from semaphore.services.tasks import enqueue, queue_autorun_deploys
 from semaphore.state import app_state
-from semaphore.task_events import TaskEvent, TaskStatusChanged
+from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged
 
 
 def subscribe_builtin_listeners(app: Flask) -> None:
     state = app_state(app)
 
     def show_to_viewers(event: TaskEvent) -> None:
-        state.live.publish_update(event.task)
+        if isinstance(event, TaskQueued | TaskStatusChanged):  # a stop request's status was shown already
+            state.live.publish_update(event.task)
 
     def call_status_hook(event: TaskEvent) -> None:
         if isinstance(event, TaskStatusChanged):

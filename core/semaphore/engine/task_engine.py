@@ -1,10 +1,11 @@
 """The task engine of one server process: claims waiting tasks and runs each in a thread.
 
 Dispatch is woken at once when a task is queued or a slot frees (an in-process event), with a
-short fallback poll for tasks queued by other server processes. A monitor thread renews the
-leases of running tasks, notices stop and confirm requests made through other processes (those of
-this process arrive as task events),
-enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies retention.
+short fallback poll for tasks queued by other server processes. Stop requests, confirmations and
+rejections made in this process arrive as task events (semaphore.task_events). A monitor thread
+renews the leases of running tasks, notices stop and confirm requests made through other
+processes, enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies
+retention. The engine is given the app's state and needs no Flask app context.
 """
 
 from __future__ import annotations
