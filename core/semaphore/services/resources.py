@@ -1,5 +1,9 @@
 """The shape shared by project resources (keys, repositories, inventories, ...): list, get,
-create, update, delete refused while referenced, referrers, and an event for every change."""
+create, update, delete refused while referenced, referrers, and an event for every change.
+
+Changes and views are given the app's state (``state``): a resource checks against the installed
+plugins (``state.registry``), the settings (``state.config``) or encrypts with ``state.secrets``,
+never through the Flask app."""
 
 from __future__ import annotations
 
