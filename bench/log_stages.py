@@ -162,7 +162,7 @@ def through_task_log(app: Any, database: Path, task_id: int, project_id: int, sc
     stop = watch(app, stopwatch) if viewer else threading.Event()
     started = time.perf_counter()
     try:
-        with TaskLog(app, task_id, project_id) as task_log:
+        with TaskLog(app_state(app), task_id, project_id) as task_log:
             task_log.feed = stopwatch.wrap("feed()", task_log.feed)  # type: ignore[method-assign]
             sink = PausingSink(task_log, pause) if pause else task_log
             reader_cpu, bash_cpu = run_script(script, sink)

@@ -14,6 +14,7 @@ from task_helpers import ScriptExecutorPlugin, build_app, create_project, create
 from semaphore.builtin.task_alerts import dispatcher
 from semaphore.db.models import Project, Task, Template
 from semaphore.services.task_status import change_status
+from semaphore.state import app_state
 from semaphore.testing import create_user_row, log_in
 
 WEB_HOST = "https://semaphore.example.test"
@@ -50,7 +51,7 @@ def project_with_task(app: Any, *, alert: bool = True, alert_chat: str | None = 
 def change_and_wait(app: Any, task_id: int, status: str) -> None:
     """Move the task to ``status`` as the engine does, then wait until its alerts were handled."""
     with app.extensions["semaphore"].db.session() as db:
-        assert change_status(db, app, db.get(Task, task_id), status)
+        assert change_status(db, app_state(app).events, db.get(Task, task_id), status)
     dispatcher(app).join()
 
 

@@ -18,6 +18,7 @@ from semaphore.app import create_app
 from semaphore.db.models import AccessKey, Project, ProjectUser, Repository, Task, Template
 from semaphore.plugin_testing import create_user_row, imported_top_level_modules, log_in, make_config
 from semaphore.services.task_status import change_status
+from semaphore.state import app_state
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def started_task(db, app, project_name: str) -> tuple[int, int]:
     task = Task(template_id=template.id, project_id=project.id, status="waiting")
     db.add(task)
     db.flush()
-    assert change_status(db, app, task, "running")
+    assert change_status(db, app_state(app).events, task, "running")
     return project.id, task.id
 
 

@@ -170,10 +170,10 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
     bob_viewer = viewers(server, {"Authorization": f"Bearer {token_of(bob)}"})
     admin_viewer = viewers(server, {"Authorization": f"Bearer {token_of(admin_client)}"})
 
-    with TaskLog(app, task_a["id"], a.id, secrets=["s3cret!"]) as log:
+    with TaskLog(app_state(app), task_a["id"], a.id, secrets=["s3cret!"]) as log:
         log.feed(b"\x1b[1mPLAY\x1b[0m [all]\r\nok: s3cret!\n")
     assert admin_client.post(f"{a.url}/tasks/{task_a['id']}/stop", json={"force": False}).status_code == 204
-    with TaskLog(app, task_b["id"], b.id) as log:
+    with TaskLog(app_state(app), task_b["id"], b.id) as log:
         log.write("in project B")
     assert admin_client.post(f"{b.url}/tasks/{task_b['id']}/stop", json={"force": True}).status_code == 204
 
@@ -239,7 +239,7 @@ def test_a_removed_member_stops_receiving_within_seconds(app, server, admin_clie
     a, _b, ann, _bob, task_a, _task_b = two_projects
     app_state(app).live.access_ttl = 0.5
     viewer = viewers(server, {"Authorization": f"Bearer {token_of(ann)}"})
-    with TaskLog(app, task_a["id"], a.id) as log:
+    with TaskLog(app_state(app), task_a["id"], a.id) as log:
         log.write("while a member")
         viewer.collect(lambda m: m.get("output") == "while a member")
         assert admin_client.delete(f"{a.url}/users/{user_id(app, 'ann')}").status_code == 204
@@ -265,7 +265,7 @@ def test_a_viewer_that_stops_reading_is_dropped_and_never_slows_the_task(app, se
             time.sleep(0.01)
         lines = 100_000
         started = time.monotonic()
-        log = TaskLog(app, task_a["id"], a.id)
+        log = TaskLog(app_state(app), task_a["id"], a.id)
         for n in range(0, lines, 5_000):
             log.feed(b"".join(b"output line %d\n" % i for i in range(n, n + 5_000)))
         log.close()  # would never return if publishing waited for the viewer
@@ -291,7 +291,7 @@ def test_a_slow_viewer_is_closed_with_a_reason(app, server, admin_client, two_pr
     slow, head = raw_upgrade(server, {"Authorization": f"Bearer {token_of(admin_client)}"}, rcvbuf=4096)
     with slow:
         assert head.startswith(b"HTTP/1.1 101"), head
-        with TaskLog(app, task_a["id"], a.id) as log:
+        with TaskLog(app_state(app), task_a["id"], a.id) as log:
             for n in range(0, 100_000, 5_000):
                 log.feed(b"".join(b"output line %d\n" % i for i in range(n, n + 5_000)))
         received = read_until_closed(slow)

@@ -18,6 +18,7 @@ from task_helpers import create_template, run_task
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task
 from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
 from semaphore.services.keys import encrypt_payload
+from semaphore.state import app_state
 
 PASSPHRASE = "correct-horse-passphrase"
 BECOME_PASSWORD = "become-password-4711"
@@ -65,8 +66,7 @@ def add_rows(app, *rows):
 
 
 def add_key(app, project, name, key_type, payload):
-    with app.app_context():
-        secret = encrypt_payload(payload)
+    secret = encrypt_payload(app_state(app).secrets, payload)
     return add_rows(app, AccessKey(name=name, type=key_type, project_id=project.id, secret=secret))[0]
 
 
@@ -79,8 +79,9 @@ def update(app, model, row_id, **values):
 
 def plan(app, task_id, private_dir, **kwargs):
     kwargs.setdefault("server_env", SERVER_ENV)
-    with app.app_context(), app.extensions["semaphore"].db.sessionmaker() as db:
-        return plan_run(db, app, db.get(Task, task_id), private_dir, **kwargs)
+    state = app_state(app)
+    with state.db.sessionmaker() as db:  # no app context: the engine's threads have none
+        return plan_run(db, state.config, state.secrets, db.get(Task, task_id), private_dir, **kwargs)
 
 
 def config(app):
@@ -208,8 +209,7 @@ def test_a_file_inventory_of_another_repository_is_checked_out_too(app, admin_cl
 # -- variables, environment, details ----------------------------------------------------------
 
 def add_secret(app, project, environment_id, name, value):
-    with app.app_context():
-        secret = encrypt_payload(value)
+    secret = encrypt_payload(app_state(app).secrets, value)
     add_rows(app, AccessKey(name=name, type="string", project_id=project.id, environment_id=environment_id,
                             secret=secret))
 
@@ -401,8 +401,8 @@ def test_a_private_directory_others_can_open_is_refused(app, admin_client, proje
 
 
 def test_the_stored_task_secret_is_decrypted(app):
-    with app.app_context():
-        assert decrypt_task_secret(encrypt_payload(json.dumps({"token": "t"}))) == {"token": "t"}
-        assert decrypt_task_secret(None) == {}
-        with pytest.raises(RunPreparationError, match="cannot decrypt the task's secret variables"):
-            decrypt_task_secret("bm90IGVuY3J5cHRlZCB3aXRoIHRoaXMga2V5")
+    box = app_state(app).secrets
+    assert decrypt_task_secret(box, encrypt_payload(box, json.dumps({"token": "t"}))) == {"token": "t"}
+    assert decrypt_task_secret(box, None) == {}
+    with pytest.raises(RunPreparationError, match="cannot decrypt the task's secret variables"):
+        decrypt_task_secret(box, "bm90IGVuY3J5cHRlZCB3aXRoIHRoaXMga2V5")

@@ -67,7 +67,7 @@ def scheduled_tasks(app, schedule_id=None):
 def test_fires_once_at_its_minute_and_never_before(app, admin_client, project, template):
     schedule = create_schedule(app, admin_client, project, template, cron_format="30 4 * * *", name="early")
     clock = Clock(at("2026-05-04T04:29:59"))
-    scheduler = Scheduler(app, clock)
+    scheduler = Scheduler(app_state(app), clock)
     viewer = app_state(app).live.subscribe(Viewer(user_id=0, admin=True))  # what a websocket viewer receives
     assert scheduler.tick() == [] and scheduled_tasks(app) == []
     clock.now = at("2026-05-04T04:30:02")
@@ -81,7 +81,7 @@ def test_fires_once_at_its_minute_and_never_before(app, admin_client, project, t
     clock.now = at("2026-05-04T04:30:40")
     assert scheduler.tick() == []
     # a restarted server (a new scheduler, nothing in memory) finds the fire time claimed
-    assert Scheduler(app, Clock(at("2026-05-04T04:31:00"))).tick() == []
+    assert Scheduler(app_state(app), Clock(at("2026-05-04T04:31:00"))).tick() == []
     assert len(scheduled_tasks(app)) == 1
     clock.now = at("2026-05-05T04:30:01")
     assert len(scheduler.tick()) == 1 and len(scheduled_tasks(app)) == 2
@@ -111,7 +111,7 @@ def test_two_server_processes_racing_fire_once(app, config, admin_client, projec
     try:
         for minute in range(3):
             clock = Clock(at("2026-05-04T12:00:01") + timedelta(minutes=minute))
-            results = tick_together([Scheduler(app, clock), Scheduler(other, clock), Scheduler(other, clock)])
+            results = tick_together([Scheduler(app_state(server), clock) for server in (app, other, other)])
             assert len(results) == 1, results
         assert len(scheduled_tasks(app, schedule["id"])) == 3
         assert query(app, "SELECT COUNT(*) FROM project__schedule_fire")[0][0] == 3
@@ -122,7 +122,7 @@ def test_two_server_processes_racing_fire_once(app, config, admin_client, projec
 def test_time_zone_of_the_schedule(app, admin_client, project, template):
     create_schedule(app, admin_client, project, template, cron_format="0 9 * * *", timezone="Europe/Berlin")
     clock = Clock(at("2026-01-15T07:59:30"))  # 08:59:30 in Berlin (CET, UTC+1)
-    scheduler = Scheduler(app, clock)
+    scheduler = Scheduler(app_state(app), clock)
     assert scheduler.tick() == []
     clock.now = at("2026-01-15T08:00:03")
     assert [f.fire_time for f in scheduler.tick()] == [at("2026-01-15T08:00:00")]
@@ -133,11 +133,11 @@ def test_time_zone_of_the_schedule(app, admin_client, project, template):
 def test_daylight_saving_changes_fire_once(app, admin_client, project, template):
     create_schedule(app, admin_client, project, template, cron_format="30 2 * * *", timezone="Europe/Berlin")
     clock = Clock(at("2026-10-25T00:30:05"))  # autumn: 02:30 CEST, first of the two 02:30s
-    scheduler = Scheduler(app, clock)
+    scheduler = Scheduler(app_state(app), clock)
     assert len(scheduler.tick()) == 1
     clock.now = at("2026-10-25T01:30:05")  # 02:30 CET, the clock shows it again
     assert scheduler.tick() == []
-    assert Scheduler(app, clock).tick() == []  # nor after a restart
+    assert Scheduler(app_state(app), clock).tick() == []  # nor after a restart
     clock.now = at("2026-03-29T01:10:00")  # spring: 03:10 CEST, 02:30 never happened
     assert scheduler.tick() == []
     clock.now = at("2026-03-29T01:30:02")  # fires as if the clock had not jumped: 03:30 CEST
@@ -147,13 +147,13 @@ def test_daylight_saving_changes_fire_once(app, admin_client, project, template)
 
 def test_missed_fires_after_downtime(app, admin_client, project, template, caplog):
     schedule = create_schedule(app, admin_client, project, template, cron_format="*/10 * * * *", name="ten")
-    assert len(Scheduler(app, Clock(at("2026-05-04T10:00:01"))).tick()) == 1
+    assert len(Scheduler(app_state(app), Clock(at("2026-05-04T10:00:01"))).tick()) == 1
     # down from 10:01 to 10:52: five fire times passed, the latest is within the grace window: one run
-    fired = Scheduler(app, Clock(at("2026-05-04T10:52:00"))).tick()
+    fired = Scheduler(app_state(app), Clock(at("2026-05-04T10:52:00"))).tick()
     assert [f.fire_time for f in fired] == [at("2026-05-04T10:50:00")]
     # down again until 11:16: the 11:10 run is 6 minutes late, beyond the grace window: skipped, said so
     with caplog.at_level(logging.WARNING, logger="semaphore.scheduler.ticker"):
-        assert Scheduler(app, Clock(at("2026-05-04T11:16:00"))).tick() == []
+        assert Scheduler(app_state(app), Clock(at("2026-05-04T11:16:00"))).tick() == []
     assert f"schedule {schedule['id']} (ten) missed its run of 2026-05-04T11:10:00+00:00" in caplog.text
     assert len(scheduled_tasks(app)) == 2
 
@@ -161,14 +161,14 @@ def test_missed_fires_after_downtime(app, admin_client, project, template, caplo
 def test_a_new_or_reactivated_schedule_does_not_fire_for_earlier_times(app, admin_client, project, template):
     before = datetime.now(UTC)
     schedule = create_schedule(app, admin_client, project, template, since_ever=False, cron_format="* * * * *")
-    assert Scheduler(app, Clock(before)).tick() == []  # this minute began before the schedule existed
+    assert Scheduler(app_state(app), Clock(before)).tick() == []  # this minute began before the schedule existed
     url = f"{project.url}/schedules/{schedule['id']}"
     assert admin_client.put(f"{url}/active", json={"active": False}).status_code == 204
-    assert Scheduler(app, Clock(before + timedelta(minutes=1))).tick() == []  # off
+    assert Scheduler(app_state(app), Clock(before + timedelta(minutes=1))).tick() == []  # off
     before = datetime.now(UTC)
     assert admin_client.put(f"{url}/active", json={"active": True}).status_code == 204
-    assert Scheduler(app, Clock(before)).tick() == []
-    assert len(Scheduler(app, Clock(before + timedelta(minutes=1))).tick()) == 1
+    assert Scheduler(app_state(app), Clock(before)).tick() == []
+    assert len(Scheduler(app_state(app), Clock(before + timedelta(minutes=1))).tick()) == 1
 
 
 def test_a_failing_schedule_does_not_stop_the_others(app, admin_client, project, template, caplog):
@@ -183,7 +183,7 @@ def test_a_failing_schedule_does_not_stop_the_others(app, admin_client, project,
     with app.extensions["semaphore"].db.engine.begin() as conn:  # its executor is no longer installed
         conn.execute(text("UPDATE project__template SET app = 'gone' WHERE id = :id"), {"id": template["id"]})
     with caplog.at_level(logging.WARNING, logger="semaphore.scheduler"):
-        fired = Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick()
+        fired = Scheduler(app_state(app), Clock(at("2026-05-04T12:00:01"))).tick()
     assert {f.schedule_id: f.task_id is not None for f in fired} == {broken["id"]: False, good["id"]: True}
     assert [t["schedule_id"] for t in scheduled_tasks(app)] == [good["id"]]
     assert f"schedule {broken['id']}: no task queued" in caplog.text
@@ -208,11 +208,11 @@ def test_commit_schedule_runs_only_on_a_new_commit(app, admin_client, project, t
     schedule = create_schedule(app, admin_client, project, template, cron_format="*/5 * * * *", name="watch",
                                repository_id=project.repository_id)
     clock = Clock(at("2026-05-04T12:00:01"))
-    scheduler = Scheduler(app, clock)
+    scheduler = Scheduler(app_state(app), clock)
     assert len(scheduler.tick()) == 1  # the first look counts as a new commit, as in the original
     clock.now = at("2026-05-04T12:05:01")
     assert [f.task_id for f in scheduler.tick()] == [None]  # no change: decided, nothing runs
-    assert Scheduler(app, clock).tick() == []  # and another server does not ask again
+    assert Scheduler(app_state(app), clock).tick() == []  # and another server does not ask again
     clock.now = at("2026-05-04T12:07:00")
     second = commit(tmp_path / "origin", "two")
     assert scheduler.tick() == []  # a commit between fire times waits for the cron
@@ -232,7 +232,7 @@ def test_a_commit_in_another_repository_triggers_the_templates_own_checkout(app,
                      {"pid": pid, "url": url, "id": project.repository_id})
     watched = query(app, "SELECT id FROM project__repository WHERE name = 'watched'")[0][0]
     schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *", repository_id=watched)
-    assert [f.task_id is not None for f in Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick()] == [True]
+    assert [f.task_id is not None for f in Scheduler(app_state(app), Clock(at("2026-05-04T12:00:01"))).tick()] == [True]
     assert [t["commit_hash"] for t in scheduled_tasks(app, schedule["id"])] == [None]  # not a commit of its repository
 
 
@@ -247,7 +247,7 @@ def test_a_local_repository_outside_the_allowed_roots_is_not_watched(app, admin_
     schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *",
                                repository_id=project.repository_id)
     with caplog.at_level(logging.WARNING, logger="semaphore.scheduler"):
-        assert Scheduler(app, Clock(at("2026-05-04T12:00:01"))).tick() == []
+        assert Scheduler(app_state(app), Clock(at("2026-05-04T12:00:01"))).tick() == []
     assert f"schedule {schedule['id']}: cannot read the branch head" in caplog.text
     assert "outside local_repository_roots" in caplog.text
     assert scheduled_tasks(app, schedule["id"]) == []
@@ -259,8 +259,8 @@ def test_without_its_own_zone_a_schedule_runs_in_the_servers(app, admin_client, 
     tokyo = build_app(make_config(tmp_path / "tokyo", {**database_env, "SEMAPHORE_SCHEDULE_TIMEZONE": "Asia/Tokyo"}),
                       script_executor=ScriptExecutorPlugin())
     try:
-        assert Scheduler(tokyo, Clock(at("2026-05-04T09:00:05"))).tick() == []  # 18:00 in Tokyo
-        assert [f.fire_time for f in Scheduler(tokyo, Clock(at("2026-05-05T00:00:05"))).tick()] == [
+        assert Scheduler(app_state(tokyo), Clock(at("2026-05-04T09:00:05"))).tick() == []  # 18:00 in Tokyo
+        assert [f.fire_time for f in Scheduler(app_state(tokyo), Clock(at("2026-05-05T00:00:05"))).tick()] == [
             at("2026-05-05T00:00:00")]  # 09:00 in Tokyo (UTC+9)
     finally:
         tokyo.extensions["semaphore"].db.dispose()
@@ -271,7 +271,7 @@ def test_a_bad_row_is_logged_once_and_the_list_still_answers(app, admin_client, 
     with app.extensions["semaphore"].db.engine.begin() as conn:  # as a hand edit or an old restore could leave it
         conn.execute(text("UPDATE project__schedule SET timezone = 'Nowhere/Else' WHERE id = :id"),
                      {"id": schedule["id"]})
-    scheduler = Scheduler(app, Clock(at("2026-05-04T12:00:01")))
+    scheduler = Scheduler(app_state(app), Clock(at("2026-05-04T12:00:01")))
     with caplog.at_level(logging.ERROR, logger="semaphore.scheduler.ticker"):
         assert scheduler.tick() == [] and scheduler.tick() == []
     assert caplog.text.count(f"schedule {schedule['id']} ") == 1
@@ -282,10 +282,10 @@ def test_a_bad_row_is_logged_once_and_the_list_still_answers(app, admin_client, 
 def test_old_claims_are_pruned_but_each_schedules_newest_stays(app, admin_client, project, template):
     schedule = create_schedule(app, admin_client, project, template, cron_format="* * * * *")
     for minute in range(3):
-        assert len(Scheduler(app, Clock(at("2026-05-04T12:00:01") + timedelta(minutes=minute))).tick()) == 1
+        assert len(Scheduler(app_state(app), Clock(at("2026-05-04T12:00:01") + timedelta(minutes=minute))).tick()) == 1
     with app.extensions["semaphore"].db.engine.begin() as conn:
         conn.execute(text("UPDATE project__schedule_fire SET created = :old"), {"old": datetime(2020, 1, 1)})
-    assert Scheduler(app, Clock(at("2026-05-04T12:02:30"))).tick() == []
+    assert Scheduler(app_state(app), Clock(at("2026-05-04T12:02:30"))).tick() == []
     kept = query(app, "SELECT schedule_id, fire_time FROM project__schedule_fire")
     assert [(row[0], str(row[1])[:16]) for row in kept] == [(schedule["id"], "2026-05-04 12:02")]
     assert len(scheduled_tasks(app)) == 3  # the tasks stay

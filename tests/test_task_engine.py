@@ -91,7 +91,7 @@ def project(app, admin_client, tmp_path):
 def start_engine(app: Any, **settings: Any) -> TaskEngine:
     for name, value in settings.items():
         setattr(app_state(app).config, name, value)
-    engine = TaskEngine(app)
+    engine = TaskEngine(app_state(app))
     engine.start()
     return engine
 
@@ -273,7 +273,7 @@ def test_orphans_of_a_dead_server_end_as_error_and_waiting_tasks_run(app, admin_
 
 @pytest.mark.parametrize("dialect", ["sqlite", "mysql"], indirect=True)
 def test_a_running_server_finishes_tasks_whose_lease_expired(app, admin_client, project):
-    engine = TaskEngine(app)
+    engine = TaskEngine(app_state(app))
     engine.sweep_seconds = 0.2
     engine.start()
     template = create_template(admin_client, project, playbook="hello.sh")

@@ -83,7 +83,7 @@ def test_lines_are_stored_in_order_with_seqs_in_batches(app, task):
     counter = InsertCounter(app_state(app).db.engine)
     before = datetime.now(UTC)
     try:
-        log = TaskLog(app, task_id, project_id)
+        log = TaskLog(app_state(app), task_id, project_id)
         log.write("Task 1 added to queue")
         for chunk in chunks(b"".join(b"line %d\n" % n for n in range(30_000))):
             log.feed(chunk)
@@ -103,7 +103,7 @@ def test_lines_are_stored_in_order_with_seqs_in_batches(app, task):
 
 def test_partial_lines_crlf_and_undecodable_bytes(app, task):
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     log.feed(b"first\r\nsec")
     log.feed(b"ond\r")
     log.feed(b"\n\x1b[32mok\x1b[0m: progress 10%\rprogress 20%\n")
@@ -125,7 +125,7 @@ def test_a_huge_line_is_cut_with_a_marker_without_being_held(app, task):
     task_id, project_id = task
     size = 50 * 1024 * 1024
     piece = b"x" * 65536
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     log.feed(b"before\nxx")
     tracemalloc.start()
     try:
@@ -149,7 +149,7 @@ def test_a_huge_line_is_cut_with_a_marker_without_being_held(app, task):
 
 def test_a_long_line_is_cut_on_a_character_boundary(app, task):
     task_id, project_id = task
-    with TaskLog(app, task_id, project_id) as log:
+    with TaskLog(app_state(app), task_id, project_id) as log:
         log.feed(b"a" + "\u00e9".encode() * MAX_LINE + b"\n")  # 2 bytes per character: the cut splits one
     (line,) = outputs(app, task_id)
     kept = "a" + "\u00e9" * ((MAX_LINE - 1) // 2)
@@ -163,7 +163,7 @@ def test_secrets_are_masked_in_stored_and_published_lines(app, task):
     hub = app_state(app).live
     viewer = hub.subscribe(Viewer(user_id=0, admin=True))
     try:
-        log = TaskLog(app, task_id, project_id, secrets=["pa55word", "no", key])
+        log = TaskLog(app_state(app), task_id, project_id, secrets=["pa55word", "no", key])
         log.feed(b"login: admin pa55word\r\n" + key.encode() + b"\n")
         log.write("server says pa55word")
         log.add_secrets(["late-secret"])
@@ -184,9 +184,9 @@ def test_secrets_are_masked_in_stored_and_published_lines(app, task):
 
 def test_numbering_continues_after_stored_lines(app, task):
     task_id, project_id = task
-    with TaskLog(app, task_id, project_id) as log:
+    with TaskLog(app_state(app), task_id, project_id) as log:
         log.write("one\ntwo")
-    with TaskLog(app, task_id, project_id) as log:
+    with TaskLog(app_state(app), task_id, project_id) as log:
         log.write("three")
     assert stored(app, task_id) == [(1, "one"), (2, "two"), (3, "three")]
 
@@ -195,7 +195,7 @@ def test_lines_are_published_only_after_they_are_stored(app, task):
     task_id, project_id = task
     hub = app_state(app).live
     viewer = hub.subscribe(Viewer(user_id=0, admin=True))
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     try:
         log.write("hello")
         items = viewer.take(10.0)
@@ -210,7 +210,7 @@ def test_lines_are_published_only_after_they_are_stored(app, task):
 
 def test_writes_from_two_threads_keep_each_stream_in_order(app, task):
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
 
     def server_messages():
         for n in range(2_000):
@@ -252,7 +252,7 @@ def test_producers_wait_while_the_database_is_behind(app, task):
     """Backpressure: with the table locked, feeding stops after a bounded number of lines instead
     of buffering them all, and goes on once the database accepts them again."""
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     release = _hold_write_lock(app)
     total = 3 * (MAX_PENDING_LINES + MAX_BATCH_LINES)
     fed = []
@@ -286,7 +286,7 @@ def _rename_log_table(app, name_from, name_to):
 
 def test_a_database_error_is_retried_and_costs_no_line(app, task, caplog):
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     log.write("stored first")
     log.flush()
     _rename_log_table(app, "task__output", "task__output_away")
@@ -310,7 +310,7 @@ def test_lines_of_a_deleted_task_are_dropped_with_an_error(app, task, caplog):
     """The task row is gone (its project was deleted): the writer reports the lost lines and the
     log still closes promptly instead of retrying forever."""
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     with app_state(app).db.engine.begin() as conn:
         conn.execute(text("DELETE FROM task WHERE id = :t"), {"t": task_id})
     started = time.monotonic()
@@ -324,7 +324,7 @@ def test_lines_of_a_deleted_task_are_dropped_with_an_error(app, task, caplog):
 
 def test_a_closed_log_refuses_lines(app, task):
     task_id, project_id = task
-    log = TaskLog(app, task_id, project_id)
+    log = TaskLog(app_state(app), task_id, project_id)
     log.feed(b"unterminated")
     log.close()
     log.close()  # idempotent

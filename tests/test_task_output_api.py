@@ -25,7 +25,7 @@ def task(app, admin_client, project):
 
 
 def log_lines(app, task, lines):
-    with TaskLog(app, task["id"], task["project_id"]) as log:
+    with TaskLog(app_state(app), task["id"], task["project_id"]) as log:
         log.feed(b"".join(line.encode() + b"\n" for line in lines))
 
 

@@ -10,6 +10,7 @@ from task_helpers import create_project, create_template, run_task
 from semaphore.db.models import Task
 from semaphore.engine.queue import Limits, TaskQueue
 from semaphore.services.task_status import TaskStatus
+from semaphore.state import app_state
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ UNLIMITED = Limits()
 
 def claim(app, limits=UNLIMITED):
     with app.app_context(), app.extensions["semaphore"].db.sessionmaker() as db:
-        task = TaskQueue(app, limits).claim_next(db)
+        task = TaskQueue(app_state(app).events, limits).claim_next(db)
         return None if task is None else task.id
 
 

@@ -8,6 +8,7 @@ from task_helpers import create_project, create_template, events, query, run_tas
 
 from semaphore.db.models import Task
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status, is_allowed
+from semaphore.state import app_state
 from semaphore.testing import create_user_row, log_in
 
 S = TaskStatus
@@ -49,17 +50,18 @@ def queued(app):
 
 def test_start_and_end_are_stamped(app, queued):
     project, task_id = queued
+    channel = app_state(app).events
     with app.app_context(), app.extensions["semaphore"].db.session() as db:
         task = db.get(Task, task_id)
-        assert change_status(db, app, task, S.STARTING) is True
+        assert change_status(db, channel, task, S.STARTING) is True
         assert task.start is None
-        assert change_status(db, app, task, S.RUNNING) is True
+        assert change_status(db, channel, task, S.RUNNING) is True
         started = task.start
         assert started is not None and task.end is None
-        assert change_status(db, app, task, S.WAITING) is False  # late news is ignored
-        assert change_status(db, app, task, S.SUCCESS) is True
+        assert change_status(db, channel, task, S.WAITING) is False  # late news is ignored
+        assert change_status(db, channel, task, S.SUCCESS) is True
         assert task.end is not None and task.end >= started
-        assert change_status(db, app, task, S.ERROR) is False  # finished is final
+        assert change_status(db, channel, task, S.ERROR) is False  # finished is final
     with app.extensions["semaphore"].db.session() as db:
         stored = db.get(Task, task_id)
         assert (stored.status, stored.start, stored.end) == ("success", started, task.end)
@@ -80,7 +82,7 @@ def test_the_engine_s_events_carry_the_user_who_started_the_task(app, queued):
         for task_id_ in (task_id, unattended):
             task = db.get(Task, task_id_)
             for status in (S.STARTING, S.RUNNING, S.SUCCESS):
-                assert change_status(db, app, task, status) is True
+                assert change_status(db, app_state(app).events, task, status) is True
     rows = query(app, "SELECT object_id, user_id, description FROM event WHERE object_type = 'task' ORDER BY id")
     admin_id = user_id(app, "admin")
     assert [(row[1], row[2]) for row in rows if row[0] == task_id] == [
@@ -97,5 +99,5 @@ def test_a_change_made_meanwhile_by_another_process_wins(app, queued):
         assert task.status == "waiting"
         with app.extensions["semaphore"].db.engine.begin() as other:
             other.execute(text("UPDATE task SET status = 'stopped' WHERE id = :id"), {"id": task_id})
-        assert change_status(db, app, task, S.RUNNING) is False
+        assert change_status(db, app_state(app).events, task, S.RUNNING) is False
         assert task.status == "stopped"

@@ -120,9 +120,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
         signal.signal(signal.SIGINT, worker.handle_exit)
         # The task engine runs in the worker: its threads would not survive the fork.
-        TaskEngine(self.application).start()
+        TaskEngine(app_state(self.application)).start()
         # Every server process ticks: the fire-time claims decide which one fires.
-        self.scheduler = Scheduler(self.application)
+        self.scheduler = Scheduler(app_state(self.application))
         self.scheduler.start()
 
     def _worker_exit(self, _server: Any, _worker: Any) -> None:

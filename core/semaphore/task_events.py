@@ -1,8 +1,8 @@
 """The in-process channel of task events: what happened to a task, told to whoever listens.
 
-Publishers (:func:`semaphore.services.tasks.enqueue`, the status transition) never know their
-listeners; the websocket hub, the ``task_status_changed`` hook, deploy autoruns and the task engine
-subscribe. This is the seam where a cluster bus (several servers) and remote runners plug in.
+Publishers (:func:`semaphore.services.tasks.enqueue`, the status transition, a stop request) never
+know their listeners; the websocket hub, the ``task_status_changed`` hook, deploy autoruns and the
+task engine subscribe. This is the seam where a cluster bus (several servers) and remote runners plug in.
 
 An event is published after its change was committed, and delivered synchronously, one listener
 at a time in the order they subscribed; a failing listener is logged and never stops the others
@@ -36,7 +36,18 @@ class TaskStatusChanged:
     new: str
 
 
-TaskEvent = TaskQueued | TaskStatusChanged
+@dataclass(frozen=True)
+class TaskStopRequested:
+    """Someone asked to stop a task, and its new status (``stopping``, or ``stopped`` at once) was
+    committed. Whoever runs the task ends its process: after the grace period, or with ``force``
+    at once (asked for, or the task had not started). ``user`` asked (None: the system)."""
+
+    task: Any  # semaphore.db.models.Task
+    force: bool
+    user: Any  # semaphore.db.models.User | None
+
+
+TaskEvent = TaskQueued | TaskStatusChanged | TaskStopRequested
 Listener = Callable[[TaskEvent], None]
 
 

@@ -10,23 +10,27 @@ from flask import Flask
 from semaphore.services.task_status import TaskStatus
 from semaphore.services.tasks import enqueue, queue_autorun_deploys
 from semaphore.state import app_state
-from semaphore.task_events import TaskEvent, TaskStatusChanged
+from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged
 
 
 def subscribe_builtin_listeners(app: Flask) -> None:
     state = app_state(app)
 
     def show_to_viewers(event: TaskEvent) -> None:
-        state.live.publish_update(event.task)
+        if isinstance(event, TaskQueued | TaskStatusChanged):  # a stop request's status was shown already
+            state.live.publish_update(event.task)
 
     def call_status_hook(event: TaskEvent) -> None:
         if isinstance(event, TaskStatusChanged):
-            state.registry.task_status_changed(app, event.task, event.old, event.new)
+            # The hook's contract hands plugins the Flask app, and they may expect its context:
+            # events come from engine and scheduler threads that have none.
+            with app.app_context():
+                state.registry.task_status_changed(app, event.task, event.old, event.new)
 
     def autorun_deploys(event: TaskEvent) -> None:
         if isinstance(event, TaskStatusChanged) and event.new == TaskStatus.SUCCESS:
-            with app.app_context(), state.db.session() as db:
-                enqueue(db, state, queue_autorun_deploys(db, event.task.id))
+            with state.db.session() as db:
+                enqueue(db, state.events, queue_autorun_deploys(db, state, event.task.id))
 
     for listener in (show_to_viewers, call_status_hook, autorun_deploys):
         state.events.subscribe(listener)

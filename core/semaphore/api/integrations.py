@@ -65,7 +65,7 @@ def add_part_routes(service: IntegrationPart[Any], schema: type[Schema], write_s
     @blp.arguments(write_schema)
     @blp.response(201, schema)
     def create_part(body: dict[str, Any], project_id: int, integration_id: int):  # type: ignore[no-untyped-def]
-        return service.create(context.db(), access(), _integration(project_id, integration_id), body)
+        return service.create(context.db(), app_state(), access(), _integration(project_id, integration_id), body)
 
     @blp.route(item, methods=["GET"], endpoint=f"{collection}_get")
     @blp.response(200, schema)
@@ -79,7 +79,7 @@ def add_part_routes(service: IntegrationPart[Any], schema: type[Schema], write_s
     @blp.response(204)
     def update_part(body: dict[str, Any], project_id: int, integration_id: int, **ids: int) -> None:
         db, integration = context.db(), _integration(project_id, integration_id)
-        service.update(db, access(), integration, service.get(db, integration, ids[id_name]), body)
+        service.update(db, app_state(), access(), integration, service.get(db, integration, ids[id_name]), body)
 
     @blp.route(item, methods=["DELETE"], endpoint=f"{collection}_delete")
     @blp.response(204)

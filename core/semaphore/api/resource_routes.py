@@ -16,6 +16,7 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.roles import Permission
 from semaphore.schemas.base import Refs
 from semaphore.services.resources import ProjectResource
+from semaphore.state import app_state
 
 
 def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: type[Schema],
@@ -28,7 +29,7 @@ def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: t
     def list_rows(project_id: int):  # type: ignore[no-untyped-def]
         sort, order = context.sort_args(set(service.sort_columns))
         db = context.db()
-        return service.present(db, service.list(db, project_id, sort, order))
+        return service.present(db, app_state(), service.list(db, project_id, sort, order))
 
     @blp.route("", methods=["POST"], endpoint="create")
     @blp.arguments(write_schema)
@@ -36,14 +37,15 @@ def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: t
     @project_endpoint(Permission.MANAGE_RESOURCES)
     def create(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
         db = context.db()
-        return service.present(db, [service.create(db, access(), body)])[0]
+        state = app_state()
+        return service.present(db, state, [service.create(db, state, access(), body)])[0]
 
     @blp.route(item, methods=["GET"], endpoint="get")
     @blp.response(200, schema)
     @project_endpoint()
     def get(project_id: int, **ids: int):  # type: ignore[no-untyped-def]
         db = context.db()
-        return service.present(db, [service.get(db, project_id, ids[id_name])])[0]
+        return service.present(db, app_state(), [service.get(db, project_id, ids[id_name])])[0]
 
     @blp.route(item, methods=["PUT"], endpoint="update")
     @blp.arguments(write_schema)
@@ -51,7 +53,7 @@ def add_resource_routes(blp: Blueprint, service: ProjectResource[Any], schema: t
     @project_endpoint(Permission.MANAGE_RESOURCES)
     def update(body: dict[str, Any], project_id: int, **ids: int) -> None:
         db = context.db()
-        service.update(db, access(), service.get(db, project_id, ids[id_name]), body)
+        service.update(db, app_state(), access(), service.get(db, project_id, ids[id_name]), body)
 
     @blp.route(item, methods=["DELETE"], endpoint="delete")
     @blp.response(204)

@@ -17,6 +17,7 @@ from semaphore.schemas.schedules import (
     ScheduleWriteSchema,
 )
 from semaphore.services.schedules import SCHEDULES, next_runs
+from semaphore.state import app_state
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>/schedules",
                 description="Schedules: run a template on a cron, or on a cron when its repository has a new commit")
@@ -29,7 +30,8 @@ blp = Blueprint("schedules", __name__, url_prefix="/api/project/<int:project_id>
 def validate(body: dict[str, Any], project_id: int) -> dict[str, Any]:
     """200 with the next fire times when ``cron_format`` is a valid 5-field cron expression (read
     in ``timezone``, default the server's schedule.timezone), else 400 naming the field and why."""
-    return next_runs(body["cron_format"], (body.get("timezone") or "").strip() or None)
+    return next_runs(body["cron_format"], (body.get("timezone") or "").strip() or None,
+                     app_state().config.schedule.timezone)
 
 
 add_resource_routes(blp, SCHEDULES, ScheduleSchema, ScheduleWriteSchema, "schedule_id")

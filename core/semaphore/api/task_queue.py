@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import admin_only
@@ -12,6 +10,7 @@ from semaphore.errors import NotFound
 from semaphore.schemas.admin import TaskQueueEntrySchema
 from semaphore.services import admin_overview, tasks
 from semaphore.services.task_status import is_finished
+from semaphore.state import app_state
 
 blp = Blueprint("task_queue", __name__, url_prefix="/api/tasks",
                 description="The task queue of every project: queued and running tasks (admins only)")
@@ -47,4 +46,4 @@ def stop_queued(task_id: int) -> None:
     if task is None:
         raise NotFound("task not found")
     if not is_finished(task.status):
-        tasks.stop_task(db, current_app._get_current_object(), context.user(), task, force=False)  # type: ignore[attr-defined]
+        tasks.stop_task(db, app_state().events, context.user(), task, force=False)

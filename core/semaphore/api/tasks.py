@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, url_for
+from flask import Response, url_for
 
 from semaphore.api import context
 from semaphore.api.access import access, project_endpoint
@@ -58,8 +58,8 @@ def last_tasks(args: dict[str, Any], project_id: int):  # type: ignore[no-untype
 def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
     """Queue a run of a template; the task starts as ``waiting``."""
     db = context.db()
-    task = tasks.create_task(db, project_id, access().user, body)
-    tasks.enqueue(db, app_state(), [task])
+    task = tasks.create_task(db, app_state(), project_id, access().user, body)
+    tasks.enqueue(db, app_state().events, [task])
     return task
 
 
@@ -147,8 +147,7 @@ def stop_task(body: dict[str, Any], project_id: int, task_id: int) -> None:
     """Stop a task: one that has not started stops at once; a running one is asked to stop
     (``force``: marked stopped at once). 400 for a finished task."""
     db = context.db()
-    tasks.stop_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
-                    tasks.get_task(db, project_id, task_id), body["force"])
+    tasks.stop_task(db, app_state().events, access().user, tasks.get_task(db, project_id, task_id), body["force"])
 
 
 @blp.route("/<int:task_id>/confirm", methods=["POST"], endpoint="confirm")
@@ -157,8 +156,7 @@ def stop_task(body: dict[str, Any], project_id: int, task_id: int) -> None:
 def confirm_task(project_id: int, task_id: int) -> None:
     """Let a task that waits for confirmation (e.g. terraform apply after plan) go on."""
     db = context.db()
-    tasks.confirm_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
-                       tasks.get_task(db, project_id, task_id))
+    tasks.confirm_task(db, app_state().events, access().user, tasks.get_task(db, project_id, task_id))
 
 
 @blp.route("/<int:task_id>/reject", methods=["POST"], endpoint="reject")
@@ -167,5 +165,4 @@ def confirm_task(project_id: int, task_id: int) -> None:
 def reject_task(project_id: int, task_id: int) -> None:
     """Decline what a task waits for confirmation of (e.g. a terraform plan): it ends ``rejected``."""
     db = context.db()
-    tasks.reject_task(db, current_app._get_current_object(), access().user,  # type: ignore[attr-defined]
-                      tasks.get_task(db, project_id, task_id))
+    tasks.reject_task(db, app_state().events, access().user, tasks.get_task(db, project_id, task_id))

@@ -14,6 +14,7 @@ from semaphore.schemas.templates import TemplateSchema, TemplateWriteSchema
 from semaphore.services.schedules import SCHEDULES
 from semaphore.services.tasks import MAX_LISTED, list_tasks, with_templates
 from semaphore.services.templates import TEMPLATES
+from semaphore.state import app_state
 
 blp = Blueprint("templates", __name__, url_prefix="/api/project/<int:project_id>/templates",
                 description="Templates: what to run, with which inventory, environment and vault passwords")
@@ -56,4 +57,5 @@ def template_schedules(project_id: int, template_id: int):  # type: ignore[no-un
     box is cleared, so plain cron schedules (listed by ``GET /schedules``) are not listed here."""
     db = context.db()
     template = TEMPLATES.get(db, project_id, template_id)
-    return SCHEDULES.present(db, SCHEDULES.list_for_template(db, project_id, template.id, on_commit_only=True))
+    schedules = SCHEDULES.list_for_template(db, project_id, template.id, on_commit_only=True)
+    return SCHEDULES.present(db, app_state(), schedules)

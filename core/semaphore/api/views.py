@@ -11,6 +11,7 @@ from semaphore.schemas.templates import TemplateSchema
 from semaphore.schemas.views import ViewPositionsSchema, ViewSchema, ViewWriteSchema
 from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS
+from semaphore.state import app_state
 
 blp = Blueprint("views", __name__, url_prefix="/api/project/<int:project_id>/views",
                 description="Views: named tabs that group templates, ordered by position")
@@ -33,4 +34,4 @@ def set_positions(positions: dict[int, int], project_id: int) -> None:
 def view_templates(project_id: int, view_id: int):  # type: ignore[no-untyped-def]
     """The templates shown in this view."""
     db = context.db()
-    return TEMPLATES.present(db, VIEWS.templates(db, project_id, VIEWS.get(db, project_id, view_id)))
+    return TEMPLATES.present(db, app_state(), VIEWS.templates(db, project_id, VIEWS.get(db, project_id, view_id)))

@@ -48,8 +48,8 @@ def receive_webhook(alias: str):  # type: ignore[no-untyped-def]
     hook = WebhookRequest(method=request.method, headers=dict(request.headers.items()),
                           body=request.get_data(cache=True))
     db = context.db()
-    outcome = webhooks.fire(db, alias, hook, app_state().config.global_integration_alias)
+    outcome = webhooks.fire(db, app_state(), alias, hook)
     if not outcome.authenticated:
         raise Unauthorized("webhook not authenticated")
-    enqueue(db, app_state(), outcome.tasks)
+    enqueue(db, app_state().events, outcome.tasks)
     return {"task_ids": [task.id for task in outcome.tasks]}

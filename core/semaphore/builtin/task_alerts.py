@@ -56,7 +56,7 @@ def task_status_changed(app, task, new_status):
 
 def _task_log_writer(app: Flask, task_id: int, project_id: int) -> Any:
     def write(lines: list[str]) -> None:
-        with TaskLog(app, task_id, project_id) as task_log:
+        with TaskLog(app_state(app), task_id, project_id) as task_log:
             for line in lines:
                 task_log.write(line)
     return write

@@ -22,7 +22,6 @@ from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, p
 from semaphore.execution import HostResult, Job, ProcessSpec, RunContext, TaskFailed, TaskStopped
 from semaphore.services import host_results
 from semaphore.services.task_status import TaskStatus
-from semaphore.state import app_state
 
 if TYPE_CHECKING:
     from semaphore.engine.task_engine import RunningTask, TaskEngine
@@ -50,14 +49,15 @@ class TaskJob(Job):
         self.task_log.flush()  # what is to be confirmed is stored before anyone is asked
         self.engine.set_status(self.running.task_id, TaskStatus.WAITING_CONFIRMATION)
         with self.running.status_seen:
+            # A rejection or a stop arrives as a stop request; a status alone (``stopping``) may come first.
             self.running.status_seen.wait_for(
-                lambda: self.running.status != TaskStatus.WAITING_CONFIRMATION or self.running.stop.is_set())
+                lambda: self.running.status == TaskStatus.CONFIRMED or self.running.stop.is_set())
         if self.running.stop.is_set() or self.running.status != TaskStatus.CONFIRMED:
             raise TaskStopped(self.running.stop.request.reason if self.running.stop.request else "not confirmed")
         self.engine.set_status(self.running.task_id, TaskStatus.RUNNING)
 
     def save_host_results(self, results: Sequence[HostResult]) -> None:
-        with app_state(self.engine.app).db.session() as db:
+        with self.engine.state.db.session() as db:
             host_results.save(db, self.running.task_id, results, self.task_log.mask)
 
     def stop_requested(self) -> bool:
@@ -68,8 +68,7 @@ def run_task(engine: TaskEngine, running: RunningTask) -> None:
     """The thread of one run. Whatever fails, the engine forgets the run at the end; a run whose
     final status could not be written is found by the lease sweep."""
     try:
-        with engine.app.app_context():
-            _run_and_finish(engine, running)
+        _run_and_finish(engine, running)
     except Exception:
         log.exception("task %s: the run could not be finished", running.task_id)
     finally:
@@ -77,11 +76,11 @@ def run_task(engine: TaskEngine, running: RunningTask) -> None:
 
 
 def _run_and_finish(engine: TaskEngine, running: RunningTask) -> None:
-    with app_state(engine.app).db.session() as db:
+    with engine.state.db.session() as db:
         task = db.get(Task, running.task_id)
         assert task is not None  # claimed a moment ago; tasks are deleted only when finished
         project_id = task.project_id
-    task_log = TaskLog(engine.app, running.task_id, project_id)
+    task_log = TaskLog(engine.state, running.task_id, project_id)
     private_dir = _private_dir(engine.runs_dir, running.task_id)
     checkouts: list[Checkout] = []
     final = TaskStatus.ERROR
@@ -101,8 +100,7 @@ def _run_and_finish(engine: TaskEngine, running: RunningTask) -> None:
 def _run(engine: TaskEngine, running: RunningTask, task_log: TaskLog, private_dir: Path,
          checkouts: list[Checkout]) -> TaskStatus:
     """Prepare and run; the final status. Checkouts made are added to ``checkouts``."""
-    app = engine.app
-    state = app_state(app)
+    state = engine.state
     with state.db.session() as db:
         task = db.get(Task, running.task_id)
         assert task is not None
@@ -116,7 +114,8 @@ def _run(engine: TaskEngine, running: RunningTask, task_log: TaskLog, private_di
             task_log.write(f"No executor for app {template.app!r} is installed on this server.")
             return TaskStatus.ERROR
         try:
-            plan = plan_run(db, app, task, private_dir, task_secret=decrypt_task_secret(task.secret))
+            plan = plan_run(db, state.config, state.secrets, task, private_dir,
+                            task_secret=decrypt_task_secret(state.secrets, task.secret))
         except RunPreparationError as exc:
             task_log.write(f"Cannot prepare the task: {exc}")
             return TaskStatus.ERROR

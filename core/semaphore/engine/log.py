@@ -29,13 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from semaphore.db.models import TaskOutput
 from semaphore.db.types import utcnow
 from semaphore.engine.masking import Masker
-from semaphore.state import app_state
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from semaphore.db.engine import Database
     from semaphore.live import LiveHub
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +80,7 @@ class TaskLog:
 
     give_up_after = GIVE_UP_AFTER
 
-    def __init__(self, app: Flask, task_id: int, project_id: int, secrets: Iterable[str] = ()) -> None:
-        state = app_state(app)
+    def __init__(self, state: AppState, task_id: int, project_id: int, secrets: Iterable[str] = ()) -> None:
         self.task_id = task_id
         self.project_id = project_id
         self._hub: LiveHub = state.live

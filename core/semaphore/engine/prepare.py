@@ -1,9 +1,9 @@
 """Preparing a task's run: what to check out, what to mask, and the executor's RunContext.
 
-The engine calls it from its worker thread, inside ``app.app_context()`` with an open session::
+The engine calls it from its worker thread with an open session (no Flask app context)::
 
-    secret = decrypt_task_secret(task.secret)  # the run's secret extra vars, stored encrypted
-    plan = plan_run(db, app, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
+    secret = decrypt_task_secret(box, task.secret)  # the run's secret extra vars, stored encrypted
+    plan = plan_run(db, config, box, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
     masker.extend(plan.secrets)
     checkout = check_out(plan.repository_id, plan.git_source)  # see semaphore.engine.checkout
     inventory_checkout = None
@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.config import Config
+from semaphore.crypto import SecretBox
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
 from semaphore.engine.checkout import GitSource
 from semaphore.engine.inventory_files import PlannedInventory, plan_inventory
@@ -64,7 +64,6 @@ from semaphore.services.apps import app_settings
 from semaphore.services.environments import SecretName
 from semaphore.services.local_repositories import run_refusal
 from semaphore.services.template_fields import WRITABLE_COLUMNS
-from semaphore.state import app_state
 
 __all__ = ["RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
 
@@ -93,15 +92,15 @@ class RunPlan:
                           **self.fields)
 
 
-def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
+def plan_run(db: DbSession, config: Config, box: SecretBox, task: Task, private_dir: Path,
              task_secret: Mapping[str, Any] | None = None, server_env: Mapping[str, str] | None = None) -> RunPlan:
-    """Everything about ``task``'s run that the database knows. ``task_secret``: the secret extra
-    variables sent with the task (see :func:`decrypt_task_secret`); ``server_env``: the server's environment
-    (default ``os.environ``), of which only the parts named in :mod:`run_env` reach the task."""
-    config = app_state(app).config
+    """Everything about ``task``'s run that the database knows (``box`` decrypts its keys).
+    ``task_secret``: the secret extra variables sent with the task (see :func:`decrypt_task_secret`);
+    ``server_env``: the server's environment (default ``os.environ``), of which only the parts named
+    in :mod:`run_env` reach the task."""
     require_private_dir(private_dir)
     secrets = SecretValues()
-    keys = RunKeys(db, private_dir, secrets)
+    keys = RunKeys(db, box, private_dir, secrets)
     template = _row(db, Template, task.template_id, "template")
     repository = _row(db, Repository, template.repository_id, "template's repository")
     branch = (task.git_branch if template.allow_override_branch_in_task else None) or template.git_branch
@@ -119,7 +118,7 @@ def plan_run(db: DbSession, app: Flask, task: Task, private_dir: Path,
         planned_inventory = plan_inventory(inventory, keys, in_own_repository=elsewhere)
 
     environment = db.get(Environment, template.environment_id) if template.environment_id is not None else None
-    env_secrets = _environment_secrets(db, environment, secrets)
+    env_secrets = _environment_secrets(db, box, environment, secrets)
     task_secret = dict(task_secret or {})
     secrets.add_leaves(task_secret)
 
@@ -159,12 +158,12 @@ def template_cache_dir(tmp_path: Path, template_id: int) -> Path:
     return path
 
 
-def decrypt_task_secret(stored: str | None) -> dict[str, Any]:
+def decrypt_task_secret(box: SecretBox, stored: str | None) -> dict[str, Any]:
     """The task's secret extra variables from their encrypted stored form ({} when none)."""
     if not stored:
         return {}
     try:
-        value = json.loads(app_state().secrets.decrypt(stored).decode())
+        value = json.loads(box.decrypt(stored).decode())
     except DecryptionError as exc:
         raise RunPreparationError("cannot decrypt the task's secret variables: "
                                   "perhaps the encryption key (access_key_encryption) was changed") from exc
@@ -223,7 +222,7 @@ def _git_source(config: Config, keys: RunKeys, repository: Repository, branch: s
     return GitSource(repository.git_url, branch or repository.git_branch, commit or None, credentials)
 
 
-def _environment_secrets(db: DbSession, environment: Environment | None,
+def _environment_secrets(db: DbSession, box: SecretBox, environment: Environment | None,
                          secrets: SecretValues) -> dict[str, dict[str, str]]:
     """The environment's secrets by kind ("var", "env") and name."""
     found: dict[str, dict[str, str]] = {}
@@ -232,7 +231,7 @@ def _environment_secrets(db: DbSession, environment: Environment | None,
     rows = db.scalars(select(AccessKey).where(AccessKey.environment_id == environment.id).order_by(AccessKey.id))
     for key in rows:
         name = SecretName.parse(key.name)
-        value = decrypt_secret(key, f"a secret of environment {environment.name!r}")
+        value = decrypt_secret(box, key, f"a secret of environment {environment.name!r}")
         if not isinstance(value, str):
             raise RunPreparationError(f"the secret {key.name!r} of environment {environment.name!r} is not a string")
         secrets.add(value)

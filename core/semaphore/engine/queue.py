@@ -20,7 +20,7 @@ from semaphore.db.types import utcnow
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from semaphore.task_events import TaskEvents
 
 CANDIDATES = 50  # waiting rows looked at per claim, oldest first
 _sqlite_claims = threading.Lock()
@@ -34,8 +34,8 @@ class Limits:
 
 
 class TaskQueue:
-    def __init__(self, app: Flask, limits: Limits, server_id: str = "") -> None:
-        self.app = app
+    def __init__(self, events: TaskEvents, limits: Limits, server_id: str = "") -> None:
+        self.events = events  # told of each claim (``starting``)
         self.limits = limits
         self.server_id = server_id  # written as the claimed task's lease holder
 
@@ -56,7 +56,7 @@ class TaskQueue:
                    .limit(CANDIDATES).with_for_update(skip_locked=True))
         for task in db.scalars(waiting).all():
             lease = {"claimed_by": self.server_id, "heartbeat": utcnow()}
-            if self._may_start(db, task) and change_status(db, self.app, task, TaskStatus.STARTING, also=lease):
+            if self._may_start(db, task) and change_status(db, self.events, task, TaskStatus.STARTING, also=lease):
                 return task
         db.rollback()
         return None

@@ -32,7 +32,7 @@ from semaphore.engine.log import TaskLog
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +65,17 @@ def find_orphans(db: DbSession, running: Collection[int], *, at_start: bool) -> 
             if task.heartbeat is None or task.heartbeat < expired or (at_start and _holder_died(task.claimed_by))]
 
 
-def finish_orphans(app: Flask, db: DbSession, running: Collection[int], *, at_start: bool) -> list[int]:
+def finish_orphans(state: AppState, db: DbSession, running: Collection[int], *, at_start: bool) -> list[int]:
     """Finish every orphan (``running``: the ids this server runs); the ids finished."""
     finished = []
     for task in find_orphans(db, running, at_start=at_start):
         reason = (f"Task interrupted: the server process running it ({task.claimed_by or 'unknown'}) "
                   "stopped before the task finished.")
-        task_log = TaskLog(app, task.id, task.project_id)
+        task_log = TaskLog(state, task.id, task.project_id)
         task_log.write(reason)
         task_log.close()
         final = TaskStatus.STOPPED if task.status == TaskStatus.STOPPING else TaskStatus.ERROR
-        if change_status(db, app, task, final, also={"secret": None}):
+        if change_status(db, state.events, task, final, also={"secret": None}):
             log.warning("task %s: %s", task.id, reason)
             finished.append(task.id)
     db.commit()

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.crypto import SecretBox
 from semaphore.db.models import AccessKey
 from semaphore.errors import DecryptionError, SemaphoreError
 from semaphore.execution import Credentials
@@ -95,8 +96,9 @@ class RunKeys:
     """Reads the access keys a run uses. ``what`` names the key's role in error messages
     ("the key of repository 'app'", ...)."""
 
-    def __init__(self, db: DbSession, private_dir: Path, secrets: SecretValues) -> None:
+    def __init__(self, db: DbSession, box: SecretBox, private_dir: Path, secrets: SecretValues) -> None:
         self.db = db
+        self.box = box  # decrypts the stored keys
         self.private_dir = private_dir
         self.secrets = secrets
         self._credentials: dict[int, Credentials] = {}
@@ -124,7 +126,7 @@ class RunKeys:
         if key.type not in ("ssh", "login_password"):
             raise RunPreparationError(f"{what} (access key {key.name!r}) has type {key.type!r}: "
                                       "use an ssh or login_password key")
-        payload = decrypt_secret(key, what)
+        payload = decrypt_secret(self.box, key, what)
         if not isinstance(payload, dict):
             raise RunPreparationError(f"{what} (access key {key.name!r}) has no stored secret")
         login = str(payload.get("login") or "")
@@ -142,9 +144,9 @@ class RunKeys:
         return Credentials(type="ssh", login=login, passphrase=passphrase, private_key_path=path)
 
 
-def decrypt_secret(key: AccessKey, what: str) -> dict[str, Any] | str | None:
+def decrypt_secret(box: SecretBox, key: AccessKey, what: str) -> dict[str, Any] | str | None:
     try:
-        return decrypt_key(key)
+        return decrypt_key(box, key)
     except DecryptionError as exc:
         raise RunPreparationError(f"cannot decrypt {what} (access key {key.name!r}): "
                                   "perhaps the encryption key (access_key_encryption) was changed") from exc

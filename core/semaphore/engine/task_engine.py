@@ -1,9 +1,11 @@
 """The task engine of one server process: claims waiting tasks and runs each in a thread.
 
 Dispatch is woken at once when a task is queued or a slot frees (an in-process event), with a
-short fallback poll for tasks queued by other server processes. A monitor thread renews the
-leases of running tasks, notices stop and confirm requests made through other processes,
-enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies retention.
+short fallback poll for tasks queued by other server processes. Stop requests, confirmations and
+rejections made in this process arrive as task events (semaphore.task_events). A monitor thread
+renews the leases of running tasks, notices stop and confirm requests made through other
+processes, enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies
+retention. The engine is given the app's state and needs no Flask app context.
 """
 
 from __future__ import annotations
@@ -27,11 +29,10 @@ from semaphore.engine.isolation import Isolation
 from semaphore.engine.process import StopRequest, StopSignal
 from semaphore.engine.queue import Limits, TaskQueue
 from semaphore.services.task_status import FINISHED, TaskStatus, change_status
-from semaphore.state import app_state
-from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged
+from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged, TaskStopRequested
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,22 @@ class RunningTask:
             self.status = status
             self.status_seen.notify_all()
 
+    def request_stop(self, request: StopRequest) -> None:
+        """Stop the run: its process, or its wait for a confirmation."""
+        with self.status_seen:
+            self.stop.set(request)
+            self.status_seen.notify_all()
+
 
 class TaskEngine:
     sweep_seconds: float = SWEEP_SECONDS  # how often expired leases are looked for
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        config = app_state(app).config
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        config = state.config
         self.config = config
         self.server_id = recovery.server_identity()
-        self.queue = TaskQueue(app, Limits(config.max_parallel_tasks), self.server_id)
+        self.queue = TaskQueue(state.events, Limits(config.max_parallel_tasks), self.server_id)
         self.isolation = Isolation.from_config(config)
         self.repositories = RepositoryCache(Path(config.tmp_path) / "repositories",
                                             ssh_config_path=config.ssh_config_path)
@@ -83,10 +90,10 @@ class TaskEngine:
         # Traversable but not listable: a task running as another user reaches only its own run.
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.runs_dir.chmod(0o711)
-        with self.app.app_context(), app_state(self.app).db.session() as db:
-            recovery.finish_orphans(self.app, db, (), at_start=True)
-        app_state(self.app).engine = self
-        self._unsubscribe = app_state(self.app).events.subscribe(self._on_task_event)
+        with self.state.db.session() as db:
+            recovery.finish_orphans(self.state, db, (), at_start=True)
+        self.state.engine = self
+        self._unsubscribe = self.state.events.subscribe(self._on_task_event)
         for target, name in ((self._dispatch_loop, "dispatch"), (self._monitor_loop, "monitor"),
                              (self._retention_loop, "retention")):
             thread = threading.Thread(target=target, name=f"semaphore-tasks-{name}", daemon=True)
@@ -104,16 +111,16 @@ class TaskEngine:
         self._wake.set()
         self._retention.put(None)
         for running in self.running():
-            running.stop.set(StopRequest("Server shutting down: the task was stopped.", graceful=True,
-                                         status=TaskStatus.ERROR.value))
+            running.request_stop(StopRequest("Server shutting down: the task was stopped.", graceful=True,
+                                              status=TaskStatus.ERROR.value))
         deadline = time.monotonic() + timeout
         for running in self.running():
             if running.thread is not None:
                 running.thread.join(max(0.0, deadline - time.monotonic()))
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if app_state(self.app).engine is self:
-            app_state(self.app).engine = None
+        if self.state.engine is self:
+            self.state.engine = None
 
     def running(self) -> list[RunningTask]:
         with self._lock:
@@ -128,6 +135,8 @@ class TaskEngine:
     def _on_task_event(self, event: TaskEvent) -> None:
         if isinstance(event, TaskQueued):
             self.wake()
+        elif isinstance(event, TaskStopRequested):
+            self.stop(event.task.id, force=event.force)
         elif isinstance(event, TaskStatusChanged):
             self.status_changed(event.task.id, event.new)
 
@@ -135,27 +144,39 @@ class TaskEngine:
         """A task was queued or a slot freed: look for work now."""
         self._wake.set()
 
+    def stop(self, task_id: int, *, force: bool) -> None:
+        """A user asked to stop the task: its process gets SIGTERM, then SIGKILL after the grace
+        period (``force``: SIGKILL at once), and the task ends ``stopped``. Told by the stop
+        request event (this process) and by the monitor (requests made through other processes)."""
+        running = self._run_of(task_id)
+        if running is not None:
+            running.request_stop(StopRequest("Task stopped by a user.", graceful=not force,
+                                             status=TaskStatus.STOPPED.value))
+
     def status_changed(self, task_id: int, status: str) -> None:
-        """Told by the status transition's event (this process) and by the monitor (other processes)."""
-        with self._lock:
-            running = self._running.get(task_id)
+        """The task's stored status moved: a run waiting for confirmation sees it, and a run whose
+        task was finished otherwise than by a stop request (rejected) ends in that status. Told
+        by the status transition's event (this process) and by the monitor (other processes)."""
+        running = self._run_of(task_id)
         if running is None:
             return
-        if status == TaskStatus.STOPPING:
-            running.stop.set(StopRequest("Task stopped by a user.", graceful=True, status=TaskStatus.STOPPED.value))
-        elif status in FINISHED:
-            running.stop.set(StopRequest(f"Task {status} by a user.", graceful=False, status=status))
+        if status in FINISHED and status != TaskStatus.STOPPED:
+            running.request_stop(StopRequest(f"Task {status} by a user.", graceful=False, status=status))
         running.see_status(status)
+
+    def _run_of(self, task_id: int) -> RunningTask | None:
+        with self._lock:
+            return self._running.get(task_id)
 
     # -- writes on behalf of a run ----------------------------------------------------------
 
     def set_status(self, task_id: int, status: TaskStatus) -> bool:
-        with app_state(self.app).db.session() as db:
+        with self.state.db.session() as db:
             task = db.get(Task, task_id)
-            return task is not None and change_status(db, self.app, task, status)
+            return task is not None and change_status(db, self.state.events, task, status)
 
     def record_commit(self, task_id: int, checkout: Checkout) -> None:
-        with app_state(self.app).db.session() as db:
+        with self.state.db.session() as db:
             db.execute(update(Task).where(Task.id == task_id).values(
                 commit_hash=checkout.commit_hash or None, commit_message=checkout.commit_message[:1000] or None))
             db.commit()
@@ -163,13 +184,13 @@ class TaskEngine:
     def finish(self, task_id: int, final: TaskStatus) -> None:
         """Write the final status (unless a user already finished the task) and forget the run's
         secret (a successful build's autorun deploys listen to the status change)."""
-        with app_state(self.app).db.session() as db:
+        with self.state.db.session() as db:
             db.execute(update(Task).where(Task.id == task_id).values(secret=None))
             db.commit()
             task = db.get(Task, task_id)
             if task is None:
                 return
-            change_status(db, self.app, task, final)
+            change_status(db, self.state.events, task, final)
             if self.config.max_tasks_per_template:
                 self._retention.put(task.template_id)
 
@@ -196,7 +217,7 @@ class TaskEngine:
 
         limit = self.config.max_parallel_tasks
         while not self._stopping.is_set() and not (limit and len(self._running) >= limit):
-            with self.app.app_context(), app_state(self.app).db.session() as db:
+            with self.state.db.session() as db:
                 task = self.queue.claim_next(db)
                 if task is None:
                     return
@@ -211,7 +232,7 @@ class TaskEngine:
         next_heartbeat = next_sweep = time.monotonic()
         while not self._stopping.wait(MONITOR_SECONDS):
             try:
-                with self.app.app_context(), app_state(self.app).db.session() as db:
+                with self.state.db.session() as db:
                     self._watch_statuses(db)
                     self._enforce_duration()
                     now = time.monotonic()
@@ -219,7 +240,7 @@ class TaskEngine:
                         recovery.renew_leases(db, self.server_id, self._running_ids())
                         next_heartbeat = now + recovery.HEARTBEAT_SECONDS
                     if now >= next_sweep:
-                        if recovery.finish_orphans(self.app, db, self._running_ids(), at_start=False):
+                        if recovery.finish_orphans(self.state, db, self._running_ids(), at_start=False):
                             self.wake()
                         next_sweep = now + self.sweep_seconds
             except Exception:
@@ -236,6 +257,8 @@ class TaskEngine:
         for task in running:
             status = statuses.get(task.task_id)
             if status is not None and status != task.status:
+                if status in (TaskStatus.STOPPING, TaskStatus.STOPPED):  # a stop requested through another process
+                    self.stop(task.task_id, force=status == TaskStatus.STOPPED)
                 self.status_changed(task.task_id, status)
 
     def _enforce_duration(self) -> None:
@@ -244,8 +267,9 @@ class TaskEngine:
             return
         for task in self.running():
             if time.monotonic() - task.started > limit:
-                task.stop.set(StopRequest(f"Task stopped: it ran longer than max_task_duration_sec ({limit} s).",
-                                          graceful=True, status=TaskStatus.ERROR.value))
+                task.request_stop(StopRequest(
+                    f"Task stopped: it ran longer than max_task_duration_sec ({limit} s).",
+                    graceful=True, status=TaskStatus.ERROR.value))
 
     def _retention_loop(self) -> None:
         keep = self.config.max_tasks_per_template
@@ -254,7 +278,7 @@ class TaskEngine:
             if self._stopping.is_set():
                 return
             try:
-                with self.app.app_context(), app_state(self.app).db.session() as db:
+                with self.state.db.session() as db:
                     if template_id is None:
                         retention.prune_all(db, keep)
                     else:

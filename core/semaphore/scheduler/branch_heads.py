@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.config import Config
+from semaphore.crypto import SecretBox
 from semaphore.db.models import Repository
 from semaphore.engine.checkout import CheckoutError, GitSource, password_out_of_url
 from semaphore.engine.git_command import Git, install_askpass
@@ -23,10 +24,10 @@ class BranchHeadError(CheckoutError):
     """The branch head could not be read; the message says why and holds no secret."""
 
 
-def branch_head(db: DbSession, config: Config, repository: Repository) -> str:
+def branch_head(db: DbSession, config: Config, box: SecretBox, repository: Repository) -> str:
     """The commit hash at the head of the repository's branch (the remote's default branch when
-    the repository names none). Raises :class:`BranchHeadError`, or RunPreparationError for a key
-    that cannot be used."""
+    the repository names none); ``box`` decrypts the repository's key. Raises
+    :class:`BranchHeadError`, or RunPreparationError for a key that cannot be used."""
     refusal = run_refusal(repository.git_url, repository.admin_approved_url, config)
     if refusal:
         raise BranchHeadError(refusal)
@@ -37,7 +38,7 @@ def branch_head(db: DbSession, config: Config, repository: Repository) -> str:
     # A private directory per look-up: an ssh key is written there as a 0600 file, and removed after.
     with tempfile.TemporaryDirectory(dir=root) as private:
         private_dir = Path(private)
-        keys = RunKeys(db, private_dir, SecretValues())
+        keys = RunKeys(db, box, private_dir, SecretValues())
         credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
         source = password_out_of_url(GitSource(repository.git_url, branch, None, credentials))
         if not source.url or source.url.startswith("-"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,9 @@ from semaphore.db.types import utcnow
 from semaphore.errors import SemaphoreError
 from semaphore.services.tasks import create_task
 
+if TYPE_CHECKING:
+    from semaphore.state import AppState
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +32,8 @@ def is_claimed(db: DbSession, schedule_id: int, fire_time: datetime) -> bool:
                                                    ScheduleFire.fire_time == fire_time)) is not None
 
 
-def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, commit_hash: str | None = None,
-                    *, queue: bool = True) -> ScheduleFire | None:
+def claim_and_queue(db: DbSession, state: AppState, schedule: Schedule, fire_time: datetime,
+                    commit_hash: str | None = None, *, queue: bool = True) -> ScheduleFire | None:
     """Claim ``fire_time`` for ``schedule`` (which may be detached) and, with ``queue``, queue the
     template's task (with ``commit_hash``, a commit schedule's new head, also stored as its last
     hash). Commits. None when another process claimed the fire time first."""
@@ -48,7 +52,7 @@ def claim_and_queue(db: DbSession, schedule: Schedule, fire_time: datetime, comm
         db.execute(update(Schedule).where(Schedule.id == schedule_id).values(last_commit_hash=commit_hash))
     try:
         with db.begin_nested():
-            task = create_task(db, schedule.project_id, None,
+            task = create_task(db, state, schedule.project_id, None,
                                {"template_id": schedule.template_id, "schedule_id": schedule_id})
             if commit_hash and _checks_out_the_watched_branch(db, schedule):
                 task.commit_hash = commit_hash  # run the commit that triggered it, not a newer one

@@ -35,10 +35,9 @@ from semaphore.scheduler.branch_heads import branch_head
 from semaphore.scheduler.fire_claims import claim_and_queue, is_claimed, prune_claims
 from semaphore.scheduler.fire_times import latest_fire, time_zone
 from semaphore.services.tasks import enqueue
-from semaphore.state import app_state
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +57,11 @@ class Fired:
 
 
 class Scheduler:
-    def __init__(self, app: Flask, clock: Callable[[], datetime] = utcnow, tick_seconds: int | None = None) -> None:
-        self.app = app
+    def __init__(self, state: AppState, clock: Callable[[], datetime] = utcnow,
+                 tick_seconds: int | None = None) -> None:
+        self.state = state
         self.clock = clock
-        self.config = app_state(app).config
+        self.config = state.config
         self.tick_seconds = tick_seconds if tick_seconds is not None else self.config.schedule.tick_seconds
         # The fire time each schedule was last decided for: a decided one costs no query on later ticks.
         self._decided: dict[int, datetime] = {}
@@ -77,7 +77,7 @@ class Scheduler:
         fails (a repository that cannot be read, a broken row) is logged and the others go on."""
         now = self.clock()
         fired: list[Fired] = []
-        with self.app.app_context(), app_state(self.app).db.session() as db:
+        with self.state.db.session() as db:
             schedules = list(db.scalars(select(Schedule).where(Schedule.active.is_(True)).order_by(Schedule.id)))
             db.expunge_all()  # read as they are now: the rollback must not expire them
             db.rollback()  # no snapshot held across the schedules (MySQL's repeatable read)
@@ -97,7 +97,7 @@ class Scheduler:
                 self._next_prune = now + PRUNE_EVERY
                 prune_claims(db, now - KEEP_CLAIMS)
             queued = [db.get(Task, result.task_id) for result in fired if result.task_id is not None]
-            enqueue(db, app_state(self.app), [task for task in queued if task is not None])
+            enqueue(db, self.state.events, [task for task in queued if task is not None])
         return fired
 
     def _consider(self, db: DbSession, row: Schedule, now: datetime) -> Fired | None:
@@ -124,7 +124,7 @@ class Scheduler:
             if commit_hash is None:
                 return None
             queue = commit_hash != row.last_commit_hash
-        fire = claim_and_queue(db, row, fire_time, commit_hash if queue else None, queue=queue)
+        fire = claim_and_queue(db, self.state, row, fire_time, commit_hash if queue else None, queue=queue)
         if fire is None:
             return None
         outcome = f"task {fire.task_id}" if fire.task_id else "no task" if queue else "no new commit"
@@ -152,7 +152,7 @@ class Scheduler:
         if repository is None:
             return None
         try:
-            head = branch_head(db, self.config, repository)
+            head = branch_head(db, self.config, self.state.secrets, repository)
         except Exception as exc:  # a key that cannot be used, git failing: this schedule only
             log.warning("schedule %s: cannot read the branch head of repository %r: %s", row.id, repository.name, exc)
             db.rollback()

@@ -4,7 +4,7 @@ so a new user can run something at once, without network or credentials."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -16,6 +16,9 @@ from semaphore.services.access import ProjectAccess
 from semaphore.services.inventories import INVENTORIES
 from semaphore.services.repositories import REPOSITORIES
 from semaphore.services.templates import TEMPLATES
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 # The playbooks run on the server itself, with the Python that runs ansible-playbook.
 LOCALHOST = "[local]\nlocalhost ansible_connection=local ansible_python_interpreter=\"{{ ansible_playbook_python }}\"\n"
@@ -31,7 +34,7 @@ TEMPLATES_MADE: tuple[dict[str, Any], ...] = (
 )
 
 
-def add_demo(db: DbSession, access: ProjectAccess, none_key: AccessKey, empty: Environment) -> None:
+def add_demo(db: DbSession, state: AppState, access: ProjectAccess, none_key: AccessKey, empty: Environment) -> None:
     """Fill the new project of ``access`` with the demo; ``none_key`` and ``empty`` are its defaults."""
     project_id = access.project.id
     # Written here rather than through the API's checks: the server's own packaged directory is the
@@ -41,7 +44,7 @@ def add_demo(db: DbSession, access: ProjectAccess, none_key: AccessKey, empty: E
     db.add(repository)
     db.flush()
     REPOSITORIES.record(db, access, repository, activity.CREATED)
-    inventory = INVENTORIES.create(db, access, {"name": "Localhost", "type": "static", "inventory": LOCALHOST,
+    inventory = INVENTORIES.create(db, state, access, {"name": "Localhost", "type": "static", "inventory": LOCALHOST,
                                                 "ssh_key_id": none_key.id})
     made: dict[str, int] = {}
     for fields in TEMPLATES_MADE:
@@ -50,4 +53,4 @@ def add_demo(db: DbSession, access: ProjectAccess, none_key: AccessKey, empty: E
             body["inventory_id"] = inventory.id
         if fields.get("type") == "deploy":
             body["build_template_id"] = made["Build"]
-        made[fields["name"]] = TEMPLATES.create(db, access, TemplateWriteSchema().load(body)).id
+        made[fields["name"]] = TEMPLATES.create(db, state, access, TemplateWriteSchema().load(body)).id

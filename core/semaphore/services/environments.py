@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -20,6 +20,10 @@ from semaphore.errors import ValidationError
 from semaphore.services.access import ProjectAccess
 from semaphore.services.keys import encrypt_payload
 from semaphore.services.resources import ProjectResource, RefSpec
+
+if TYPE_CHECKING:
+    from semaphore.crypto import SecretBox
+    from semaphore.state import AppState
 
 SECRET_TYPES = ("var", "env")
 CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -132,12 +136,12 @@ class SecretPlan:
     def _error(index: int | None, field: str, message: str) -> ValidationError:
         return ValidationError(message, field=f"secrets.{index}.{field}")
 
-    def apply(self, db: DbSession, environment: Environment) -> None:
+    def apply(self, db: DbSession, box: SecretBox, environment: Environment) -> None:
         for _index, op in self.operations:
             if op["operation"] == CREATE:
                 db.add(AccessKey(name=SecretName(op["type"], op["name"]).stored(), type="string",
                                  project_id=environment.project_id, environment_id=environment.id,
-                                 secret=encrypt_payload(op["secret"])))
+                                 secret=encrypt_payload(box, op["secret"])))
                 continue
             key = self.existing[op["id"]]
             if op["operation"] == DELETE:
@@ -145,7 +149,7 @@ class SecretPlan:
                 continue
             key.name = SecretName(op["type"], op["name"]).stored()
             if op.get("secret"):  # an empty value keeps the stored one (clients never see it)
-                key.secret = encrypt_payload(op["secret"])
+                key.secret = encrypt_payload(box, op["secret"])
         db.flush()
 
 
@@ -160,7 +164,8 @@ class Environments(ProjectResource[Environment]):
         self.attach_secrets(db, row)
         return row
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Environment | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Environment | None) -> None:
         check_extra_vars(data.get("json"))
         check_env_vars(data.get("env"))
         existing_secrets = secret_rows(db, existing.id) if existing is not None else []
@@ -168,13 +173,15 @@ class Environments(ProjectResource[Environment]):
         plan.check()
         data["secrets"] = plan
 
-    def apply(self, db: DbSession, row: Environment, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Environment,
+              data: dict[str, Any], access: ProjectAccess) -> None:
         row.name = data["name"]
         row.json = data["json"]
         row.env = data.get("env")
 
-    def after_save(self, db: DbSession, row: Environment, data: dict[str, Any], access: ProjectAccess) -> None:
-        data["secrets"].apply(db, row)
+    def after_save(self, db: DbSession, state: AppState, row: Environment,
+                   data: dict[str, Any], access: ProjectAccess) -> None:
+        data["secrets"].apply(db, state.secrets, row)
         self.attach_secrets(db, row)
 
     @staticmethod

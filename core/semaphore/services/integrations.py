@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import secrets
 import string
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -23,7 +23,9 @@ from semaphore.errors import NotFound, ValidationError
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource, require_in_project
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 NO_AUTH = ""
 NO_AUTH_ALIASES = ("none",)  # the original's UI and column default say "none" but its webhook refuses it
@@ -49,11 +51,12 @@ class Integrations(ProjectResource[Integration]):
     object_type = "integration"
     label = "Integration"
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Integration | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Integration | None) -> None:
         require_in_project(db, Template, data["template_id"], project_id, "template_id")
         if data["auth_method"] in NO_AUTH_ALIASES:
             data["auth_method"] = NO_AUTH
-        auth = app_state().registry.integration_auth_method(data["auth_method"])
+        auth = state.registry.integration_auth_method(data["auth_method"])
         shown = data["auth_method"] or "none"
         if data.get("auth_secret_id") is not None:
             auth_secret_key(db, project_id, data["auth_secret_id"])
@@ -62,7 +65,8 @@ class Integrations(ProjectResource[Integration]):
         if auth.requires_header and not data.get("auth_header"):
             raise ValidationError(f"required for auth method {shown!r}", field="auth_header")
 
-    def apply(self, db: DbSession, row: Integration, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Integration,
+              data: dict[str, Any], access: ProjectAccess) -> None:
         row.name = data["name"]
         row.template_id = data["template_id"]
         row.auth_method = data["auth_method"]
@@ -88,7 +92,7 @@ class IntegrationPart(Generic[P]):
     sort_columns: ClassVar[dict[str, str]] = {"name": "name"}
     fields: ClassVar[tuple[str, ...]]
 
-    def check_kind(self, kind: str) -> None:
+    def check_kind(self, state: AppState, kind: str) -> None:
         """400 naming ``kind_field`` and listing what is installed, for a kind no plugin registered."""
         raise NotImplementedError
 
@@ -105,9 +109,10 @@ class IntegrationPart(Generic[P]):
             raise NotFound(f"{self.label.lower()} not found")
         return row  # type: ignore[return-value]
 
-    def create(self, db: DbSession, access: ProjectAccess, integration: Integration, data: dict[str, Any]) -> P:
+    def create(self, db: DbSession, state: AppState, access: ProjectAccess, integration: Integration,
+               data: dict[str, Any]) -> P:
         data.pop("id", None)
-        self.validate(integration, data)
+        self.validate(state, integration, data)
         row = self.model(integration_id=integration.id)
         self.apply(row, data)  # type: ignore[arg-type]
         db.add(row)
@@ -115,12 +120,12 @@ class IntegrationPart(Generic[P]):
         self.record(db, access, integration, row, activity.CREATED)  # type: ignore[arg-type]
         return row  # type: ignore[return-value]
 
-    def update(self, db: DbSession, access: ProjectAccess, integration: Integration, row: P,
+    def update(self, db: DbSession, state: AppState, access: ProjectAccess, integration: Integration, row: P,
                data: dict[str, Any]) -> P:
         body_id = data.pop("id", None)
         if body_id is not None and body_id != row.id:
             raise ValidationError(f"{self.label} ID in body and URL must be the same", field="id")
-        self.validate(integration, data)
+        self.validate(state, integration, data)
         self.apply(row, data)
         db.flush()
         self.record(db, access, integration, row, activity.UPDATED)
@@ -130,14 +135,14 @@ class IntegrationPart(Generic[P]):
         self.record(db, access, integration, row, activity.DELETED)
         db.delete(row)
 
-    def validate(self, integration: Integration, data: dict[str, Any]) -> None:
+    def validate(self, state: AppState, integration: Integration, data: dict[str, Any]) -> None:
         """The rules shared by matchers and extracted values: a registered kind; a body needs its
         data type; a key names the header or JSON path, so only a whole (string) body needs none."""
         body_integration = data.pop("integration_id", None)
         if body_integration is not None and body_integration != integration.id:
             raise ValidationError("integration ID in body and URL must be the same", field="integration_id")
         kind = data[self.kind_field]
-        self.check_kind(kind)
+        self.check_kind(state, kind)
         body_data_type = data.get("body_data_type") or ""
         if kind == BODY and not body_data_type:
             raise ValidationError(f"required for a body {self.label.lower()} ({' or '.join(BODY_DATA_TYPES)})",
@@ -163,8 +168,8 @@ class Matchers(IntegrationPart[IntegrationMatcher]):
     kind_field = "match_type"
     fields = ("name", "match_type", "method", "body_data_type", "key", "value")
 
-    def check_kind(self, kind: str) -> None:
-        app_state().registry.integration_matcher(kind)
+    def check_kind(self, state: AppState, kind: str) -> None:
+        state.registry.integration_matcher(kind)
 
 
 class ExtractValues(IntegrationPart[IntegrationExtractValue]):
@@ -174,8 +179,8 @@ class ExtractValues(IntegrationPart[IntegrationExtractValue]):
     kind_field = "value_source"
     fields = ("name", "value_source", "body_data_type", "key", "variable")
 
-    def check_kind(self, kind: str) -> None:
-        app_state().registry.integration_extractor(kind)
+    def check_kind(self, state: AppState, kind: str) -> None:
+        state.registry.integration_extractor(kind)
 
 
 MATCHERS = Matchers()

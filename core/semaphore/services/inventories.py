@@ -16,6 +16,7 @@ from semaphore.services.resources import ProjectResource, RefSpec, require_in_pr
 
 if TYPE_CHECKING:
     from semaphore.interfaces import Executor
+    from semaphore.state import AppState
 
 FIELDS = ("name", "type", "inventory", "ssh_key_id", "become_key_id", "repository_id", "holder_id")
 
@@ -27,7 +28,8 @@ class Inventories(ProjectResource[Inventory]):
     sort_columns = {"name": "name", "type": "type"}
     refs = (RefSpec("templates", Template.inventory_id, Template.name),)
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Inventory | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Inventory | None) -> None:
         data["inventory"] = data.get("inventory") or ""
         check_inventory(data["type"], data["inventory"])
         require_key(db, data.get("ssh_key_id"), project_id, "ssh_key_id")
@@ -36,7 +38,8 @@ class Inventories(ProjectResource[Inventory]):
         require_in_project(db, Repository, data.get("repository_id"), project_id, "repository_id")
         require_in_project(db, Template, data.get("holder_id"), project_id, "holder_id")
 
-    def apply(self, db: DbSession, row: Inventory, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Inventory,
+              data: dict[str, Any], access: ProjectAccess) -> None:
         for name in FIELDS:
             setattr(row, name, data.get(name))
 

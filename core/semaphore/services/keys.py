@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.crypto import SecretBox
 from semaphore.db.models import AccessKey, Integration, Inventory, Repository, Template, TemplateVault
 from semaphore.errors import ValidationError
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource, RefSpec
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 PRIVATE_KEY_MARKERS = ("-----BEGIN ", "PuTTY-User-Key-File")
 
@@ -35,18 +38,18 @@ def secret_payload(data: dict[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def encrypt_payload(payload: dict[str, str] | str | None) -> str | None:
+def encrypt_payload(box: SecretBox, payload: dict[str, str] | str | None) -> str | None:
     if payload is None:
         return None
     raw = payload if isinstance(payload, str) else json.dumps(payload)
-    return app_state().secrets.encrypt(raw.encode())
+    return box.encrypt(raw.encode())
 
 
-def decrypt_key(key: AccessKey) -> dict[str, Any] | str | None:
+def decrypt_key(box: SecretBox, key: AccessKey) -> dict[str, Any] | str | None:
     """The secret of a key: a dict for ssh/login_password, a string for environment secrets."""
     if not key.secret:
         return None
-    raw = app_state().secrets.decrypt(key.secret).decode()
+    raw = box.decrypt(key.secret).decode()
     return raw if key.type == "string" else json.loads(raw)
 
 
@@ -68,11 +71,12 @@ class AccessKeys(ProjectResource[AccessKey]):
         # Environment secrets are keys too, but they belong to their environment.
         return super().query(project_id).where(AccessKey.environment_id.is_(None))
 
-    def apply(self, db: DbSession, row: AccessKey, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: AccessKey,
+              data: dict[str, Any], access: ProjectAccess) -> None:
         row.name = data["name"]
         if row.id is None or data.get("override_secret"):
             row.type = data["type"]
-            row.secret = encrypt_payload(secret_payload(data))
+            row.secret = encrypt_payload(state.secrets, secret_payload(data))
 
 
 KEYS = AccessKeys()

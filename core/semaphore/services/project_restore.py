@@ -61,13 +61,14 @@ def restore_project(db: DbSession, state: AppState, user: User, backup: Any) -> 
     meta = _load(ProjectWriteSchema(), backup.get("meta"), "meta")
     meta.pop("id", None)
     project = projects.new_project(db, state, user, meta, f"Project {meta['name']} restored from a backup")
-    _Restore(db, ProjectAccess(project=project, user=user, role=Role.OWNER.value), backup).run()
+    _Restore(db, state, ProjectAccess(project=project, user=user, role=Role.OWNER.value), backup).run()
     return project
 
 
 class _Restore:
-    def __init__(self, db: DbSession, access: ProjectAccess, backup: dict[str, Any]) -> None:
+    def __init__(self, db: DbSession, state: AppState, access: ProjectAccess, backup: dict[str, Any]) -> None:
         self.db = db
+        self.state = state
         self.access = access
         self.backup = backup
         self.ids: dict[str, dict[str, int]] = {section: {} for section in SECTIONS}
@@ -123,7 +124,7 @@ class _Restore:
             seen.add(name)
             # The value is not in the backup: an empty one until the owner enters it.
             self.db.add(AccessKey(name=name.stored(), type="string", project_id=row.project_id,
-                                  environment_id=row.id, secret=encrypt_payload("")))
+                                  environment_id=row.id, secret=encrypt_payload(self.state.secrets, "")))
         return row.id
 
     def _view(self, path: str, entry: dict[str, Any]) -> int:
@@ -235,11 +236,11 @@ class _Restore:
         return found
 
     def _create_part(self, service: Any, integration: Integration, data: dict[str, Any], path: str) -> None:
-        _at(path, lambda: service.create(self.db, self.access, integration, data))
+        _at(path, lambda: service.create(self.db, self.state, self.access, integration, data))
 
     def _create(self, service: Any, schema: Schema, payload: dict[str, Any], path: str) -> Any:
         data = _load(schema, payload, path)
-        return _at(path, lambda: service.create(self.db, self.access, data))
+        return _at(path, lambda: service.create(self.db, self.state, self.access, data))
 
 
 def _load(schema: Schema, payload: Any, path: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def create_project(db: DbSession, state: AppState, user: User, fields: dict[str,
     db.add_all([none_key, empty])
     if demo:
         db.flush()
-        add_demo(db, ProjectAccess(project=project, user=user, role=Role.OWNER.value), none_key, empty)
+        add_demo(db, state, ProjectAccess(project=project, user=user, role=Role.OWNER.value), none_key, empty)
     return project
 
 

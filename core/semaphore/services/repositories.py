@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session as DbSession
@@ -16,7 +16,9 @@ from semaphore.services.access import ProjectAccess
 from semaphore.services.key_refs import require_key
 from semaphore.services.local_repositories import check_write_allowed, local_path
 from semaphore.services.resources import ProjectResource, RefSpec
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 URL_SCHEMES = ("file", "git", "ssh", "http", "https")
 # git's scp-like syntax: user@host:path (no slash before the colon, or git reads it as a local path)
@@ -86,7 +88,8 @@ class Repositories(ProjectResource[Repository]):
                  .order_by(key_name, Repository.id))
         return builtins.list(db.scalars(query))
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Repository | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Repository | None) -> None:
         git_url = with_stored_password(data["git_url"].strip(), existing.git_url if existing else None)
         data["git_url"] = git_url
         check_git_url(git_url)
@@ -98,10 +101,11 @@ class Repositories(ProjectResource[Repository]):
             raise ValidationError("required unless the repository is a local path", field="git_branch")
         require_key(db, data["ssh_key_id"], project_id, "ssh_key_id")
 
-    def apply(self, db: DbSession, row: Repository, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Repository,
+              data: dict[str, Any], access: ProjectAccess) -> None:
         git_url, by_admin = data["git_url"], access.user.admin
         if git_url != row.git_url:
-            check_write_allowed(git_url, by_admin, app_state().config)
+            check_write_allowed(git_url, by_admin, state.config)
             row.admin_approved_url = None
         if by_admin and local_path(git_url) is not None:
             row.admin_approved_url = git_url

@@ -1,11 +1,15 @@
 """The shape shared by project resources (keys, repositories, inventories, ...): list, get,
-create, update, delete refused while referenced, referrers, and an event for every change."""
+create, update, delete refused while referenced, referrers, and an event for every change.
+
+Changes and views are given the app's state (``state``): a resource checks against the installed
+plugins (``state.registry``), the settings (``state.config``) or encrypts with ``state.secrets``,
+never through the Flask app."""
 
 from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -15,6 +19,9 @@ from semaphore.db.models import Base
 from semaphore.errors import InUse, NotFound, ValidationError
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 M = TypeVar("M", bound=Base)
 
@@ -63,7 +70,7 @@ class ProjectResource(Generic[M]):
             raise NotFound(f"{self.label.lower()} not found")
         return row  # type: ignore[no-any-return]
 
-    def present(self, db: DbSession, rows: builtins.list[M]) -> builtins.list[Any]:
+    def present(self, db: DbSession, state: AppState, rows: builtins.list[M]) -> builtins.list[Any]:
         """What the API shows for ``rows``: the rows themselves, or views with computed fields."""
         return rows
 
@@ -82,28 +89,28 @@ class ProjectResource(Generic[M]):
 
     # -- changes ------------------------------------------------------------------------------
 
-    def create(self, db: DbSession, access: ProjectAccess, data: dict[str, Any]) -> M:
+    def create(self, db: DbSession, state: AppState, access: ProjectAccess, data: dict[str, Any]) -> M:
         project_id = access.project.id
         data.pop("id", None)  # the server's: an object copied from one read may carry its id
         self.check_body_project(data, project_id)
-        self.validate(db, project_id, data, None)
+        self.validate(db, state, project_id, data, None)
         row = self.model(project_id=project_id)  # type: ignore[call-arg]
-        self.apply(db, row, data, access)  # type: ignore[arg-type]
+        self.apply(db, state, row, data, access)  # type: ignore[arg-type]
         db.add(row)
         db.flush()
-        self.after_save(db, row, data, access)  # type: ignore[arg-type]
+        self.after_save(db, state, row, data, access)  # type: ignore[arg-type]
         self.record(db, access, row, activity.CREATED)  # type: ignore[arg-type]
         return row  # type: ignore[return-value]
 
-    def update(self, db: DbSession, access: ProjectAccess, row: M, data: dict[str, Any]) -> M:
+    def update(self, db: DbSession, state: AppState, access: ProjectAccess, row: M, data: dict[str, Any]) -> M:
         self.check_body_project(data, access.project.id)
         body_id = data.pop("id", None)
         if body_id is not None and body_id != row.id:  # type: ignore[attr-defined]
             raise ValidationError(f"{self.label} ID in body and URL must be the same", field="id")
-        self.validate(db, access.project.id, data, row)
-        self.apply(db, row, data, access)
+        self.validate(db, state, access.project.id, data, row)
+        self.apply(db, state, row, data, access)
         db.flush()
-        self.after_save(db, row, data, access)
+        self.after_save(db, state, row, data, access)
         self.record(db, access, row, activity.UPDATED)
         return row
 
@@ -117,15 +124,16 @@ class ProjectResource(Generic[M]):
 
     # -- what subclasses fill in ----------------------------------------------------------------
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: M | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: M | None) -> None:
         """Raise ValidationError for data that cannot be saved (references, per-type rules)."""
 
-    def apply(self, db: DbSession, row: M, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: M, data: dict[str, Any], access: ProjectAccess) -> None:
         data.pop("project_id", None)
         for name, value in data.items():
             setattr(row, name, value)
 
-    def after_save(self, db: DbSession, row: M, data: dict[str, Any], access: ProjectAccess) -> None:
+    def after_save(self, db: DbSession, state: AppState, row: M, data: dict[str, Any], access: ProjectAccess) -> None:
         """Work that needs the row's id (child rows)."""
 
     def display_name(self, row: M) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from croniter import CroniterError, croniter
 from sqlalchemy import select
@@ -16,7 +16,9 @@ from semaphore.scheduler.fire_times import next_fires, time_zone
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource, require_in_project
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 CRON_FIELDS = 5
 SCHEDULE_FIELDS = ("id", "project_id", "template_id", "cron_format", "name", "active", "repository_id",
@@ -37,15 +39,15 @@ def validate_cron(expression: str) -> None:
         raise ValidationError(str(exc) or "is not a valid cron expression", field="cron_format") from None
 
 
-def effective_timezone(timezone: str | None) -> str:
-    """The zone a schedule runs in: its own, else the server's schedule.timezone."""
-    return timezone or app_state().config.schedule.timezone
+def effective_timezone(timezone: str | None, server_timezone: str) -> str:
+    """The zone a schedule runs in: its own, else the server's (its schedule.timezone setting)."""
+    return timezone or server_timezone
 
 
-def next_runs(cron_format: str, timezone: str | None, count: int = NEXT_RUNS) -> dict[str, Any]:
+def next_runs(cron_format: str, timezone: str | None, server_timezone: str, count: int = NEXT_RUNS) -> dict[str, Any]:
     """``{"timezone": <zone used>, "next_runs": [ISO UTC, ...]}``; 400 naming the field that is wrong."""
     validate_cron(cron_format)
-    zone_name = effective_timezone(timezone)
+    zone_name = effective_timezone(timezone, server_timezone)
     times = next_fires(cron_format.strip(), time_zone(zone_name), utcnow(), count)
     return {"timezone": zone_name, "next_runs": [moment.isoformat().replace("+00:00", "Z") for moment in times]}
 
@@ -64,22 +66,23 @@ class Schedules(ProjectResource[Schedule]):
             query = query.where(Schedule.repository_id.is_not(None))
         return builtins.list(db.scalars(query.order_by(Schedule.id)))
 
-    def present(self, db: DbSession, rows: builtins.list[Schedule]) -> builtins.list[dict[str, Any]]:
+    def present(self, db: DbSession, state: AppState, rows: builtins.list[Schedule]) -> builtins.list[dict[str, Any]]:
         ids = {row.template_id for row in rows}
         names = {tid: name for tid, name in db.execute(select(Template.id, Template.name).where(Template.id.in_(ids)))}
         return [{**{name: getattr(row, name) for name in SCHEDULE_FIELDS}, "tpl_name": names.get(row.template_id, ""),
-                 **self._upcoming(row)} for row in rows]
+                 **self._upcoming(row, state.config.schedule.timezone)} for row in rows]
 
-    def _upcoming(self, row: Schedule) -> dict[str, Any]:
+    def _upcoming(self, row: Schedule, server_timezone: str) -> dict[str, Any]:
         """The zone it runs in and its next fire times (none while it is off; commit schedules fire
         at these times only when there is a new commit)."""
         try:
-            upcoming = next_runs(row.cron_format, row.timezone)
+            upcoming = next_runs(row.cron_format, row.timezone, server_timezone)
         except ValidationError:  # a row written before validation (or by hand) must not break the list
-            return {"effective_timezone": effective_timezone(row.timezone), "next_runs": []}
+            return {"effective_timezone": effective_timezone(row.timezone, server_timezone), "next_runs": []}
         return {"effective_timezone": upcoming["timezone"], "next_runs": upcoming["next_runs"] if row.active else []}
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Schedule | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Schedule | None) -> None:
         require_in_project(db, Template, data["template_id"], project_id, "template_id")
         require_in_project(db, Repository, data["repository_id"], project_id, "repository_id")
         validate_cron(data["cron_format"])
@@ -88,7 +91,7 @@ class Schedules(ProjectResource[Schedule]):
         if data["timezone"]:
             time_zone(data["timezone"])
 
-    def apply(self, db: DbSession, row: Schedule, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Schedule, data: dict[str, Any], access: ProjectAccess) -> None:
         row.template_id = data["template_id"]
         row.cron_format = data["cron_format"]
         row.name = data["name"] or ""

@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.db.models import Task, Template, User
 from semaphore.db.types import utcnow
 from semaphore.services import activity
-from semaphore.state import app_state
 from semaphore.task_events import TaskStatusChanged
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from semaphore.task_events import TaskEvents
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +69,10 @@ def is_allowed(old: str, new: str) -> bool:
     return new not in _IGNORED.get(old, frozenset())
 
 
-def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, user: User | None = None,
+def change_status(db: DbSession, events: TaskEvents, task: Task, new_status: str, *, user: User | None = None,
                   also: Mapping[str, object] | None = None) -> bool:
-    """Move ``task`` to ``new_status`` if the guard allows it; True when the status changed.
+    """Move ``task`` to ``new_status`` if the guard allows it; True when the status changed (then
+    committed, and told to ``events``).
 
     The row is updated only if it still holds the status we judged, so two processes changing
     the same task never both win. ``user`` is who asked (None for the system); ``also`` holds
@@ -97,7 +97,7 @@ def change_status(db: DbSession, app: Flask, task: Task, new_status: str, *, use
     _record(db, task, old, new, user)
     db.commit()
     log.debug("task %s of project %s is now %s", task.id, task.project_id, new.value)
-    app_state(app).events.publish(TaskStatusChanged(task, old, new.value))
+    events.publish(TaskStatusChanged(task, old, new.value))
     return True
 
 

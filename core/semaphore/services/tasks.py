@@ -10,7 +10,7 @@ import builtins
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, Select, func, inspect, select, update
@@ -26,14 +26,13 @@ from semaphore.services.resources import require_in_project
 from semaphore.services.task_status import TaskStatus, change_status, is_finished
 from semaphore.services.template_fields import json_fields
 from semaphore.services.versions import next_build_version, parse_version
-from semaphore.state import AppState, app_state
-from semaphore.task_events import TaskQueued
+from semaphore.task_events import TaskEvents, TaskQueued, TaskStopRequested
 
 if TYPE_CHECKING:
-    from flask import Flask
-
+    from semaphore.crypto import SecretBox
     from semaphore.db.engine import Database
     from semaphore.interfaces import Executor
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +154,14 @@ def output_json(database: Database, task_id: int, after: int = 0) -> Iterator[by
 
 # -- queueing a run ---------------------------------------------------------------------------
 
-def create_task(db: DbSession, project_id: int, user: User | None, data: dict[str, Any]) -> Task:
-    """Validate a run request and queue it as a ``waiting`` task. ``data`` is a TaskCreateSchema
-    load; ``secret`` is kept encrypted until the run ends, never returned."""
+def create_task(db: DbSession, state: AppState, project_id: int, user: User | None, data: dict[str, Any]) -> Task:
+    """Validate a run request (by the template's executor in ``state.registry``) and queue it as a
+    ``waiting`` task. ``data`` is a TaskCreateSchema load; ``secret`` is kept encrypted (with
+    ``state.secrets``) until the run ends, never returned. :func:`enqueue` makes it known."""
     template = db.get(Template, data["template_id"])
     if template is None or template.project_id != project_id:
         raise ValidationError(f"no such template in this project (id {data['template_id']})", field="template_id")
-    executor = _require_executor(template)
+    executor = _require_executor(state.registry.executors, template)
     executor.validate_task(json_fields(template), _parsed_request(data))
     arguments = _task_arguments(template, data.get("arguments"))
     playbook = _task_playbook(template, data.get("playbook"))
@@ -184,7 +184,7 @@ def create_task(db: DbSession, project_id: int, user: User | None, data: dict[st
         params=data.get("params"), user_id=user.id if user else None, inventory_id=data.get("inventory_id"),
         build_task_id=build_task_id, schedule_id=data.get("schedule_id"), integration_id=data.get("integration_id"),
         created=utcnow(), message=data.get("message") or "", version=_build_version(db, template),
-        secret=_encrypted_secret(data.get("secret")),
+        secret=_encrypted_secret(state.secrets, data.get("secret")),
     )
     db.add(task)
     db.flush()
@@ -193,12 +193,11 @@ def create_task(db: DbSession, project_id: int, user: User | None, data: dict[st
     return task
 
 
-def _encrypted_secret(secret: str | None) -> str | None:
-    return encrypt_payload(secret) if secret and json.loads(secret) else None
+def _encrypted_secret(box: SecretBox, secret: str | None) -> str | None:
+    return encrypt_payload(box, secret) if secret and json.loads(secret) else None
 
 
-def _require_executor(template: Template) -> Executor:
-    executors = app_state().registry.executors
+def _require_executor(executors: Mapping[str, Executor], template: Template) -> Executor:
     if template.app not in executors:
         available = ", ".join(sorted(repr(app_id) for app_id in executors)) or "none"
         raise ValidationError(f"no executor for app {template.app!r} is installed (available: {available})",
@@ -266,7 +265,7 @@ def _build_version(db: DbSession, template: Template) -> str | None:
     return next_build_version(template.start_version or "", earlier)
 
 
-def queue_autorun_deploys(db: DbSession, build_id: int) -> list[Task]:
+def queue_autorun_deploys(db: DbSession, state: AppState, build_id: int) -> list[Task]:
     """After a successful build: queue every deploy template of that build that runs automatically.
     A template that cannot be queued is skipped (logged), never failing the build."""
     queued: list[Task] = []
@@ -278,7 +277,7 @@ def queue_autorun_deploys(db: DbSession, build_id: int) -> list[Task]:
     for template in templates.all():
         try:
             with db.begin_nested():
-                queued.append(create_task(db, template.project_id, None,
+                queued.append(create_task(db, state, template.project_id, None,
                                           {"template_id": template.id, "build_task_id": build.id}))
         except (ValidationError, Conflict) as exc:
             log.warning("autorun of template %s after build task %s skipped: %s", template.id, build.id, exc)
@@ -287,29 +286,32 @@ def queue_autorun_deploys(db: DbSession, build_id: int) -> list[Task]:
 
 # -- changing a task --------------------------------------------------------------------------
 
-def stop_task(db: DbSession, app: Flask, user: User, task: Task, force: bool) -> None:
+def stop_task(db: DbSession, events: TaskEvents, user: User | None, task: Task, force: bool) -> None:
     """A task that has not started stops at once; a running one is asked to stop (``force``:
-    marked stopped at once)."""
+    marked stopped at once). The one way to stop a task: after the new status is committed, a
+    TaskStopRequested event tells whoever runs the task to end its process."""
     if is_finished(task.status):
         raise ValidationError(f"task is already finished (status {task.status})")
-    not_started = task.status in (TaskStatus.WAITING, TaskStatus.STARTING)
-    target = TaskStatus.STOPPED if force or not_started else TaskStatus.STOPPING
-    change_status(db, app, task, target, user=user)
+    force = force or task.status in (TaskStatus.WAITING, TaskStatus.STARTING)
+    if change_status(db, events, task, TaskStatus.STOPPED if force else TaskStatus.STOPPING, user=user):
+        events.publish(TaskStopRequested(task, force, user))
 
 
-def confirm_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
+def confirm_task(db: DbSession, events: TaskEvents, user: User, task: Task) -> None:
+    """Let a task waiting for confirmation go on: its run listens to the status change."""
     if task.status != TaskStatus.WAITING_CONFIRMATION:
         raise ValidationError("task is not waiting for confirmation")
-    change_status(db, app, task, TaskStatus.CONFIRMED, user=user)
+    change_status(db, events, task, TaskStatus.CONFIRMED, user=user)
 
 
-def reject_task(db: DbSession, app: Flask, user: User, task: Task) -> None:
+def reject_task(db: DbSession, events: TaskEvents, user: User, task: Task) -> None:
+    """Decline what a task waits for: it ends ``rejected`` (its run listens to the status change)."""
     if task.status != TaskStatus.WAITING_CONFIRMATION:
         raise ValidationError("task is not waiting for confirmation")
-    change_status(db, app, task, TaskStatus.REJECTED, user=user)
+    change_status(db, events, task, TaskStatus.REJECTED, user=user)
 
 
-def enqueue(db: DbSession, state: AppState, queued: Iterable[Task]) -> None:
+def enqueue(db: DbSession, events: TaskEvents, queued: Iterable[Task]) -> None:
     """Make tasks that were just created known, the one way for every caller (API, webhooks,
     schedules, autoruns): commit them first, so that an engine's claim sees them, then publish a
     TaskQueued event each: viewers see ``waiting`` and this process's engine looks for work (other
@@ -317,7 +319,7 @@ def enqueue(db: DbSession, state: AppState, queued: Iterable[Task]) -> None:
     queued = list(queued)
     db.commit()
     for task in queued:
-        state.events.publish(TaskQueued(task))
+        events.publish(TaskQueued(task))
 
 
 def delete_task(db: DbSession, user: User, task: Task) -> None:

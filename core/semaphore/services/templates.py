@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -23,7 +23,9 @@ from semaphore.services.tasks import last_tasks
 from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
 from semaphore.services.template_vaults import check_vaults, replace_vaults, vaults_by_template
 from semaphore.services.versions import parse_version
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 #: App ids a template may name even when no executor for them is installed yet.
 KNOWN_APPS = ("ansible", "terraform", "tofu", "terragrunt", "bash", "powershell", "python", "pulumi")
@@ -69,7 +71,7 @@ class Templates(ProjectResource[Template]):
             query = query.where(Template.view_id == view_id)
         return builtins.list(db.scalars(query.order_by(Template.name, Template.id).offset(offset).limit(limit)))
 
-    def present(self, db: DbSession, rows: builtins.list[Template]) -> builtins.list[dict[str, Any]]:
+    def present(self, db: DbSession, state: AppState, rows: builtins.list[Template]) -> builtins.list[dict[str, Any]]:
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -80,17 +82,18 @@ class Templates(ProjectResource[Template]):
 
     # -- validation ---------------------------------------------------------------------------
 
-    def validate(self, db: DbSession, project_id: int, data: dict[str, Any], existing: Template | None) -> None:
+    def validate(self, db: DbSession, state: AppState, project_id: int,
+                 data: dict[str, Any], existing: Template | None) -> None:
         _normalize(data)
         for name in ("survey_vars", "task_params"):
             if len(json.dumps(data[name]).encode()) > TEXT_MAX_BYTES:
                 raise ValidationError(f"must be at most {TEXT_MAX_BYTES} bytes as JSON", field=name)
         for field, model in _REFERENCES:
             require_in_project(db, model, data[field], project_id, field)
-        self._check_app(db, data["app"])
+        self._check_app(db, state, data["app"])
         self._check_kind(db, project_id, data, existing)
         check_vaults(db, project_id, data["vaults"], existing.id if existing else None)
-        executor = app_state().registry.executors.get(data["app"])
+        executor = state.registry.executors.get(data["app"])
         if executor is not None:
             if executor.requires_playbook and not data["playbook"].strip():
                 raise ValidationError(f"required for app {data['app']!r}", field="playbook")
@@ -98,8 +101,7 @@ class Templates(ProjectResource[Template]):
             executor.validate_template({**data, "id": existing.id if existing else None, "project_id": project_id})
 
     @staticmethod
-    def _check_app(db: DbSession, app_id: str) -> None:
-        state = app_state()
+    def _check_app(db: DbSession, state: AppState, app_id: str) -> None:
         available = set(state.registry.executors) | set(KNOWN_APPS) | set(app_settings(db, state.config))
         if app_id not in available:
             raise ValidationError(f"unknown app {app_id!r} (available: {', '.join(sorted(available))})", field="app")
@@ -133,13 +135,14 @@ class Templates(ProjectResource[Template]):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def apply(self, db: DbSession, row: Template, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: Template, data: dict[str, Any], access: ProjectAccess) -> None:
         for name in WRITABLE_COLUMNS:
             setattr(row, name, data[name])
         row.survey_vars = json.dumps(data["survey_vars"]) if data["survey_vars"] else None
         row.task_params = json.dumps(data["task_params"]) if data["task_params"] else None
 
-    def after_save(self, db: DbSession, row: Template, data: dict[str, Any], access: ProjectAccess) -> None:
+    def after_save(self, db: DbSession, state: AppState, row: Template,
+                   data: dict[str, Any], access: ProjectAccess) -> None:
         replace_vaults(db, row, data["vaults"])
 
     def delete(self, db: DbSession, access: ProjectAccess, row: Template) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -14,6 +14,9 @@ from semaphore.schemas.base import MAX_INT
 from semaphore.services import activity
 from semaphore.services.access import ProjectAccess
 from semaphore.services.resources import ProjectResource
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 
 class Views(ProjectResource[View]):
@@ -29,7 +32,7 @@ class Views(ProjectResource[View]):
              order: str = "asc") -> builtins.list[View]:
         return super().list(db, project_id, sort or "position", order)
 
-    def apply(self, db: DbSession, row: View, data: dict[str, Any], access: ProjectAccess) -> None:
+    def apply(self, db: DbSession, state: AppState, row: View, data: dict[str, Any], access: ProjectAccess) -> None:
         row.title = data["title"]
         if data.get("position") is not None:
             row.position = data["position"]

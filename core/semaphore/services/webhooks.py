@@ -23,7 +23,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
@@ -37,7 +37,9 @@ from semaphore.services.integrations import NO_AUTH, NO_AUTH_ALIASES, auth_secre
 from semaphore.services.keys import decrypt_key
 from semaphore.services.tasks import create_task
 from semaphore.services.webhook_matching import value_matches
-from semaphore.state import app_state
+
+if TYPE_CHECKING:
+    from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -64,38 +66,40 @@ def integrations_for_alias(db: DbSession, alias: str, global_alias: str) -> list
     return [integration] if integration is not None and integration.project_id == row.project_id else []
 
 
-def fire(db: DbSession, alias: str, request: WebhookRequest, global_alias: str) -> WebhookOutcome:
-    """Authenticate, match and start a task for each integration ``alias`` reaches."""
+def fire(db: DbSession, state: AppState, alias: str, request: WebhookRequest) -> WebhookOutcome:
+    """Authenticate, match and start a task for each integration ``alias`` reaches (with the
+    auth methods, matchers and extractors of ``state.registry``)."""
+    global_alias = state.config.global_integration_alias
     shown_alias = "(global)" if global_alias and alias == global_alias else alias
     integrations = integrations_for_alias(db, alias, global_alias)
     if not integrations:
         log.info("webhook %s: no integration has this alias", shown_alias)
     outcome = WebhookOutcome()
     for integration in integrations:
-        if not authenticates(db, integration, request):
+        if not authenticates(db, state, integration, request):
             log.info("webhook %s: integration %s skipped: authentication failed", shown_alias, integration.id)
             continue
         outcome.authenticated = True
-        failed = failed_matcher(db, integration, request)
+        failed = failed_matcher(db, state, integration, request)
         if failed is not None:
             log.info("webhook %s: integration %s skipped: matcher %s (%s) does not match",
                      shown_alias, integration.id, failed.id, failed.name)
             continue
-        task = start_task(db, integration, extracted_values(db, integration, request))
+        task = start_task(db, state, integration, extracted_values(db, state, integration, request))
         if task is not None:
             log.info("webhook %s: integration %s started task %s", shown_alias, integration.id, task.id)
             outcome.tasks.append(task)
     return outcome
 
 
-def authenticates(db: DbSession, integration: Integration, request: WebhookRequest) -> bool:
+def authenticates(db: DbSession, state: AppState, integration: Integration, request: WebhookRequest) -> bool:
     method = NO_AUTH if integration.auth_method in NO_AUTH_ALIASES else integration.auth_method
-    auth = app_state().registry.integration_auth.get(method)
+    auth = state.registry.integration_auth.get(method)
     if auth is None:
         log.warning("integration %s: auth method %r is not installed", integration.id, method)
         return False
     try:
-        secret = _secret(db, integration)
+        secret = _secret(db, state, integration)
     except (ValidationError, DecryptionError) as exc:
         log.warning("integration %s: its secret cannot be read: %s", integration.id, exc)
         return False
@@ -105,18 +109,19 @@ def authenticates(db: DbSession, integration: Integration, request: WebhookReque
     return auth.verify(request, secret, integration.auth_header)
 
 
-def _secret(db: DbSession, integration: Integration) -> str | None:
+def _secret(db: DbSession, state: AppState, integration: Integration) -> str | None:
     """The password of the integration's login_password key."""
     if integration.auth_secret_id is None:
         return None
-    payload = decrypt_key(auth_secret_key(db, integration.project_id, integration.auth_secret_id))
+    payload = decrypt_key(state.secrets, auth_secret_key(db, integration.project_id, integration.auth_secret_id))
     password = payload.get("password") if isinstance(payload, dict) else None
     return password if isinstance(password, str) and password else None
 
 
-def failed_matcher(db: DbSession, integration: Integration, request: WebhookRequest) -> IntegrationMatcher | None:
+def failed_matcher(db: DbSession, state: AppState, integration: Integration,
+                   request: WebhookRequest) -> IntegrationMatcher | None:
     """The first matcher the request fails, None when it passes them all (or there are none)."""
-    matchers = app_state().registry.integration_matchers
+    matchers = state.registry.integration_matchers
     rows = db.scalars(select(IntegrationMatcher).where(IntegrationMatcher.integration_id == integration.id)
                       .order_by(IntegrationMatcher.id))
     for row in rows:
@@ -130,9 +135,10 @@ def failed_matcher(db: DbSession, integration: Integration, request: WebhookRequ
     return None
 
 
-def extracted_values(db: DbSession, integration: Integration, request: WebhookRequest) -> dict[str, Any]:
+def extracted_values(db: DbSession, state: AppState, integration: Integration,
+                     request: WebhookRequest) -> dict[str, Any]:
     """Variable name -> value: headers and whole bodies as text, JSON paths as the JSON value."""
-    extractors = app_state().registry.integration_extractors
+    extractors = state.registry.integration_extractors
     values: dict[str, Any] = {}
     rows = db.scalars(select(IntegrationExtractValue).where(IntegrationExtractValue.integration_id == integration.id)
                       .order_by(IntegrationExtractValue.id))
@@ -151,7 +157,7 @@ def extracted_values(db: DbSession, integration: Integration, request: WebhookRe
     return values
 
 
-def start_task(db: DbSession, integration: Integration, values: dict[str, Any]) -> Task | None:
+def start_task(db: DbSession, state: AppState, integration: Integration, values: dict[str, Any]) -> Task | None:
     """Queue the integration's template with ``task_params`` and the extracted values; None
     (logged) when the task cannot be queued."""
     try:
@@ -162,7 +168,7 @@ def start_task(db: DbSession, integration: Integration, values: dict[str, Any]) 
             else None
         data["integration_id"] = integration.id
         with db.begin_nested():
-            return create_task(db, integration.project_id, None, data)
+            return create_task(db, state, integration.project_id, None, data)
     except (SchemaError, ValueError, TypeError, ValidationError, Conflict) as exc:
         log.warning("integration %s: task not started: %s", integration.id, exc)
         return None

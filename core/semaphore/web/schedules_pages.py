@@ -38,7 +38,7 @@ def choices(model: Any, project_id: int) -> list[tuple[int, str]]:
 def schedules_page(project_id: int) -> str:
     access = project_page_access(project_id)
     page = list_page(SCHEDULES, project_id)
-    rows = SCHEDULES.present(context.db(), page.rows)
+    rows = SCHEDULES.present(context.db(), app_state(), page.rows)
     for row in rows:
         row["shown_runs"] = [shown_time(run, row["effective_timezone"]) for run in row["next_runs"][:3]]
     return render_project_page("schedules.html", access, "schedules", page=page, rows=rows)
