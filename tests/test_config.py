@@ -9,10 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from semaphore_auth_ldap.settings import LdapSettings
 
-from semaphore.config import CONFIG_SEARCH_PATHS, Config, iter_settings, load_config, setting_env_names
+from semaphore.config import CONFIG_SEARCH_PATHS, Config, load_config
+from semaphore.config.fields import env_names
 from semaphore.db.engine import create_db_engine, database_url, sqlite_path
-from semaphore.docgen.configuration import render
+from semaphore.docgen.configuration import documented_settings, render
 from semaphore.errors import ConfigError
 from semaphore.generated_secrets import FILE_NAME, ensure_secrets
 from semaphore.testing import TEST_KEY
@@ -58,6 +60,11 @@ runner.token runner.token_file runner.one_off runner.webhook runner.max_parallel
 REFERENCE_KEYS = set(REFERENCE_KEYS_TEXT.split())
 
 
+def setting_env_names() -> set[str]:
+    """Every variable of the core's settings and of the first-party plugins' settings."""
+    return {name for _, f, _ in documented_settings() for name in env_names(f)}
+
+
 def write_json(path: Path, data: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data))
@@ -86,7 +93,7 @@ def test_every_variable_of_the_original_is_a_setting():
 
 
 def test_every_key_of_the_original_is_a_setting():
-    keys = {path for path, _, _ in iter_settings()}
+    keys = {path for path, _, _ in documented_settings()}
     assert not sorted(REFERENCE_KEYS - keys)
 
 
@@ -257,7 +264,7 @@ def test_values_are_cast_like_the_original():
         "SEMAPHORE_EMAIL_ALERT": "YES", "SEMAPHORE_LDAP_NEEDTLS": "1", "SEMAPHORE_MAX_TASK_DURATION_SEC": "600",
         "SEMAPHORE_FORWARDED_ENV_VARS": '["HTTP_PROXY", "NO_PROXY"]', "SEMAPHORE_ENV_VARS": '{"A": "1"}',
         "SEMAPHORE_PORT": "8080"})
-    assert config.email_alert is True and config.ldap_needtls is True
+    assert config.email_alert is True and config.plugin_settings(LdapSettings).ldap_needtls is True
     assert config.max_task_duration_sec == 600
     assert config.forwarded_env_vars == ["HTTP_PROXY", "NO_PROXY"] and config.env_vars == {"A": "1"}
     assert config.listen_port == 8080

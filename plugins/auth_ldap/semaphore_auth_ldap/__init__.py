@@ -18,8 +18,14 @@ from semaphore import hookimpl
 from semaphore.interfaces import AuthBackend
 
 from .backend import LdapBackend
+from .settings import LdapSettings
 
 
 @hookimpl
 def register_auth_backends(register: Callable[[AuthBackend], None]) -> None:
     register(LdapBackend())
+
+
+@hookimpl
+def register_settings(register: Callable[[type], None]) -> None:
+    register(LdapSettings)
