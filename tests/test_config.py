@@ -177,6 +177,19 @@ def test_unknown_key_is_a_warning_not_an_error(tmp_path, caplog):
     assert "no_such_key" in caplog.text and "mysql.flavour" in caplog.text
 
 
+def test_keys_of_a_plugin_that_is_not_loaded_are_a_warning_not_an_error(tmp_path, caplog):
+    """As after uninstalling the LDAP plugin: its keys, even a bad value, are ignored with a warning."""
+    path = write_json(tmp_path / "config.json", {"ldap_enable": True, "ldap_timeout": "soon",
+                                                  "slack_alert": True})
+    with caplog.at_level(logging.WARNING, logger="semaphore.config"):
+        config = load_config(str(path), environ={"SEMAPHORE_DISABLE_PLUGINS": "auth_ldap"})
+    assert "unknown key ldap_enable ignored" in caplog.text and "ldap_timeout" in caplog.text
+    assert "slack_alert" not in caplog.text  # the Slack plugin is loaded: its key is no stranger
+    assert "ldap_enable" not in config.public() and config.public()["slack_alert"] is True
+    with pytest.raises(ConfigError, match="^ldap_timeout: expected a whole number"):
+        load_config(str(path), environ={})  # with the plugin, the bad value stops the start
+
+
 # -- X_FILE variables ---------------------------------------------------------------------------
 
 
@@ -211,6 +224,15 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     assert config.runner.token == ""
 
 
+def test_a_plugins_file_setting_keeps_its_own_meaning(tmp_path):
+    ca_file = tmp_path / "ca.pem"  # SEMAPHORE_LDAP_CA_FILE names the file; it is not read as a value
+    (tmp_path / "pw").write_text("s3cret\n")
+    config = load_config(no_config=True, environ={"SEMAPHORE_LDAP_CA_FILE": str(ca_file),
+                                                  "SEMAPHORE_LDAP_BIND_PASSWORD_FILE": str(tmp_path / "pw")})
+    assert config.plugin_settings(LdapSettings).ldap_ca_file == str(ca_file)
+    assert config.plugin_settings(LdapSettings).ldap_bindpassword == "s3cret"
+
+
 # -- bad values ---------------------------------------------------------------------------------
 
 
@@ -234,6 +256,9 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "0"}, "password_min_length"),
     ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "73"}, "password_min_length"),
     ({"SEMAPHORE_TRUSTED_PROXIES": "10.0.0.0/40"}, "trusted_proxies"),
+    ({"SEMAPHORE_LDAP_TIMEOUT": "soon"}, "SEMAPHORE_LDAP_TIMEOUT"),
+    ({"SEMAPHORE_LDAP_ROLE_MAPPINGS": '[{"group": "g"}]'}, "ldap_role_mappings[0]"),
+    ({"SEMAPHORE_SLACK_ALERT": "maybe"}, "SEMAPHORE_SLACK_ALERT"),
 ])
 def test_bad_environment_value_names_the_setting(env, named):
     with pytest.raises(ConfigError) as info:
@@ -251,6 +276,9 @@ def test_bad_environment_value_names_the_setting(env, named):
     ({"mysql": "localhost"}, "mysql"),
     ({"ldap_mappings": {"uid": {"x": 1}}}, "ldap_mappings.uid"),
     ({"local_repository_roots": "/srv/repos"}, "local_repository_roots"),
+    ({"ldap_timeout": -1}, "ldap_timeout"),
+    ({"telegram_alert": "perhaps"}, "telegram_alert"),
+    ({"oidc_providers": ["sso"]}, "oidc_providers"),
 ])
 def test_bad_file_value_names_the_key(tmp_path, data, named):
     path = write_json(tmp_path / "config.json", data)

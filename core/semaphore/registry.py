@@ -131,16 +131,15 @@ def settings_declarations(plugins: Plugins) -> list[SettingsDeclaration]:
     """The settings classes the loaded plugins register (``register_settings``). A plugin whose
     class is no dataclass, or declares a key the core or another plugin declares, fails."""
     found: list[SettingsDeclaration] = []
-    owners = dict.fromkeys(top_level_keys(Config), "the core")
+    owners = dict.fromkeys(top_level_keys(Config), "the core")  # key -> who declares it
 
     def make_register(plugin_name: str, mine: list[SettingsDeclaration]) -> Callable[[type], None]:
         def register(settings_class: type) -> None:
             if not (isinstance(settings_class, type) and dataclasses.is_dataclass(settings_class)):
                 raise PluginError(f"register_settings: expected a dataclass, got {settings_class!r}")
             for key in sorted(top_level_keys(settings_class)):
-                if owners.get(key, plugin_name) != plugin_name:
+                if owners.setdefault(key, f"plugin {plugin_name!r}") != f"plugin {plugin_name!r}":
                     raise PluginError(f"setting {key!r} is already declared by {owners[key]}")
-                owners[key] = plugin_name
             mine.append(SettingsDeclaration(plugin_name, settings_class))
         return register
 

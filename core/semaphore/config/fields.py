@@ -8,7 +8,6 @@ validation and one documentation generator serve them all.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterator
 from dataclasses import field
 from typing import Any, get_type_hints
@@ -39,13 +38,18 @@ def json_key(f: dataclasses.Field[Any]) -> str:
     return f.metadata.get("json_key") or f.name
 
 
-@functools.cache  # a class's fields never change; configurations are loaded often (tests)
+# A class's fields never change, and configurations are loaded often (every test has one).
+_FIELDS: dict[type, tuple[tuple[dataclasses.Field[Any], Any], ...]] = {}
+
+
 def setting_fields(cls: type) -> tuple[tuple[dataclasses.Field[Any], Any], ...]:
     """(field, type hint) of every setting and nested block of ``cls``; other fields (such as the
     core's store of plugin settings) are no configuration keys of their own."""
-    hints = get_type_hints(cls)
-    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls)
-                 if "env" in f.metadata or dataclasses.is_dataclass(hints[f.name]))
+    if cls not in _FIELDS:
+        hints = get_type_hints(cls)
+        _FIELDS[cls] = tuple((f, hints[f.name]) for f in dataclasses.fields(cls)
+                             if "env" in f.metadata or dataclasses.is_dataclass(hints[f.name]))
+    return _FIELDS[cls]
 
 
 def type_hint(owner: type, f: dataclasses.Field[Any]) -> Any:
