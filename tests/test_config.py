@@ -444,6 +444,7 @@ def test_public_view_masks_every_secret():
     assert public["access_key_encryption"] == "********" and public["ldap_bindpassword"] == "********"
     assert public["sqlite"]["user"] == "semaphore" and public["web_host"] == "https://ui.example"
     assert public["email_password"] == "********"
+    assert set(secrets.values()) <= set(config.secret_values())  # what alert failure reasons are masked with
     assert Config().public()["cookie_hash"] == ""  # nothing to hide: shown as unset
 
 

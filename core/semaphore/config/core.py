@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 from semaphore.config.fields import setting
 from semaphore.config.plugin_sections import PluginSections
-from semaphore.config.sections import as_json, masked
+from semaphore.config.sections import as_json, masked, secret_values
 
 T = TypeVar("T")
 
@@ -179,6 +179,14 @@ class Config:
         for _, settings in self.plugin_sections.by_plugin():
             public.update(masked(settings))
         return public
+
+    def secret_values(self) -> list[str]:
+        """Every secret setting's value that is set (webhook URLs, tokens, passwords), the
+        plugins' included: what must never show in a log."""
+        values = secret_values(self)
+        for _, settings in self.plugin_sections.by_plugin():
+            values.extend(secret_values(settings))
+        return values
 
 
 def to_json_dict(config: Config) -> dict[str, Any]:

@@ -147,6 +147,18 @@ def masked(obj: Any) -> dict[str, Any]:
     return out
 
 
+def secret_values(obj: Any) -> list[str]:
+    """The values of the secret settings of ``obj`` that are set."""
+    values: list[str] = []
+    for f, _ in setting_fields(type(obj)):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            values.extend(secret_values(value))
+        elif f.metadata.get("secret") and isinstance(value, str) and value:
+            values.append(value)
+    return values
+
+
 def as_json(obj: Any) -> dict[str, Any]:
     """The settings of ``obj`` as config.json holds them."""
     out: dict[str, Any] = {}
