@@ -14,7 +14,7 @@ from semaphore_auth_ldap.settings import LdapSettings
 from semaphore.config import CONFIG_SEARCH_PATHS, Config, load_config
 from semaphore.config.fields import env_names
 from semaphore.db.engine import create_db_engine, database_url, sqlite_path
-from semaphore.docgen.configuration import documented_settings, render
+from semaphore.docgen.configuration import FIRST_PARTY_PLUGINS, documented_sections, documented_settings, render
 from semaphore.errors import ConfigError
 from semaphore.generated_secrets import FILE_NAME, ensure_secrets
 from semaphore.testing import TEST_KEY
@@ -85,6 +85,18 @@ def test_docs_page_lists_every_setting():
     for section in ("SEMAPHORE_CONFIG_PATH", "--no-config", "_FILE", "bolt", "generated-secrets.json",
                     "oidc_providers", "client_secret_file", "SEMAPHORE_ADMIN_PASSWORD", "SEMAPHORE_ADMIN_EMAIL"):
         assert section in page
+
+
+def test_docs_page_has_a_section_per_plugin_with_settings_after_the_cores():
+    sections = [name for name, _ in documented_sections()]
+    assert sections == ["core", "auth_ldap", "auth_oidc", "notify_rocketchat", "notify_slack", "notify_teams",
+                        "notify_telegram"]
+    page = DOCS.read_text()
+    assert page.index("### Core") < page.index("### Plugin `auth_ldap`") < page.index("`ldap_enable`")
+    # Every plugin of this repository, and no other installed plugin (the examples), is documented.
+    assert set(FIRST_PARTY_PLUGINS) == {path.name for path in (DOCS.parents[1] / "plugins").iterdir()
+                                        if (path / "pyproject.toml").exists()}
+    assert "json_alert" not in page
 
 
 def test_every_variable_of_the_original_is_a_setting():
