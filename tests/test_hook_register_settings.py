@@ -12,7 +12,7 @@ import pytest
 from semaphore import hookimpl
 from semaphore.config import load_config
 from semaphore.errors import ConfigError, PluginError
-from semaphore.plugin_api import setting
+from semaphore.plugin_api.settings import setting
 from semaphore.testing import create_app_with_plugins, make_config
 
 

@@ -91,7 +91,7 @@ def register_integration_auth(register: Callable[[IntegrationAuth], None]) -> No
 @hookspec
 def register_settings(register: Callable[[type], None]) -> None:
     """Declare the plugin's own settings: ``register(MySettings)`` with a dataclass whose fields
-    are declared with :func:`semaphore.plugin_api.setting`, as the core declares its own::
+    are declared with :func:`semaphore.plugin_api.settings.setting`, as the core declares its own::
 
         @dataclass
         class HelloSettings:

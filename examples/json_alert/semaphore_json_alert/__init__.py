@@ -1,7 +1,8 @@
 """An example plugin with settings of its own: task alerts as one small JSON message, posted to
 ``json_alert_url`` for the statuses in ``json_alert_statuses``.
 
-It imports from the core only what ``semaphore.plugin_api`` (the plugins' front door) offers.
+It imports from the core only what the plugins' front door offers: ``semaphore`` and
+``semaphore.plugin_api``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.plugin_api import Alert, ConfigError, WebhookNotifier, hookimpl, setting
+from semaphore import Alert, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.errors import ConfigError
+from semaphore.plugin_api.settings import setting
 
 #: The statuses the core sends alerts for.
 STATUSES = ("success", "error", "waiting_confirmation")

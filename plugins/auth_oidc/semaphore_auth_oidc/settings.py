@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.plugin_api import setting
+from semaphore.plugin_api.settings import setting
 
 
 @dataclass

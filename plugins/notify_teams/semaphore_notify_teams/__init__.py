@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.plugin_api import Alert, WebhookNotifier, hookimpl, setting
+from semaphore import Alert, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
 
 
 @dataclass

@@ -11,8 +11,9 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from semaphore.execution import TemplateField
-from semaphore.plugin_api import Alert, WebhookNotifier, hookimpl, setting
+from semaphore import Alert, TemplateField, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
 
 
 @dataclass
