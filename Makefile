@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # editable, so code changes need none).
 INSTALLED := $(VENV)/.installed
 RUN_INSTALLED := $(VENV)/.installed-run
-EXAMPLE_DISTRIBUTIONS := semaphore-hello
+EXAMPLE_DISTRIBUTIONS := semaphore-hello semaphore-json-alert
 PACKAGE_FILES := pyproject.toml $(wildcard plugins/*/pyproject.toml examples/*/pyproject.toml)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 PYTEST_ARGS ?=

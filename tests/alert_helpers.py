@@ -3,6 +3,7 @@ the engine changes it; the alerts it sent, waited for."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import semaphore_notify_rocketchat
@@ -20,13 +21,18 @@ from semaphore.testing import create_user_row, log_in
 WEB_HOST = "https://semaphore.example.test"
 NOTIFIERS = {"notify_slack": semaphore_notify_slack, "notify_telegram": semaphore_notify_telegram,
              "notify_teams": semaphore_notify_teams, "notify_rocketchat": semaphore_notify_rocketchat}
+NOTIFIER_SETTINGS = (semaphore_notify_slack.SlackSettings, semaphore_notify_telegram.TelegramSettings,
+                     semaphore_notify_teams.TeamsSettings, semaphore_notify_rocketchat.RocketChatSettings)
 
 
 def alert_app(config: Any, **settings: Any) -> Any:
-    """An app with every notifier plugin installed and ``settings`` set on its configuration."""
+    """An app with every notifier plugin installed and ``settings`` set on its configuration (the
+    core's, or the settings of the notifier plugin that declares them)."""
     config.web_host = WEB_HOST
     for name, value in settings.items():
-        setattr(config, name, value)
+        owner = next((config.plugin_settings(cls) for cls in NOTIFIER_SETTINGS
+                      if name in {f.name for f in fields(cls)}), config)
+        setattr(owner, name, value)
     app = build_app(config, script_executor=ScriptExecutorPlugin(), **NOTIFIERS)
     dispatcher(app).retry_delay = 0.05
     return app

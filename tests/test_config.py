@@ -9,10 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from semaphore_auth_ldap.settings import LdapSettings
 
-from semaphore.config import CONFIG_SEARCH_PATHS, Config, iter_settings, load_config, setting_env_names
+from semaphore.config import CONFIG_SEARCH_PATHS, Config, load_config
+from semaphore.config.fields import env_names
 from semaphore.db.engine import create_db_engine, database_url, sqlite_path
-from semaphore.docgen.configuration import render
+from semaphore.docgen.configuration import FIRST_PARTY_PLUGINS, documented_sections, documented_settings, render
 from semaphore.errors import ConfigError
 from semaphore.generated_secrets import FILE_NAME, ensure_secrets
 from semaphore.testing import TEST_KEY
@@ -58,6 +60,11 @@ runner.token runner.token_file runner.one_off runner.webhook runner.max_parallel
 REFERENCE_KEYS = set(REFERENCE_KEYS_TEXT.split())
 
 
+def setting_env_names() -> set[str]:
+    """Every variable of the core's settings and of the first-party plugins' settings."""
+    return {name for _, f, _ in documented_settings() for name in env_names(f)}
+
+
 def write_json(path: Path, data: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data))
@@ -80,13 +87,25 @@ def test_docs_page_lists_every_setting():
         assert section in page
 
 
+def test_docs_page_has_a_section_per_plugin_with_settings_after_the_cores():
+    sections = [name for name, _ in documented_sections()]
+    assert sections == ["core", "auth_ldap", "auth_oidc", "notify_rocketchat", "notify_slack", "notify_teams",
+                        "notify_telegram"]
+    page = DOCS.read_text()
+    assert page.index("### Core") < page.index("### Plugin `auth_ldap`") < page.index("`ldap_enable`")
+    # Every plugin of this repository, and no other installed plugin (the examples), is documented.
+    assert set(FIRST_PARTY_PLUGINS) == {path.name for path in (DOCS.parents[1] / "plugins").iterdir()
+                                        if (path / "pyproject.toml").exists()}
+    assert "json_alert" not in page
+
+
 def test_every_variable_of_the_original_is_a_setting():
     missing = sorted(REFERENCE_VARIABLES - setting_env_names())
     assert not missing
 
 
 def test_every_key_of_the_original_is_a_setting():
-    keys = {path for path, _, _ in iter_settings()}
+    keys = {path for path, _, _ in documented_settings()}
     assert not sorted(REFERENCE_KEYS - keys)
 
 
@@ -170,6 +189,19 @@ def test_unknown_key_is_a_warning_not_an_error(tmp_path, caplog):
     assert "no_such_key" in caplog.text and "mysql.flavour" in caplog.text
 
 
+def test_keys_of_a_plugin_that_is_not_loaded_are_a_warning_not_an_error(tmp_path, caplog):
+    """As after uninstalling the LDAP plugin: its keys, even a bad value, are ignored with a warning."""
+    path = write_json(tmp_path / "config.json", {"ldap_enable": True, "ldap_timeout": "soon",
+                                                  "slack_alert": True})
+    with caplog.at_level(logging.WARNING, logger="semaphore.config"):
+        config = load_config(str(path), environ={"SEMAPHORE_DISABLE_PLUGINS": "auth_ldap"})
+    assert "unknown key ldap_enable ignored" in caplog.text and "ldap_timeout" in caplog.text
+    assert "slack_alert" not in caplog.text  # the Slack plugin is loaded: its key is no stranger
+    assert "ldap_enable" not in config.public() and config.public()["slack_alert"] is True
+    with pytest.raises(ConfigError, match="^ldap_timeout: expected a whole number"):
+        load_config(str(path), environ={})  # with the plugin, the bad value stops the start
+
+
 # -- X_FILE variables ---------------------------------------------------------------------------
 
 
@@ -204,6 +236,15 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     assert config.runner.token == ""
 
 
+def test_a_plugins_file_setting_keeps_its_own_meaning(tmp_path):
+    ca_file = tmp_path / "ca.pem"  # SEMAPHORE_LDAP_CA_FILE names the file; it is not read as a value
+    (tmp_path / "pw").write_text("s3cret\n")
+    config = load_config(no_config=True, environ={"SEMAPHORE_LDAP_CA_FILE": str(ca_file),
+                                                  "SEMAPHORE_LDAP_BIND_PASSWORD_FILE": str(tmp_path / "pw")})
+    assert config.plugin_settings(LdapSettings).ldap_ca_file == str(ca_file)
+    assert config.plugin_settings(LdapSettings).ldap_bindpassword == "s3cret"
+
+
 # -- bad values ---------------------------------------------------------------------------------
 
 
@@ -227,6 +268,9 @@ def test_runner_token_file_keeps_its_own_meaning(tmp_path):
     ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "0"}, "password_min_length"),
     ({"SEMAPHORE_PASSWORD_MIN_LENGTH": "73"}, "password_min_length"),
     ({"SEMAPHORE_TRUSTED_PROXIES": "10.0.0.0/40"}, "trusted_proxies"),
+    ({"SEMAPHORE_LDAP_TIMEOUT": "soon"}, "SEMAPHORE_LDAP_TIMEOUT"),
+    ({"SEMAPHORE_LDAP_ROLE_MAPPINGS": '[{"group": "g"}]'}, "ldap_role_mappings[0]"),
+    ({"SEMAPHORE_SLACK_ALERT": "maybe"}, "SEMAPHORE_SLACK_ALERT"),
 ])
 def test_bad_environment_value_names_the_setting(env, named):
     with pytest.raises(ConfigError) as info:
@@ -244,6 +288,9 @@ def test_bad_environment_value_names_the_setting(env, named):
     ({"mysql": "localhost"}, "mysql"),
     ({"ldap_mappings": {"uid": {"x": 1}}}, "ldap_mappings.uid"),
     ({"local_repository_roots": "/srv/repos"}, "local_repository_roots"),
+    ({"ldap_timeout": -1}, "ldap_timeout"),
+    ({"telegram_alert": "perhaps"}, "telegram_alert"),
+    ({"oidc_providers": ["sso"]}, "oidc_providers"),
 ])
 def test_bad_file_value_names_the_key(tmp_path, data, named):
     path = write_json(tmp_path / "config.json", data)
@@ -257,7 +304,7 @@ def test_values_are_cast_like_the_original():
         "SEMAPHORE_EMAIL_ALERT": "YES", "SEMAPHORE_LDAP_NEEDTLS": "1", "SEMAPHORE_MAX_TASK_DURATION_SEC": "600",
         "SEMAPHORE_FORWARDED_ENV_VARS": '["HTTP_PROXY", "NO_PROXY"]', "SEMAPHORE_ENV_VARS": '{"A": "1"}',
         "SEMAPHORE_PORT": "8080"})
-    assert config.email_alert is True and config.ldap_needtls is True
+    assert config.email_alert is True and config.plugin_settings(LdapSettings).ldap_needtls is True
     assert config.max_task_duration_sec == 600
     assert config.forwarded_env_vars == ["HTTP_PROXY", "NO_PROXY"] and config.env_vars == {"A": "1"}
     assert config.listen_port == 8080
@@ -409,6 +456,7 @@ def test_public_view_masks_every_secret():
     assert public["access_key_encryption"] == "********" and public["ldap_bindpassword"] == "********"
     assert public["sqlite"]["user"] == "semaphore" and public["web_host"] == "https://ui.example"
     assert public["email_password"] == "********"
+    assert set(secrets.values()) <= set(config.secret_values())  # what alert failure reasons are masked with
     assert Config().public()["cookie_hash"] == ""  # nothing to hide: shown as unset
 
 

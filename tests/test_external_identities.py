@@ -11,8 +11,8 @@ from semaphore.claim_expressions import evaluate
 from semaphore.db.models import Project, ProjectUser, User
 from semaphore.errors import ConfigError, Forbidden
 from semaphore.interfaces import Identity
+from semaphore.role_mapping_config import parse_role_mappings
 from semaphore.services.login import user_for_identity
-from semaphore.services.role_mappings import parse_role_mappings
 from semaphore.testing import create_user_row
 
 # -- claim expressions --------------------------------------------------------------------------

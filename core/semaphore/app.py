@@ -38,6 +38,7 @@ def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | 
     ensure_secrets(config)
     plugins = plugins or build_plugins(config, entry_points=entry_points)
     registry = Registry(plugins)
+    config.plugin_sections.load(registry.settings)  # a bad value of a plugin's setting stops the start
     db = database or Database.from_config(config)
     state = AppState(config=config, db=db, plugins=plugins, registry=registry,
                      secrets=SecretBox.from_config_value(config.access_key_encryption), live=LiveHub(db))

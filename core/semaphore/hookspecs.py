@@ -89,6 +89,37 @@ def register_integration_auth(register: Callable[[IntegrationAuth], None]) -> No
 
 
 @hookspec
+def register_settings(register: Callable[[type], None]) -> None:
+    """Declare the plugin's own settings: ``register(MySettings)`` with a dataclass whose fields
+    are declared with :func:`semaphore.plugin_api.settings.setting`, as the core declares its own::
+
+        @dataclass
+        class HelloSettings:
+            hello_greeting: str = setting("Hello", "SEMAPHORE_HELLO_GREETING", "How the greeting starts.")
+            hello_token: str = setting("", "SEMAPHORE_HELLO_TOKEN", "Token of the greeting service.", secret=True)
+
+        @hookimpl
+        def register_settings(register):
+            register(HelloSettings)
+
+    Each field name is a top-level config.json key (prefix them with the plugin's name; a key the
+    core or another plugin declares is refused), ``setting(default, env, help, secret=...,
+    choices=..., pattern=...)`` gives its default, its ``SEMAPHORE_*`` variable (also read as
+    ``SEMAPHORE_*_FILE``) and its line in docs/configuration.md. Nested dataclasses are nested JSON
+    objects. The values are loaded and checked with the core's settings -- a bad one stops the
+    start with a message naming the key or the variable; a ``validate(self)`` method may raise
+    :class:`semaphore.errors.ConfigError` for more checks -- and secret ones are masked wherever
+    the configuration is shown. While the plugin is not installed, its keys in config.json are
+    ignored with a warning.
+
+    The plugin reads its settings with ``config.plugin_settings(HelloSettings)``, where ``config``
+    is what its components are handed (or ``app.extensions["semaphore"].config``).
+
+    :param register: call ``register(MySettings)`` with the class (not an instance).
+    """
+
+
+@hookspec
 def register_blueprints(app: Flask) -> None:
     """Add HTTP routes: call ``app.register_blueprint(bp)``. Use paths under ``/plugins/<name>/``
     unless a documented path is needed (e.g. an OIDC callback under ``/api/auth/``).

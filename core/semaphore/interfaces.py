@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from semaphore.execution import Job, ProcessSpec, RunContext, TaskFailed, TemplateField
 
 if TYPE_CHECKING:
-    from semaphore.services.role_mappings import RoleMapping
+    from semaphore.role_mapping_config import RoleMapping
 
 
 class Component:

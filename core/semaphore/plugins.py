@@ -51,10 +51,13 @@ class PluginInfo:
 class Plugins:
     """A pluggy manager plus what happened to each plugin while loading."""
 
-    def __init__(self, *, strict: bool = False) -> None:
+    def __init__(self, *, strict: bool = False, quiet: bool = False) -> None:
         self.pm = pluggy.PluginManager("semaphore")
         self.pm.add_hookspecs(hookspecs)
         self.strict = strict
+        #: Report failures at debug level only: for a look at the installed plugins (their
+        #: settings) ahead of the load that reports them.
+        self.quiet = quiet
         self._infos: dict[str, PluginInfo] = {}
 
     # -- loading ---------------------------------------------------------------------------
@@ -102,7 +105,8 @@ class Plugins:
                 continue
             self.register(plugin, ep.name, distribution=dist, version=version)
         for name in allow_set - {info.name for info in self._infos.values()}:
-            log.warning("plugin %r is in SEMAPHORE_PLUGINS but is not installed", name)
+            log.log(logging.DEBUG if self.quiet else logging.WARNING,
+                    "plugin %r is in SEMAPHORE_PLUGINS but is not installed", name)
 
     def fail(self, name: str, exc: BaseException) -> None:
         """Mark ``name`` as failed; raise in strict mode."""
@@ -124,8 +128,9 @@ class Plugins:
         info.error = f"{type(exc).__name__}: {exc}"
         if self.strict:
             raise PluginError(f"plugin {name!r} failed to load: {info.error}") from exc
-        log.error("plugin %r failed to load and is skipped: %s\n%s", name, info.error,
-                  "".join(traceback.format_exception(exc)))
+        log.log(logging.DEBUG if self.quiet else logging.ERROR,
+                "plugin %r failed to load and is skipped: %s\n%s", name, info.error,
+                "".join(traceback.format_exception(exc)))
 
     # -- inspection ------------------------------------------------------------------------
 

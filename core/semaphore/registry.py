@@ -7,10 +7,13 @@ registered it and a broken plugin is isolated from the others.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from semaphore.config import Config, SettingsDeclaration
+from semaphore.config.fields import top_level_keys
 from semaphore.errors import PluginError, ValidationError
 from semaphore.interfaces import (
     AuthBackend,
@@ -44,6 +47,7 @@ class Registry:
             "register_integration_extractors", IntegrationExtractor)
         self.integration_auth: dict[str, IntegrationAuth] = self._collect(
             "register_integration_auth", IntegrationAuth)
+        self.settings: list[SettingsDeclaration] = settings_declarations(plugins)
         self._drop_failed_plugins()
 
     # -- lookups that turn "missing" into a clear error ---------------------------------------
@@ -112,6 +116,7 @@ class Registry:
                            self.integration_extractors, self.integration_auth):
             for key in [key for key, component in components.items() if not self._plugins.is_loaded(component.plugin)]:
                 del components[key]
+        self.settings = [declared for declared in self.settings if self._plugins.is_loaded(declared.plugin)]
 
     def _call_each(self, hook_name: str, on_error: Callable[[str, BaseException], None], **kwargs: Any) -> None:
         """Call implementations one at a time, so one failing never stops the others."""
@@ -120,6 +125,36 @@ class Registry:
                 impl.function(**_accepted(impl, **kwargs))
             except Exception as exc:
                 on_error(impl.plugin_name, exc)
+
+
+def settings_declarations(plugins: Plugins) -> list[SettingsDeclaration]:
+    """The settings classes the loaded plugins register (``register_settings``). A plugin whose
+    class is no dataclass, or declares a key the core or another plugin declares, fails."""
+    found: list[SettingsDeclaration] = []
+    owners = dict.fromkeys(top_level_keys(Config), "the core")  # key -> who declares it
+
+    def make_register(plugin_name: str, mine: list[SettingsDeclaration]) -> Callable[[type], None]:
+        def register(settings_class: type) -> None:
+            if not (isinstance(settings_class, type) and dataclasses.is_dataclass(settings_class)):
+                raise PluginError(f"register_settings: expected a dataclass, got {settings_class!r}")
+            for key in sorted(top_level_keys(settings_class)):
+                if owners.setdefault(key, f"plugin {plugin_name!r}") != f"plugin {plugin_name!r}":
+                    raise PluginError(f"setting {key!r} is already declared by {owners[key]}")
+            mine.append(SettingsDeclaration(plugin_name, settings_class))
+        return register
+
+    for impl in plugins.pm.hook.register_settings.get_hookimpls():
+        mine: list[SettingsDeclaration] = []
+        before = dict(owners)
+        try:
+            impl.function(**_accepted(impl, register=make_register(impl.plugin_name, mine)))
+        except Exception as exc:
+            owners.clear()
+            owners.update(before)  # nothing of a failing plugin stays declared
+            plugins.fail(impl.plugin_name, exc)
+            continue
+        found.extend(mine)
+    return found
 
 
 def _log_failure(plugin_name: str, exc: BaseException) -> None:

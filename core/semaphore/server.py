@@ -42,7 +42,9 @@ def prepare(config: Config, environ: Mapping[str, str]) -> tuple[Flask, Bootstra
     upgrade(database.engine)
     app = create_app(config, database=database)
     with app_state(app).db.session() as db:
-        admin = bootstrap_admin(db, resolve_file_variables(dict(environ)), config.password_min_length)
+        # The admin's variables, with their _FILE forms; settings read their own when the config is loaded.
+        admin_env = {name: value for name, value in environ.items() if name.startswith("SEMAPHORE_ADMIN")}
+        admin = bootstrap_admin(db, resolve_file_variables(admin_env), config.password_min_length)
     return app, admin
 
 

@@ -4,7 +4,6 @@ project (``Alert.settings``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from typing import Any
 
@@ -30,7 +29,7 @@ def dispatcher(app: Flask) -> AlertDispatcher:
         found = app.extensions.get(EXTENSION)
         if found is None:
             config = app_state(app).config
-            found = app.extensions[EXTENSION] = AlertDispatcher(config, _secret_values(config))
+            found = app.extensions[EXTENSION] = AlertDispatcher(config, config.secret_values())
         return found  # type: ignore[no-any-return]
 
 
@@ -62,13 +61,3 @@ def _task_log_writer(app: Flask, task_id: int, project_id: int) -> Any:
     return write
 
 
-def _secret_values(settings: Any) -> list[str]:
-    """Every secret setting's value (webhook URLs, tokens, passwords), to mask in failure reasons."""
-    values: list[str] = []
-    for setting in dataclasses.fields(settings):
-        value = getattr(settings, setting.name)
-        if dataclasses.is_dataclass(value):
-            values.extend(_secret_values(value))
-        elif setting.metadata.get("secret") and isinstance(value, str) and value:
-            values.append(value)
-    return values

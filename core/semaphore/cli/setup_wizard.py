@@ -27,7 +27,7 @@ from marshmallow.validate import Email
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.config import Config, read_json_object, to_json_dict, validate
+from semaphore.config import Config, default_config, read_json_object, to_json_dict, validate
 from semaphore.crypto import generate_key
 from semaphore.db.engine import Database, sqlite_path
 from semaphore.db.migrate import current_revision, upgrade
@@ -102,7 +102,7 @@ class SetupResult:
 
 
 def run_setup(prompter: Prompter, default_config_dir: Path) -> SetupResult:
-    config = Config()
+    config = default_config()  # config.json gets every key of the core and of the installed plugins
     _ask_database(prompter, config)
     config.tmp_path = prompter.ask("Working directory for repositories and task files (tmp_path)",
                                    config.tmp_path, _directory)

@@ -8,8 +8,10 @@ A plugin imports from the core only
 * the modules of this package, one per kind of help:
 
   - :mod:`semaphore.plugin_api.errors` -- the errors the API turns into JSON error responses;
+  - :mod:`semaphore.plugin_api.settings` -- declaring the plugin's own settings (``setting``),
+    registered with ``register_settings`` and read with ``config.plugin_settings(...)``;
   - :mod:`semaphore.plugin_api.executors` -- command-line helpers for executors;
-  - :mod:`semaphore.plugin_api.alerts` -- posting an alert as JSON to a webhook;
+  - :mod:`semaphore.plugin_api.alerts` -- posting an alert as JSON to a webhook (``WebhookNotifier``);
   - :mod:`semaphore.plugin_api.claims` -- claim expressions (user fields from directory entries or
     ID tokens);
   - :mod:`semaphore.plugin_api.identity` -- external users and the roles their groups grant;

@@ -17,8 +17,14 @@ from collections.abc import Callable
 from semaphore import AuthBackend, hookimpl
 
 from .backend import LdapBackend
+from .settings import LdapSettings
 
 
 @hookimpl
 def register_auth_backends(register: Callable[[AuthBackend], None]) -> None:
     register(LdapBackend())
+
+
+@hookimpl
+def register_settings(register: Callable[[type], None]) -> None:
+    register(LdapSettings)

@@ -13,6 +13,7 @@ from semaphore.plugin_api.identity import is_local_account, parse_role_mappings
 from .directory import Directory, Entry
 from .groups import user_groups
 from .mapping import Attributes, referenced_attributes, user_fields
+from .settings import LdapSettings
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ class LdapBackend(AuthBackend):
     order = 50  # before the local password (100): the directory decides for the logins it knows
 
     def enabled(self, config: Any) -> bool:
-        return bool(config.ldap_enable)
+        return bool(config.plugin_settings(LdapSettings).ldap_enable)
 
     def authenticate(self, login: str, password: str, context: AuthContext) -> Identity | None:
         if not password:
             return None  # an empty password is an anonymous bind, which servers let through
         try:
-            return self._ask_directory(login, password, context.config)
+            return self._ask_directory(login, password, context.config.plugin_settings(LdapSettings))
         except ServiceUnavailable:
             if not is_local_account(context.db, login):
                 raise
@@ -42,23 +43,23 @@ class LdapBackend(AuthBackend):
                         "password decides", login)
             return None
 
-    def _ask_directory(self, login: str, password: str, config: Any) -> Identity | None:
-        directory = Directory(config)
+    def _ask_directory(self, login: str, password: str, settings: LdapSettings) -> Identity | None:
+        directory = Directory(settings)
         with directory.service_connection() as connection:
-            entry = find_user(directory, connection, config, login)
+            entry = find_user(directory, connection, settings, login)
             if entry is None:
                 return None  # not in the directory: the local password is tried next
             attributes = Attributes(entry.dn, entry.attributes)
-            bind_dn = _bind_dn(config, attributes)
+            bind_dn = _bind_dn(settings, attributes)
             if not directory.password_accepted(bind_dn, password):
                 log.info("LDAP login: wrong password for %s", bind_dn)
                 raise Unauthorized(INVALID)
-            fields = user_fields(config.ldap_mappings, attributes)
+            fields = user_fields(settings.ldap_mappings, attributes)
             groups: tuple[str, ...] = ()
             role_mappings = None
-            if config.ldap_role_mappings:
-                role_mappings = parse_role_mappings(config.ldap_role_mappings, "ldap_role_mappings")
-                groups = user_groups(directory, connection, entry, config)
+            if settings.ldap_role_mappings:
+                role_mappings = parse_role_mappings(settings.ldap_role_mappings, "ldap_role_mappings")
+                groups = user_groups(directory, connection, entry, settings)
         # Not "logged in": the core may still refuse (a local account with this login, TOTP, ...).
         log.info("LDAP login: the directory accepted the password of %s; it stands for user %r",
                  entry.dn, fields.username)
@@ -66,16 +67,16 @@ class LdapBackend(AuthBackend):
                         groups=groups, role_mappings=role_mappings)
 
 
-def find_user(directory: Directory, connection: Any, config: Any, login: str) -> Entry | None:
+def find_user(directory: Directory, connection: Any, settings: LdapSettings, login: str) -> Entry | None:
     """The one entry ``ldap_searchfilter`` finds for ``login`` (escaped: a login cannot change the
     filter), None when there is none; Forbidden when there are several."""
     from ldap3.utils.conv import escape_filter_chars
 
-    template = config.ldap_searchfilter.strip() or DEFAULT_SEARCH_FILTER
+    template = settings.ldap_searchfilter.strip() or DEFAULT_SEARCH_FILTER
     if "%s" not in template:
         raise directory.unavailable(f"ldap_searchfilter {template!r} has no %s for the login")
     search_filter = template.replace("%s", escape_filter_chars(login))
-    found = directory.search(connection, config.ldap_searchdn, search_filter, _wanted_attributes(config),
+    found = directory.search(connection, settings.ldap_searchdn, search_filter, _wanted_attributes(settings),
                              setting="ldap_searchfilter", size_limit=2)
     if len(found) > 1:
         log.error("LDAP login: ldap_searchfilter %r finds more than one entry for the login %r (%s, ...); "
@@ -85,16 +86,16 @@ def find_user(directory: Directory, connection: Any, config: Any, login: str) ->
     return found[0] if found else None
 
 
-def _wanted_attributes(config: Any) -> list[str]:
-    mappings = config.ldap_mappings
+def _wanted_attributes(settings: LdapSettings) -> list[str]:
+    mappings = settings.ldap_mappings
     names = referenced_attributes([mappings.dn, mappings.uid, mappings.mail, mappings.cn])
-    if config.ldap_role_mappings and not config.ldap_group_searchdn and mappings.groups not in names:
+    if settings.ldap_role_mappings and not settings.ldap_group_searchdn and mappings.groups not in names:
         names.append(mappings.groups)
     return names
 
 
-def _bind_dn(config: Any, attributes: Attributes) -> str:
+def _bind_dn(settings: LdapSettings, attributes: Attributes) -> str:
     """What the user binds as: ``ldap_mappings.dn`` over the entry, by default its DN."""
     from semaphore.plugin_api.claims import evaluate
 
-    return evaluate(config.ldap_mappings.dn, attributes) or str(attributes["dn"])
+    return evaluate(settings.ldap_mappings.dn, attributes) or str(attributes["dn"])

@@ -13,6 +13,7 @@ from typing import Any
 from semaphore.plugin_api.errors import ServiceUnavailable
 
 from .address import ServerAddress, parse_server
+from .settings import LdapSettings
 from .tls import tls_settings
 
 log = logging.getLogger(__name__)
@@ -27,18 +28,18 @@ class Entry:
 class Directory:
     """The configured LDAP server (``ldap_*`` settings)."""
 
-    def __init__(self, config: Any) -> None:
-        self.config = config
-        self.address: ServerAddress = parse_server(config.ldap_server, config.ldap_needtls)
-        self.timeout: int | None = config.ldap_timeout or None  # 0: wait as long as it takes
+    def __init__(self, settings: LdapSettings) -> None:
+        self.settings = settings
+        self.address: ServerAddress = parse_server(settings.ldap_server, settings.ldap_needtls)
+        self.timeout: int | None = settings.ldap_timeout or None  # 0: wait as long as it takes
 
     @contextmanager
     def service_connection(self) -> Iterator[Any]:
         """A connection bound as the service account (``ldap_binddn``; anonymous when empty)."""
         from ldap3.core.exceptions import LDAPOperationResult
 
-        binddn = self.config.ldap_binddn
-        with self._opened(binddn, self.config.ldap_bindpassword) as connection:
+        binddn = self.settings.ldap_binddn
+        with self._opened(binddn, self.settings.ldap_bindpassword) as connection:
             try:
                 with self._reachable():
                     connection.bind()
@@ -96,7 +97,7 @@ class Directory:
         try:
             with self._reachable():
                 connection.open()
-                if self.config.ldap_starttls and not self.address.use_ssl:
+                if self.settings.ldap_starttls and not self.address.use_ssl:
                     connection.start_tls()
             yield connection
         finally:
@@ -106,7 +107,7 @@ class Directory:
         from ldap3 import NONE, Server
 
         with self._reachable():  # a CA file that cannot be read
-            tls = tls_settings(self.config.ldap_ca_file)
+            tls = tls_settings(self.settings.ldap_ca_file)
         return Server(self.address.host, port=self.address.port, use_ssl=self.address.use_ssl, tls=tls,
                       get_info=NONE, connect_timeout=self.timeout)
 
@@ -123,7 +124,7 @@ class Directory:
         try:
             yield
         except LDAPSSLConfigurationError as error:
-            raise self.unavailable(f"ldap_ca_file {self.config.ldap_ca_file!r} cannot be used: {error}") from None
+            raise self.unavailable(f"ldap_ca_file {self.settings.ldap_ca_file!r} cannot be used: {error}") from None
         except LDAPStartTLSError as error:
             raise self.unavailable(f"StartTLS with the LDAP server {self.address} failed"
                                     f"{self._certificate_hint(error)}: {_reason(error)}") from None
@@ -134,7 +135,7 @@ class Directory:
     def _certificate_hint(self, error: Exception) -> str:
         if "CERTIFICATE_VERIFY_FAILED" not in str(error):
             return ""
-        return f"; its TLS certificate does not verify against ldap_ca_file {self.config.ldap_ca_file!r}"
+        return f"; its TLS certificate does not verify against ldap_ca_file {self.settings.ldap_ca_file!r}"
 
     def unavailable(self, message: str) -> ServiceUnavailable:
         """The error to raise for ``message``, logged here with the server named in it."""

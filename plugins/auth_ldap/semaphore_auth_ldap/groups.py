@@ -8,22 +8,23 @@ from typing import Any
 
 from .directory import Directory, Entry
 from .mapping import Attributes
+from .settings import LdapSettings
 
 # A DN's special characters escaped as in RFC 4514: "\," or "\2C".
 DN_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{2}|.)")
 
 
-def user_groups(directory: Directory, connection: Any, user: Entry, config: Any) -> tuple[str, ...]:
+def user_groups(directory: Directory, connection: Any, user: Entry, settings: LdapSettings) -> tuple[str, ...]:
     """From a group search when ``ldap_group_searchdn`` is set (``%s`` in the filter is the user's
     DN), else from the user's ``ldap_mappings.groups`` attribute (``memberOf``)."""
-    if config.ldap_group_searchdn:
+    if settings.ldap_group_searchdn:
         from ldap3.utils.conv import escape_filter_chars
 
-        search_filter = config.ldap_group_searchfilter.replace("%s", escape_filter_chars(user.dn))
-        found = directory.search(connection, config.ldap_group_searchdn, search_filter, ["cn"],
+        search_filter = settings.ldap_group_searchfilter.replace("%s", escape_filter_chars(user.dn))
+        found = directory.search(connection, settings.ldap_group_searchdn, search_filter, ["cn"],
                                  setting="ldap_group_searchfilter")
         return _names((group.dn, _values(Attributes(group.dn, group.attributes).get("cn"))) for group in found)
-    dns = _values(Attributes(user.dn, user.attributes).get(config.ldap_mappings.groups))
+    dns = _values(Attributes(user.dn, user.attributes).get(settings.ldap_mappings.groups))
     return _names((dn, [cn] if (cn := common_name(dn)) else []) for dn in dns)
 
 

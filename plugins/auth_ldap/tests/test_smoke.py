@@ -15,7 +15,7 @@ def test_loads_through_the_plugin_manager():
     info = load_installed_plugin("auth_ldap")
     assert (info.status, info.error) == ("loaded", None)
     assert (info.distribution, info.version) == ("semaphore-auth-ldap", "0.1.0")
-    assert info.hooks == ["register_auth_backends"]
+    assert info.hooks == ["register_auth_backends", "register_settings"]
 
 
 def test_import_is_cheap():

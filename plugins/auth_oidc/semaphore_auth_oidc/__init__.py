@@ -18,11 +18,17 @@ from flask import Flask
 from semaphore import AuthBackend, hookimpl
 from semaphore_auth_oidc.backend import OidcBackend
 from semaphore_auth_oidc.providers import load_providers
+from semaphore_auth_oidc.settings import OidcSettings
 
 
 @hookimpl
 def register_auth_backends(register: Callable[[AuthBackend], None]) -> None:
     register(OidcBackend())
+
+
+@hookimpl
+def register_settings(register: Callable[[type], None]) -> None:
+    register(OidcSettings)
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from typing import Any
 
 from semaphore.plugin_api.errors import ConfigError, NotFound
 from semaphore.plugin_api.identity import RoleMapping, parse_role_mappings
+from semaphore_auth_oidc.settings import OidcSettings
 
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # it is a path segment of /api/auth/oidc/<id>/...
 STRING_KEYS = {"display_name", "color", "icon", "provider_url", "client_id", "client_id_file",
@@ -59,7 +60,7 @@ class Provider:
 
 def load_providers(config: Any) -> dict[str, Provider]:
     """Every configured provider by id; ConfigError for the first bad key."""
-    raw = config.oidc_providers or {}
+    raw = config.plugin_settings(OidcSettings).oidc_providers or {}
     if not isinstance(raw, dict):
         raise ConfigError("oidc_providers: must be an object mapping provider ids to provider settings")
     return {provider_id: parse_provider(provider_id, options, config.web_host)
@@ -67,7 +68,7 @@ def load_providers(config: Any) -> dict[str, Provider]:
 
 
 def provider_by_id(config: Any, provider_id: str) -> Provider:
-    raw = config.oidc_providers or {}
+    raw = config.plugin_settings(OidcSettings).oidc_providers or {}
     if provider_id not in raw:
         raise NotFound(f"no OpenID Connect provider {provider_id!r} is configured")
     return parse_provider(provider_id, raw[provider_id], config.web_host)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import semaphore_auth_oidc
+from semaphore_auth_oidc.settings import OidcSettings
 
 from semaphore.plugin_testing import create_app_with_plugins, make_config
 
@@ -67,7 +68,8 @@ def oidc_app(tmp_path, _migrated) -> Iterator[Callable[..., Any]]:
         database = tmp_path / f"semaphore-{len(apps)}.sqlite"
         shutil.copy(settings["SEMAPHORE_DB_HOST"], database)
         settings["SEMAPHORE_DB_HOST"] = str(database)
-        config = dataclasses.replace(make_config(tmp_path, settings), oidc_providers=providers, web_host=web_host)
+        config = dataclasses.replace(make_config(tmp_path, settings), web_host=web_host)
+        config.plugin_settings(OidcSettings).oidc_providers = providers
         apps.append(create_app_with_plugins(config, {"auth_oidc": semaphore_auth_oidc}))
         return apps[-1]
 

@@ -6,6 +6,7 @@ import pytest
 import semaphore_auth_oidc
 from semaphore_auth_oidc.providers import DEFAULT_SCOPES, parse_provider
 
+from semaphore.config import Config
 from semaphore.plugin_api.errors import ConfigError, PluginError
 from semaphore.plugin_api.identity import RoleMapping
 
@@ -76,4 +77,4 @@ def test_bad_entry_stops_the_app_from_being_built(oidc_app):
 def test_no_providers_no_buttons(oidc_app):
     body = oidc_app({}).test_client().get("/api/auth/login").get_json()
     assert body["oidc_providers"] == [] and body["login_with_password"] is True
-    assert semaphore_auth_oidc.OidcBackend().enabled(type("C", (), {"oidc_providers": {}})()) is False
+    assert semaphore_auth_oidc.OidcBackend().enabled(Config()) is False

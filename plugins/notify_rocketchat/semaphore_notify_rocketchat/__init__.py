@@ -7,13 +7,22 @@ Importing this package stays cheap: it uses the standard library only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from semaphore import Alert, Notifier, hookimpl
+from semaphore import Alert, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
 
 # As the original; the waiting colour also marks "waiting for confirmation".
 COLOURS = {"success": "#00EE00", "error": "#EE0000", "running": "#333CFF", "waiting": "#FFFC33",
            "waiting_confirmation": "#FFFC33", "stopping": "#BEBEBE", "stopped": "#5B5B5B"}
+
+
+@dataclass
+class RocketChatSettings:
+    rocketchat_alert: bool = setting(False, "SEMAPHORE_ROCKETCHAT_ALERT", "Send Rocket.Chat alerts.")
+    rocketchat_url: str = setting("", "SEMAPHORE_ROCKETCHAT_URL", "Rocket.Chat webhook URL.", secret=True)
 
 
 def rocketchat_payload(alert: Alert) -> dict[str, Any]:
@@ -35,16 +44,23 @@ def rocketchat_fields(alert: Alert) -> list[dict[str, Any]]:
     return fields
 
 
-class RocketChatNotifier(Notifier):
+class RocketChatNotifier(WebhookNotifier):
     channel = "rocketchat"
 
     def enabled(self, config: Any) -> bool:
-        return bool(config.rocketchat_alert and config.rocketchat_url)
+        settings = config.plugin_settings(RocketChatSettings)
+        return bool(settings.rocketchat_alert and settings.rocketchat_url)
 
-    def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.plugin_api.alerts import post_json
+    def webhook_url(self, config: Any) -> str:
+        return str(config.plugin_settings(RocketChatSettings).rocketchat_url)
 
-        post_json(config.rocketchat_url, rocketchat_payload(alert))
+    def payload(self, alert: Alert, config: Any) -> dict[str, Any]:
+        return rocketchat_payload(alert)
+
+
+@hookimpl
+def register_settings(register):
+    register(RocketChatSettings)
 
 
 @hookimpl

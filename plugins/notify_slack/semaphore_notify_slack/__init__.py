@@ -7,13 +7,22 @@ Importing this package stays cheap: it uses the standard library only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from semaphore import Alert, Notifier, hookimpl
+from semaphore import Alert, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
 
 # As the original; the waiting colour also marks "waiting for confirmation".
 COLOURS = {"success": "good", "error": "danger", "running": "#333CFF", "waiting": "#FFFC33",
            "waiting_confirmation": "#FFFC33", "stopping": "#BEBEBE", "stopped": "#5B5B5B"}
+
+
+@dataclass
+class SlackSettings:
+    slack_alert: bool = setting(False, "SEMAPHORE_SLACK_ALERT", "Send Slack alerts.")
+    slack_url: str = setting("", "SEMAPHORE_SLACK_URL", "Slack incoming webhook URL.", secret=True)
 
 
 def slack_payload(alert: Alert) -> dict[str, Any]:
@@ -43,16 +52,23 @@ def mrkdwn_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SlackNotifier(Notifier):
+class SlackNotifier(WebhookNotifier):
     channel = "slack"
 
     def enabled(self, config: Any) -> bool:
-        return bool(config.slack_alert and config.slack_url)
+        settings = config.plugin_settings(SlackSettings)
+        return bool(settings.slack_alert and settings.slack_url)
 
-    def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.plugin_api.alerts import post_json
+    def webhook_url(self, config: Any) -> str:
+        return str(config.plugin_settings(SlackSettings).slack_url)
 
-        post_json(config.slack_url, slack_payload(alert))
+    def payload(self, alert: Alert, config: Any) -> dict[str, Any]:
+        return slack_payload(alert)
+
+
+@hookimpl
+def register_settings(register):
+    register(SlackSettings)
 
 
 @hookimpl

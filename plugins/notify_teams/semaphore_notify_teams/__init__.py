@@ -7,9 +7,18 @@ Importing this package stays cheap: it uses the standard library only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from semaphore import Alert, Notifier, hookimpl
+from semaphore import Alert, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
+
+
+@dataclass
+class TeamsSettings:
+    microsoft_teams_alert: bool = setting(False, "SEMAPHORE_MICROSOFT_TEAMS_ALERT", "Send Microsoft Teams alerts.")
+    microsoft_teams_url: str = setting("", "SEMAPHORE_MICROSOFT_TEAMS_URL", "Teams webhook URL.", secret=True)
 
 
 def teams_payload(alert: Alert) -> dict[str, Any]:
@@ -39,16 +48,23 @@ def teams_facts(alert: Alert) -> list[dict[str, str]]:
     return facts
 
 
-class TeamsNotifier(Notifier):
+class TeamsNotifier(WebhookNotifier):
     channel = "microsoft_teams"
 
     def enabled(self, config: Any) -> bool:
-        return bool(config.microsoft_teams_alert and config.microsoft_teams_url)
+        settings = config.plugin_settings(TeamsSettings)
+        return bool(settings.microsoft_teams_alert and settings.microsoft_teams_url)
 
-    def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.plugin_api.alerts import post_json
+    def webhook_url(self, config: Any) -> str:
+        return str(config.plugin_settings(TeamsSettings).microsoft_teams_url)
 
-        post_json(config.microsoft_teams_url, teams_payload(alert))
+    def payload(self, alert: Alert, config: Any) -> dict[str, Any]:
+        return teams_payload(alert)
+
+
+@hookimpl
+def register_settings(register):
+    register(TeamsSettings)
 
 
 @hookimpl

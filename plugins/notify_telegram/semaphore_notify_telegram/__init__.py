@@ -8,14 +8,26 @@ Importing this package stays cheap: it uses the standard library only.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
-from semaphore import Alert, Notifier, TemplateField, hookimpl
+from semaphore import Alert, TemplateField, hookimpl
+from semaphore.plugin_api.alerts import WebhookNotifier
+from semaphore.plugin_api.settings import setting
+
+
+@dataclass
+class TelegramSettings:
+    telegram_alert: bool = setting(False, "SEMAPHORE_TELEGRAM_ALERT", "Send Telegram alerts.")
+    telegram_chat: str = setting("", "SEMAPHORE_TELEGRAM_CHAT", "Telegram chat id.")
+    telegram_token: str = setting("", "SEMAPHORE_TELEGRAM_TOKEN", "Telegram bot token.", secret=True)
+    telegram_api_url: str = setting("https://api.telegram.org", "SEMAPHORE_TELEGRAM_API_URL",
+                                    "Base URL of the Telegram Bot API (a proxy, or a local server in tests).")
 
 
 def chat_of(alert: Alert, config: Any) -> str:
     """The project's chat id if it has one, else the server's; "" when neither is set."""
-    return alert.chat_override or config.telegram_chat
+    return alert.chat_override or config.plugin_settings(TelegramSettings).telegram_chat
 
 
 def telegram_text(alert: Alert) -> str:
@@ -35,22 +47,29 @@ def telegram_payload(alert: Alert, chat_id: str) -> dict[str, Any]:
     return {"chat_id": chat_id, "parse_mode": "HTML", "text": telegram_text(alert)}
 
 
-class TelegramNotifier(Notifier):
+class TelegramNotifier(WebhookNotifier):
     channel = "telegram"
     project_fields = (TemplateField("alert_chat", "Telegram chat ID",
                                     help="Alerts of this project go to this chat; empty: the server's telegram_chat."),)
 
     def enabled(self, config: Any) -> bool:
-        return bool(config.telegram_alert and config.telegram_token)
+        settings = config.plugin_settings(TelegramSettings)
+        return bool(settings.telegram_alert and settings.telegram_token)
 
     def accepts(self, alert: Alert, config: Any) -> bool:
         return bool(chat_of(alert, config))
 
-    def send(self, alert: Alert, config: Any) -> None:
-        from semaphore.plugin_api.alerts import post_json
+    def webhook_url(self, config: Any) -> str:
+        settings = config.plugin_settings(TelegramSettings)
+        return f"{settings.telegram_api_url.rstrip('/')}/bot{settings.telegram_token}/sendMessage"
 
-        url = f"{config.telegram_api_url.rstrip('/')}/bot{config.telegram_token}/sendMessage"
-        post_json(url, telegram_payload(alert, chat_of(alert, config)))
+    def payload(self, alert: Alert, config: Any) -> dict[str, Any]:
+        return telegram_payload(alert, chat_of(alert, config))
+
+
+@hookimpl
+def register_settings(register):
+    register(TelegramSettings)
 
 
 @hookimpl

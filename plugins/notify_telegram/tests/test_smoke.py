@@ -15,7 +15,7 @@ def test_loads_through_the_plugin_manager():
     info = load_installed_plugin("notify_telegram")
     assert (info.status, info.error) == ("loaded", None)
     assert (info.distribution, info.version) == ("semaphore-notify-telegram", "0.1.0")
-    assert info.hooks == ["register_notifiers"]
+    assert info.hooks == ["register_notifiers", "register_settings"]
 
 
 def test_import_is_cheap():
