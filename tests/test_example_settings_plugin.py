@@ -2,8 +2,8 @@
 point as a server loads it: its settings come from config.json and from SEMAPHORE_* variables, are
 checked at start, and decide the alerts a user receives.
 
-It relies on the editable install (`pip install -e examples/json_alert`, part of `make install`);
-nothing is installed at run time.
+Most tests use the editable install (`pip install -e examples/json_alert`, part of `make install`);
+the last one installs the example from its directory as a user would, and runs the real server with it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,15 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from alert_helpers import change_and_wait, project_with_task
+from live_server import ADMIN, Api, bash_template
+from process_helpers import ServerProcess
 
 import semaphore_json_alert
 from semaphore.alerts.testing import WebhookRecorder
@@ -117,3 +122,36 @@ def test_built_on_the_front_door_only_and_installed_for_the_tests():
     from_core = {name for name in imported if name and name.split(".")[0] == "semaphore"}
     assert from_core and all(name == "semaphore" or name.startswith("semaphore.plugin_api.") for name in from_core)
     assert "-e ./examples/json_alert" in (ROOT / "requirements-test.txt").read_text().splitlines()
+
+
+def test_installed_from_its_directory_a_real_server_sends_the_alert_its_settings_describe(tmp_path):
+    # A copy under a version of its own: the server must load this install, not the editable one
+    # (entry points of the first distribution of a name on sys.path win, and PYTHONPATH comes first).
+    source = tmp_path / "json_alert"
+    shutil.copytree(ROOT / "examples" / "json_alert", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    pyproject = source / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.1.0+from.directory"'))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(source)],
+                   check=True, capture_output=True, timeout=300)
+
+    with WebhookRecorder() as hook:
+        (tmp_path / "config.json").write_text(json.dumps({"json_alert_url": hook.url + "/ops-channel"}))
+        server = ServerProcess(tmp_path, env={**ADMIN, "PYTHONPATH": str(site), "SEMAPHORE_JSON_ALERT_TITLE": "Ops",
+                                              "SEMAPHORE_PLUGINS": "json_alert,bash"},
+                               args=["--config", str(tmp_path / "config.json")]).start()
+        try:
+            api = Api.logged_in(server.url)
+            plugins = {plugin["name"]: plugin for plugin in api("GET", "/api/plugins")[1]}
+            pid, template_id = bash_template(api, tmp_path / "scripts", "fail.sh", "exit 1\n",
+                                             project={"name": "Settings", "alert": True}, template="failing")
+            task = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})
+            api.wait_for_status(pid, task["id"], {"error"})
+            (post,) = hook.wait_for(1)
+        finally:
+            server.stop()
+
+    assert plugins["json_alert"]["version"] == "0.1.0+from.directory" and plugins["json_alert"]["status"] == "loaded"
+    assert post.path == "/ops-channel"
+    assert post.json["text"] == f"Ops: Settings / failing #{task['id']} error"
+    assert "ops-channel" not in server.stdout + server.stderr  # the URL is a secret setting
