@@ -83,3 +83,15 @@ def test_a_plugin_that_imports_a_service_breaks_the_contract(tmp_path):
     result = lint_plugin(tmp_path, "def log_in():\n    from semaphore.services.login import user_for_identity\n")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "semaphore_contract_probe is not allowed to import semaphore.services" in result.stdout
+
+
+def test_plugins_reach_the_application_state_only_through_the_front_door():
+    # An attribute path is no import, so the contracts cannot see it: server_config(app) is the way.
+    reaching_in = [path.relative_to(ROOT) for package in FRONT_DOOR["source_modules"]
+                   for path in plugin_sources(package) if 'extensions["semaphore"]' in path.read_text()]
+    assert reaching_in == []
+
+
+def plugin_sources(package: str) -> list[Path]:
+    (directory,) = [*ROOT.glob(f"plugins/*/{package}"), *ROOT.glob(f"examples/*/{package}")]
+    return sorted(directory.rglob("*.py"))

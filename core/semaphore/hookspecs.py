@@ -5,7 +5,7 @@ per component class instance. The core validates what arrives, stamps the plugin
 refuses duplicates, so the order in which plugins load never matters.
 
 Lifecycle hooks are named for the event and receive the Flask ``app`` so a plugin can reach the
-configuration (``app.extensions["semaphore"].config``) and the database.
+configuration (``server_config(app)`` of :mod:`semaphore.plugin_api.web`) and the database.
 
 Hooks only ever change by gaining arguments; an implementation may accept any subset of them.
 """
@@ -113,7 +113,7 @@ def register_settings(register: Callable[[type], None]) -> None:
     ignored with a warning.
 
     The plugin reads its settings with ``config.plugin_settings(HelloSettings)``, where ``config``
-    is what its components are handed (or ``app.extensions["semaphore"].config``).
+    is what its components are handed (or ``server_config(app)`` of :mod:`semaphore.plugin_api.web`).
 
     :param register: call ``register(MySettings)`` with the class (not an instance).
     """

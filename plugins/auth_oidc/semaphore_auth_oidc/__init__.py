@@ -33,8 +33,9 @@ def register_settings(register: Callable[[type], None]) -> None:
 
 @hookimpl
 def register_blueprints(app: Flask) -> None:
+    from semaphore.plugin_api.web import server_config
     from semaphore_auth_oidc.routes import blueprint
 
     # Checked here, while the app is built, so a bad provider entry stops the start naming its key.
-    load_providers(app.extensions["semaphore"].config)
+    load_providers(server_config(app))
     app.register_blueprint(blueprint)
