@@ -73,7 +73,7 @@ def test_code_in_writing_plugins_is_the_real_file_content(kind, path, code):
 
 FRONT_DOOR = ["semaphore", "semaphore.plugin_api.errors", "semaphore.plugin_api.executors",
               "semaphore.plugin_api.alerts", "semaphore.plugin_api.claims", "semaphore.plugin_api.identity",
-              "semaphore.plugin_api.web", "semaphore.plugin_testing"]
+              "semaphore.plugin_api.settings", "semaphore.plugin_api.web", "semaphore.plugin_testing"]
 
 
 def test_front_door_lists_every_module_of_the_plugin_api():
