@@ -16,7 +16,8 @@ import pytest
 from task_helpers import create_template, run_task
 
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task
-from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
+from semaphore.engine.materialise import materialise
+from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_job
 from semaphore.services.keys import encrypt_payload
 from semaphore.state import app_state
 
@@ -77,11 +78,11 @@ def update(app, model, row_id, **values):
             setattr(row, name, value)
 
 
-def plan(app, task_id, private_dir, **kwargs):
-    kwargs.setdefault("server_env", SERVER_ENV)
+def plan(app, task_id, private_dir, task_secret=None, server_env=SERVER_ENV):
     state = app_state(app)
     with state.db.sessionmaker() as db:  # no app context: the engine's threads have none
-        return plan_run(db, state.config, state.secrets, db.get(Task, task_id), private_dir, **kwargs)
+        spec = plan_job(db, state.config, state.secrets, db.get(Task, task_id), task_secret=task_secret)
+    return materialise(spec, private_dir, state.config, server_env=server_env)
 
 
 def config(app):
