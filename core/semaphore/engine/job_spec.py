@@ -12,6 +12,7 @@ version it does not know rather than guess at fields it would misread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -118,45 +119,44 @@ class JobSpec:
         if version != JOB_SPEC_VERSION:
             raise JobSpecError(f"job payload version {version!r} is not supported "
                                f"(this side understands version {JOB_SPEC_VERSION})")
-        values = {name: value for name, value in data.items() if name != "version"}
         try:
-            values["task"] = _build(TaskDetails, values["task"])
-            values["source"] = _source(values["source"])
-            values["inventory_source"] = _optional(_source, values.get("inventory_source"))
-            values["inventory"] = _optional(_inventory, values.get("inventory"))
-            app = _build(AppSettings, values.get("app") or {})
-            args = app.args
-            values["app"] = AppSettings(path=app.path, args=None if args is None else tuple(args))
-            return _build(cls, values)
+            return _build(cls, {name: value for name, value in data.items() if name != "version"},
+                          task=lambda task: _build(TaskDetails, task), source=_source,
+                          inventory_source=_optional(_source), inventory=_optional(_inventory), app=_app)
         except (KeyError, TypeError, ValueError) as exc:
             raise JobSpecError(f"the job payload is damaged: {_problem(exc)}") from None
 
 
 def _source(data: Any) -> SourceSpec:
-    return _build(SourceSpec, {**data, "key": _optional(_key, data.get("key"))})
+    return _build(SourceSpec, data, key=_optional(_key))
 
 
 def _inventory(data: Any) -> InventorySpec:
-    return _build(InventorySpec, {**data, "ssh": _optional(_key, data.get("ssh")),
-                                  "become": _optional(_key, data.get("become"))})
+    return _build(InventorySpec, data, ssh=_optional(_key), become=_optional(_key))
 
 
 def _key(data: Any) -> KeySpec:
     return _build(KeySpec, data)
 
 
-def _optional(build: Any, data: Any) -> Any:
-    return None if data is None else build(data)
+def _app(data: Any) -> AppSettings:
+    app = _build(AppSettings, data)
+    return AppSettings(path=app.path, args=None if app.args is None else tuple(app.args))
 
 
-def _build(kind: Any, data: Any) -> Any:
-    """``kind(**data)``, refusing names ``kind`` does not have (a newer writer's field would be lost)."""
+def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda data: None if data is None else build(data)
+
+
+def _build(kind: Any, data: Any, **nested: Callable[[Any], Any]) -> Any:
+    """``kind(**data)`` with the ``nested`` fields built by their builders; refuses names ``kind``
+    does not have (a newer writer's field would be lost)."""
     if not isinstance(data, dict):
         raise TypeError(f"{kind.__name__} must be a JSON object")
     unknown = set(data) - {item.name for item in fields(kind)}
     if unknown:
         raise TypeError(f"{kind.__name__} has no field {sorted(unknown)[0]!r}")
-    return kind(**data)
+    return kind(**{name: nested[name](value) if name in nested else value for name, value in data.items()})
 
 
 def _problem(exc: Exception) -> str:
