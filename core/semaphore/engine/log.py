@@ -1,15 +1,14 @@
 """A task's log: lines masked, numbered, stored in batches, then published to live viewers.
 
 Producers (the process's output reader calling :meth:`TaskLog.feed`, the engine calling
-:meth:`TaskLog.write`) only split, decode and mask; a writer thread stores what they produced,
-many rows per statement and one commit per batch, and publishes each batch to the websocket hub
-only after it is committed. Work per line stays in C (bytes splitting, one decode and one mask
-per chunk, one timestamp per chunk) so a chatty task is stored at hundreds of thousands of lines
-per second.
+:meth:`TaskLog.write`) only split, decode, mask and cut, by the rules of
+:mod:`semaphore.engine.log_lines`; a writer thread stores what they produced, many rows per
+statement and one commit per batch, and publishes each batch to the websocket hub only after it
+is committed. One timestamp per chunk of lines, so a chatty task is stored at hundreds of
+thousands of lines per second.
 
 Memory is bounded: when the database falls behind, producers wait (the process then blocks on its
-full pipe) instead of buffering without limit; a line longer than :data:`MAX_LINE` bytes is cut
-with a visible marker while it streams in, never held whole.
+full pipe) instead of buffering without limit.
 """
 
 from __future__ import annotations
@@ -28,17 +27,17 @@ from sqlalchemy.exc import IntegrityError
 
 from semaphore.db.models import TaskOutput
 from semaphore.db.types import utcnow
-from semaphore.engine.masking import Masker
+from semaphore.engine.log_lines import FEED_SLICE, MAX_LINE, LogLines, cut_marker
 
 if TYPE_CHECKING:
     from semaphore.db.engine import Database
     from semaphore.live import LiveHub
     from semaphore.state import AppState
 
+__all__ = ["FEED_SLICE", "MAX_LINE", "TaskLog", "cut_marker"]  # the line rules, for the log's readers
+
 log = logging.getLogger(__name__)
 
-MAX_LINE = 1024 * 1024  # bytes of one line that are kept; task__output.output holds it on every database
-FEED_SLICE = 256 * 1024  # larger feed() data is handled in slices of this size (below MAX_LINE)
 BATCH_LINES = 10_000  # the writer stores a batch once this many lines wait...
 BATCH_DELAY = 0.05  # ...or the oldest waiting line is this many seconds old
 MAX_BATCH_LINES = 20_000  # at most this many lines (or bytes below) per batch, i.e. per commit
@@ -49,10 +48,6 @@ ROWS_PER_STATEMENT = 300  # rows in one multi-row INSERT (SQLite and PostgreSQL)
 # the 999 that SQLite builds before 3.32 allow
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)  # between attempts to store a batch; the last repeats
 GIVE_UP_AFTER = 60.0  # seconds of failing attempts after which a batch is dropped (and logged)
-
-
-def cut_marker(dropped: int) -> str:
-    return f"… [line cut: {dropped} more bytes]"
 
 
 @dataclass
@@ -70,7 +65,7 @@ class _Chunk:
         return self.first_seq + len(self.lines) - 1
 
 
-class TaskLog:
+class TaskLog(LogLines):
     """Lines of one task's log: masked, numbered, stored in batches, then published.
 
     Thread-safe: :meth:`write` may be called from another thread than :meth:`feed`. Lines
@@ -81,14 +76,11 @@ class TaskLog:
     give_up_after = GIVE_UP_AFTER
 
     def __init__(self, state: AppState, task_id: int, project_id: int, secrets: Iterable[str] = ()) -> None:
+        super().__init__(secrets)
         self.task_id = task_id
         self.project_id = project_id
         self._hub: LiveHub = state.live
         self._rows = _RowWriter(state.db, task_id)
-        self._masker = Masker(secrets)
-        self._feed_lock = threading.Lock()  # the partial line belongs to the byte stream
-        self._partial = bytearray()
-        self._partial_dropped = 0
         self._cond = threading.Condition()  # guards everything below
         self._pending: list[_Chunk] = []
         self._pending_lines = 0
@@ -99,104 +91,6 @@ class TaskLog:
         self._closing = False
         self._writer = threading.Thread(target=self._run_writer, name=f"task-log-{task_id}", daemon=True)
         self._writer.start()
-
-    # -- producers -------------------------------------------------------------------------------
-
-    def add_secrets(self, values: Iterable[str]) -> None:
-        """Mask these values too, in every line produced from now on."""
-        with self._feed_lock:
-            self._masker = self._masker.with_secrets(values)
-
-    def mask(self, text: str) -> str:
-        """``text`` with the run's secrets masked, as in the log."""
-        with self._feed_lock:
-            masker = self._masker
-        return masker.mask(text)
-
-    def write(self, line: str) -> None:
-        """One line the server writes about the task; embedded newlines make several lines."""
-        lines = []
-        for part in line.split("\n"):
-            if part.endswith("\r"):
-                part = part[:-1]
-            if len(part) > MAX_LINE:
-                raw = part.encode()
-                lines.append(self._cut(raw[:MAX_LINE], len(raw) - MAX_LINE))
-            else:
-                lines.append(self._masker.mask(part.replace("\x00", "\ufffd")))
-        self._append(lines)
-
-    def feed(self, data: bytes) -> None:
-        """Raw output of the process: complete lines are logged, a partial line waits for the rest.
-        Blocks while the database is behind (backpressure)."""
-        with self._feed_lock:
-            if len(data) <= FEED_SLICE:
-                self._feed_slice(data)
-                return
-            view = memoryview(data)
-            for offset in range(0, len(data), FEED_SLICE):
-                self._feed_slice(bytes(view[offset:offset + FEED_SLICE]))
-
-    def end_of_stream(self) -> None:
-        """The process's output ended: a last line without a newline is logged too."""
-        with self._feed_lock:
-            if self._partial or self._partial_dropped:
-                self._append([self._take_partial()])
-
-    def _feed_slice(self, data: bytes) -> None:
-        first = data.find(b"\n")
-        if first < 0:
-            self._extend_partial(data)
-            return
-        last = data.rfind(b"\n")
-        view = memoryview(data)
-        lines: list[str] = []
-        start = 0
-        if self._partial or self._partial_dropped:
-            self._extend_partial(view[:first])
-            lines.append(self._take_partial())
-            start = first + 1
-        if start <= last:
-            lines.extend(self._decode_lines(view[start:last]))
-        if last + 1 < len(data):
-            self._extend_partial(view[last + 1:])
-        self._append(lines)
-
-    def _decode_lines(self, raw: memoryview) -> list[str]:
-        """Complete lines, newline-separated, fewer than MAX_LINE bytes in all: decoded, masked and
-        split in one pass each, not per line."""
-        text = str(raw, "utf-8", "replace")
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-            if text.endswith("\r"):
-                text = text[:-1]
-        if "\x00" in text:  # PostgreSQL text cannot hold NUL
-            text = text.replace("\x00", "\ufffd")
-        if self._masker:
-            text = self._masker.mask(text)
-        return text.split("\n")
-
-    def _extend_partial(self, piece: bytes | memoryview) -> None:
-        room = MAX_LINE - len(self._partial)
-        if len(piece) <= room:
-            self._partial += piece
-            return
-        if room > 0:
-            self._partial += piece[:room]
-        self._partial_dropped += len(piece) - max(room, 0)
-
-    def _take_partial(self) -> str:
-        raw, dropped = self._partial, self._partial_dropped
-        self._partial, self._partial_dropped = bytearray(), 0
-        if dropped:
-            return self._cut(raw, dropped)
-        return self._decode_lines(memoryview(raw))[0]
-
-    def _cut(self, kept: bytes | bytearray, dropped: int) -> str:
-        """The start of a line that was too long, with a marker saying how much is missing."""
-        end = _complete_utf8_length(kept)
-        text = str(memoryview(kept)[:end], "utf-8", "replace").replace("\x00", "\ufffd")
-        return self._masker.mask_cut(text) + cut_marker(dropped + len(kept) - end)
 
     def _append(self, lines: list[str]) -> None:
         if not lines:
@@ -315,17 +209,6 @@ def _reason(exc: BaseException) -> str:
     """The driver's message, without the statement and its parameters (the log lines)."""
     message = str(getattr(exc, "orig", None) or exc).strip()
     return (message.splitlines() or [type(exc).__name__])[0][:500]
-
-
-def _complete_utf8_length(data: bytes | bytearray) -> int:
-    """Length of ``data`` without a UTF-8 sequence cut off at its end."""
-    n = len(data)
-    for back in range(1, min(4, n) + 1):
-        byte = data[n - back]
-        if byte & 0xC0 != 0x80:  # ASCII or a lead byte
-            needed = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
-            return n - back if needed > back else n
-    return n
 
 
 class _RowWriter:
