@@ -15,7 +15,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,9 +25,10 @@ from semaphore.db.models import Task
 from semaphore.engine import recovery, retention
 from semaphore.engine.checkout import Checkout, RepositoryCache
 from semaphore.engine.isolation import Isolation
-from semaphore.engine.process import StopRequest, StopSignal
+from semaphore.engine.process import StopRequest
 from semaphore.engine.queue import Limits, TaskQueue
-from semaphore.services.task_status import FINISHED, TaskStatus, change_status
+from semaphore.engine.running import RunningTask
+from semaphore.services.task_status import TaskStatus, change_status
 from semaphore.task_events import TaskEvent, TaskQueued, TaskStatusChanged, TaskStopRequested
 
 if TYPE_CHECKING:
@@ -39,27 +39,6 @@ log = logging.getLogger(__name__)
 FALLBACK_POLL_SECONDS = 1.0  # tasks queued by another server process
 MONITOR_SECONDS = 0.5
 SWEEP_SECONDS = 30
-
-
-@dataclass
-class RunningTask:
-    task_id: int
-    stop: StopSignal = field(default_factory=StopSignal)
-    status_seen: threading.Condition = field(default_factory=threading.Condition)
-    status: str = TaskStatus.STARTING.value
-    started: float = field(default_factory=time.monotonic)
-    thread: threading.Thread | None = None
-
-    def see_status(self, status: str) -> None:
-        with self.status_seen:
-            self.status = status
-            self.status_seen.notify_all()
-
-    def request_stop(self, request: StopRequest) -> None:
-        """Stop the run: its process, or its wait for a confirmation."""
-        with self.status_seen:
-            self.stop.set(request)
-            self.status_seen.notify_all()
 
 
 class TaskEngine:
@@ -150,19 +129,15 @@ class TaskEngine:
         request event (this process) and by the monitor (requests made through other processes)."""
         running = self._run_of(task_id)
         if running is not None:
-            running.request_stop(StopRequest("Task stopped by a user.", graceful=not force,
-                                             status=TaskStatus.STOPPED.value))
+            running.stopped_by_user(force=force)
 
     def status_changed(self, task_id: int, status: str) -> None:
         """The task's stored status moved: a run waiting for confirmation sees it, and a run whose
         task was finished otherwise than by a stop request (rejected) ends in that status. Told
         by the status transition's event (this process) and by the monitor (other processes)."""
         running = self._run_of(task_id)
-        if running is None:
-            return
-        if status in FINISHED and status != TaskStatus.STOPPED:
-            running.request_stop(StopRequest(f"Task {status} by a user.", graceful=False, status=status))
-        running.see_status(status)
+        if running is not None:
+            running.status_changed(status)
 
     def _run_of(self, task_id: int) -> RunningTask | None:
         with self._lock:

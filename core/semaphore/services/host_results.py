@@ -21,15 +21,31 @@ MAX_HOST = 255
 def save(db: DbSession, task_id: int, results: Sequence[HostResult], mask: Callable[[str], str]) -> None:
     """Replace the task's results; host names, task names and messages pass through ``mask``."""
     db.execute(delete(TaskHostResult).where(TaskHostResult.task_id == task_id))
-    rows: dict[str, TaskHostResult] = {}
+    db.add_all(TaskHostResult(task_id=task_id, host=result.host, failures=json.dumps(failures_json(result)),
+                              **counts(result))
+               for result in masked(results, mask))
+    db.commit()
+
+
+def masked(results: Sequence[HostResult], mask: Callable[[str], str]) -> list[HostResult]:
+    """The results as they are kept: host names, task names and messages through ``mask`` and
+    cut to their columns' sizes, at most :data:`MAX_FAILURES_PER_HOST` failures per host, and
+    one result per host (the last)."""
+    kept: dict[str, HostResult] = {}
     for result in results:
         host = mask(result.host)[:MAX_HOST]
-        failures = [{"task": mask(failure.task)[:MAX_MESSAGE], "message": mask(failure.message)[:MAX_MESSAGE]}
-                    for failure in result.failures[:MAX_FAILURES_PER_HOST]]
-        rows[host] = TaskHostResult(task_id=task_id, host=host, failures=json.dumps(failures),
-                                    **{name: int(getattr(result, name)) for name in COUNTS})
-    db.add_all(rows.values())
-    db.commit()
+        failures = tuple(HostFailure(mask(failure.task)[:MAX_MESSAGE], mask(failure.message)[:MAX_MESSAGE])
+                         for failure in result.failures[:MAX_FAILURES_PER_HOST])
+        kept[host] = HostResult(host, failures=failures, **counts(result))
+    return list(kept.values())
+
+
+def counts(result: HostResult) -> dict[str, int]:
+    return {name: int(getattr(result, name)) for name in COUNTS}
+
+
+def failures_json(result: HostResult) -> list[dict[str, str]]:
+    return [{"task": failure.task, "message": failure.message} for failure in result.failures]
 
 
 def for_task(db: DbSession, task_id: int) -> list[dict[str, Any]]:
@@ -40,5 +56,5 @@ def for_task(db: DbSession, task_id: int) -> list[dict[str, Any]]:
         failures = tuple(HostFailure(**item) for item in json.loads(row.failures or "[]"))
         result = HostResult(row.host, failures=failures, **{name: getattr(row, name) for name in COUNTS})
         views.append({"host": result.host, "status": result.status, **{name: getattr(result, name) for name in COUNTS},
-                      "failures": [{"task": f.task, "message": f.message} for f in result.failures]})
+                      "failures": failures_json(result)})
     return views
