@@ -16,19 +16,11 @@ from semaphore.crypto import SecretBox
 from semaphore.db.engine import Database
 from semaphore.generated_secrets import ensure_secrets
 from semaphore.live import LiveHub
-from semaphore.plugins import Plugins
+from semaphore.plugins import Plugins, build_plugins
 from semaphore.registry import Registry
 from semaphore.state import AppState
 from semaphore.task_listeners import subscribe_builtin_listeners
 from semaphore.trusted_proxies import TrustedProxies, parse_networks
-
-
-def build_plugins(config: Config, *, entry_points: bool = True) -> Plugins:
-    plugins = Plugins(strict=config.plugins_strict)
-    plugins.register_builtins()
-    if entry_points:
-        plugins.load_entry_points(allow=config.plugins, deny=config.disable_plugins)
-    return plugins
 
 
 def create_app(config: Config, *, entry_points: bool = True, plugins: Plugins | None = None,

@@ -10,13 +10,16 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import importlib_metadata
 import pluggy
 
 from semaphore import hookspecs
 from semaphore.errors import PluginError
+
+if TYPE_CHECKING:
+    from semaphore.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +152,13 @@ class Plugins:
         for caller in self.pm.get_hookcallers(self.pm.get_plugin(name)) or ():
             if not caller.has_spec():
                 raise PluginError(f"implements unknown hook {caller.name!r}")
+
+
+def build_plugins(config: Config, *, entry_points: bool = True) -> Plugins:
+    """The plugins the configuration asks for: built-ins, then the allowed entry points. The
+    server and a remote runner build theirs the same way, so both have the same executors."""
+    plugins = Plugins(strict=config.plugins_strict)
+    plugins.register_builtins()
+    if entry_points:
+        plugins.load_entry_points(allow=config.plugins, deny=config.disable_plugins)
+    return plugins

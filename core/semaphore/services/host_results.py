@@ -44,6 +44,11 @@ def counts(result: HostResult) -> dict[str, int]:
     return {name: int(getattr(result, name)) for name in COUNTS}
 
 
+def as_json(result: HostResult) -> dict[str, Any]:
+    """A result as a runner reports it: the host, its counts and its failures."""
+    return {"host": result.host, **counts(result), "failures": failures_json(result)}
+
+
 def failures_json(result: HostResult) -> list[dict[str, str]]:
     return [{"task": failure.task, "message": failure.message} for failure in result.failures]
 

@@ -1,0 +1,266 @@
+"""What a runner has to tell the server, kept until the server confirmed it.
+
+Each running job writes into its :class:`JobOutbox`: log records (numbered from the job's
+``log_seq``, one RFC 3339 time per chunk of lines), status changes, the commit and per-host
+results, in the order the run made them. The poll loop takes a :class:`Batch`, PUTs
+:meth:`Batch.body` and, only when the server answered that it stored it, calls
+:meth:`Outbox.acknowledge`; until then the same records stay and a retried PUT sends them again
+with the same sequence numbers (the server skips those it has), so a line is never lost nor
+stored twice::
+
+    batch = outbox.take()
+    if batch:
+        put("/api/internal/runners", batch.body())  # raises: nothing is acknowledged, sent again later
+        outbox.acknowledge(batch)
+
+Order is kept across kinds: a status (or commit, or host results) goes in a batch only with every
+log record made before it, and a batch carries at most one of each (the server stores a batch's
+log records before it applies its status), so the server sees ``waiting_confirmation`` after the
+plan it asks about and the final status after the last line. A job leaves the outbox once its final
+status is acknowledged. Memory is bounded: a job whose unacknowledged records pass
+:data:`MAX_PENDING_LINES` or :data:`MAX_PENDING_BYTES` waits (its process blocks on its full pipe)
+until the server takes some.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["Batch", "JobOutbox", "LogRecord", "Outbox", "rfc3339_now"]
+
+MAX_BATCH_RECORDS = 5_000  # log records in one PUT (all jobs)...
+MAX_BATCH_BYTES = 4 * 1024 * 1024  # ...and characters of their messages; a batch holds at least one record
+MAX_PENDING_LINES = 50_000  # unacknowledged records of one job beyond which its log waits
+MAX_PENDING_BYTES = 16 * 1024 * 1024
+WAIT_SLICE = 0.5  # seconds between looks at ``give_way`` while a log waits for room
+
+STATUS, COMMIT, HOST_RESULTS = "Status", "Commit", "HostResults"  # the PUT's field names
+
+
+def rfc3339_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    seq: int
+    time: str  # RFC 3339, UTC
+    message: str  # masked and cut like every log line
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "time": self.time, "message": self.message}
+
+
+@dataclass(frozen=True)
+class _Event:
+    """A report other than a log line, placed between the log records made before and after it."""
+
+    number: int
+    kind: str  # STATUS, COMMIT or HOST_RESULTS
+    value: Any  # its JSON value
+    before_seq: int  # the seq of the first log record made after it
+
+
+class JobOutbox:
+    """One job's unacknowledged reports. Made by :meth:`Outbox.open`; thread-safe."""
+
+    def __init__(self, outbox: Outbox, task_id: int, first_seq: int) -> None:
+        self.task_id = task_id
+        self._outbox = outbox
+        self._cond = outbox._cond
+        self._records: deque[LogRecord] = deque()
+        self._pending_bytes = 0
+        self._next_seq = first_seq
+        self._events: list[_Event] = []
+        self._event_numbers = 0
+        self.acknowledged_status: str | None = None  # the last status the server confirmed
+        self.finished = False  # the final status was reported: nothing follows
+
+    # -- the run's side --------------------------------------------------------------------------
+
+    def add_lines(self, lines: Sequence[str], give_way: Callable[[], bool] = lambda: False) -> None:
+        """Log records for these lines, numbered on; waits while too much is unacknowledged,
+        unless ``give_way`` says to go on (a stop request must not wait for the server)."""
+        if not lines:
+            return
+        stamp = rfc3339_now()
+        with self._cond:
+            while ((len(self._records) >= MAX_PENDING_LINES or self._pending_bytes >= MAX_PENDING_BYTES)
+                   and not give_way()):
+                self._cond.wait(WAIT_SLICE)
+            for line in lines:
+                self._records.append(LogRecord(self._next_seq, stamp, line))
+                self._next_seq += 1
+                self._pending_bytes += len(line)
+            self._cond.notify_all()
+
+    def status(self, status: str) -> None:
+        self._add(STATUS, str(status))
+
+    def commit(self, commit_hash: str, message: str) -> None:
+        self._add(COMMIT, {"hash": commit_hash, "message": message})
+
+    def host_results(self, results: Sequence[Mapping[str, Any]]) -> None:
+        """Replaces what was reported before (the server keeps the last list)."""
+        self._add(HOST_RESULTS, [dict(result) for result in results])
+
+    def finish(self, status: str) -> None:
+        """The final status, after every other report of the job."""
+        with self._cond:
+            self._add(STATUS, str(status))
+            self.finished = True
+
+    @property
+    def next_seq(self) -> int:
+        with self._cond:
+            return self._next_seq
+
+    def pending(self) -> bool:
+        with self._cond:
+            return bool(self._records or self._events)
+
+    def _add(self, kind: str, value: Any) -> None:
+        with self._cond:
+            if self.finished:
+                raise RuntimeError(f"the reports of task {self.task_id} are finished")
+            self._event_numbers += 1
+            self._events.append(_Event(self._event_numbers, kind, value, self._next_seq))
+            self._cond.notify_all()
+
+    # -- the poll loop's side (called with the outbox's lock held) --------------------------------
+
+    def _entry(self, budget: _Budget) -> tuple[dict[str, Any], _Taken] | None:
+        """What this job puts in the next batch, in order, within ``budget``; None for nothing."""
+        records: list[LogRecord] = []
+        taken = _Taken(self.task_id)
+        entry: dict[str, Any] = {"ID": self.task_id}
+        pending = iter(self._records)
+        record = next(pending, None)
+
+        def take_records_before(seq: int | None) -> None:
+            nonlocal record
+            while record is not None and (seq is None or record.seq < seq) and budget.allows(record):
+                records.append(record)
+                budget.spend(record)
+                record = next(pending, None)
+
+        for event in self._events:
+            take_records_before(event.before_seq)
+            if (record is not None and record.seq < event.before_seq) or event.kind in entry:
+                break  # the batch is full before this report, or already carries one of its kind
+            entry[event.kind] = event.value
+            taken.events.add(event.number)
+        else:
+            take_records_before(None)
+        if records:
+            entry["LogRecords"] = [r.as_json() for r in records]
+            taken.last_seq = records[-1].seq
+        return (entry, taken) if len(entry) > 1 else None
+
+    def _acknowledge(self, taken: _Taken) -> None:
+        if taken.last_seq is not None:
+            while self._records and self._records[0].seq <= taken.last_seq:
+                self._pending_bytes -= len(self._records.popleft().message)
+        for event in self._events:
+            if event.number in taken.events and event.kind == STATUS:
+                self.acknowledged_status = event.value
+        self._events = [event for event in self._events if event.number not in taken.events]
+
+
+@dataclass
+class _Taken:
+    """What a batch carried of one job, for its acknowledgement."""
+
+    task_id: int
+    last_seq: int | None = None
+    events: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Budget:
+    records: int = MAX_BATCH_RECORDS
+    size: int = MAX_BATCH_BYTES
+    first: bool = True  # the batch has no record yet: one always fits, however long
+
+    def allows(self, record: LogRecord) -> bool:
+        return self.first or (self.records > 0 and self.size >= len(record.message))
+
+    def spend(self, record: LogRecord) -> None:
+        self.first = False
+        self.records -= 1
+        self.size -= len(record.message)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Reports taken for one PUT: :meth:`body` is its JSON; acknowledge it once the server
+    stored it."""
+
+    jobs: list[dict[str, Any]]
+    taken: list[_Taken]
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs)
+
+    def body(self) -> dict[str, Any]:
+        return {"Jobs": self.jobs}
+
+
+class Outbox:
+    """The unacknowledged reports of every job of this runner."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._jobs: dict[int, JobOutbox] = {}
+
+    def open(self, task_id: int, first_seq: int) -> JobOutbox:
+        """The outbox of a job whose first log record gets ``first_seq``."""
+        with self._cond:
+            if task_id in self._jobs:
+                raise ValueError(f"task {task_id} already has an outbox")
+            job = self._jobs[task_id] = JobOutbox(self, task_id, first_seq)
+            return job
+
+    def take(self) -> Batch:
+        """The oldest unacknowledged reports of every job (they stay until acknowledged)."""
+        with self._cond:
+            budget = _Budget()
+            jobs, taken = [], []
+            for job in self._jobs.values():
+                found = job._entry(budget)
+                if found is not None:
+                    jobs.append(found[0])
+                    taken.append(found[1])
+            return Batch(jobs, taken)
+
+    def acknowledge(self, batch: Batch) -> None:
+        """The server stored ``batch``: forget what it carried (and jobs with nothing left after
+        their final status). Acknowledging a batch twice, or an older one late, is harmless."""
+        with self._cond:
+            for taken in batch.taken:
+                job = self._jobs.get(taken.task_id)
+                if job is None:
+                    continue
+                job._acknowledge(taken)
+                if job.finished and not (job._records or job._events):
+                    del self._jobs[taken.task_id]
+            self._cond.notify_all()  # logs waiting for room
+
+    def wait(self, timeout: float) -> bool:
+        """Block until some report waits for the server (at most ``timeout`` seconds); whether one does."""
+        with self._cond:
+            return self._cond.wait_for(self.pending, timeout)
+
+    def pending(self) -> bool:
+        with self._cond:
+            return any(job._records or job._events for job in self._jobs.values())
+
+    def task_ids(self) -> list[int]:
+        """Jobs with reports not yet all acknowledged (or not yet finished)."""
+        with self._cond:
+            return list(self._jobs)
