@@ -410,3 +410,25 @@ def test_a_batch_is_bounded_and_a_long_backlog_goes_in_order_over_several_batche
         outbox.acknowledge(batch)
     assert seen == list(range(1, MAX_BATCH_RECORDS + 11))
     assert statuses == [None, "success"]  # the final status only with the last lines
+
+
+def test_a_log_waits_while_too_much_is_unacknowledged_unless_its_job_is_stopping(monkeypatch):
+    import threading
+
+    from semaphore.runners import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "MAX_PENDING_LINES", 2)
+    outbox = Outbox()
+    job = outbox.open(3, first_seq=1)
+    job.add_lines(["a", "b"])
+    writer = threading.Thread(target=job.add_lines, args=(["c"],))
+    writer.start()
+    writer.join(0.3)
+    assert writer.is_alive()  # the server is behind: the run waits (its process blocks on its pipe)
+    outbox.acknowledge(outbox.take())
+    writer.join(5)
+    assert not writer.is_alive() and job.next_seq == 4
+
+    job.add_lines(["d"])
+    job.add_lines(["stopping now"], give_way=lambda: True)  # a stopping run never waits for the server
+    assert [r["seq"] for r in outbox.take().body()["Jobs"][0]["LogRecords"]] == [3, 4, 5]
