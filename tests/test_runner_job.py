@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from task_helpers import build_app, create_template, run_task
 
 from semaphore import Executor, Job, ProcessSpec, hookimpl
-from semaphore.db.models import Inventory, Repository, Task, TaskOutput
+from semaphore.db.models import AccessKey, Inventory, Repository, Task, TaskOutput
 from semaphore.engine.job_spec import JobSpec
 from semaphore.engine.prepare import decrypt_task_secret, plan_job
 from semaphore.engine.task_engine import TaskEngine
@@ -33,14 +33,16 @@ from semaphore.registry import Registry
 from semaphore.runners.job_runner import JobRunner, installed_registry
 from semaphore.runners.outbox import Outbox
 from semaphore.runners.sealed import generate_private_key, public_key_pem, seal_job
+from semaphore.services.keys import encrypt_payload
 from semaphore.state import app_state
 from semaphore.testing import make_config
 
 FINISHED = {"success", "error", "stopped", "rejected"}
 SECRET = "pa55-w0rd-of-the-runner-test"
+ENV_SECRET = "api-key-of-the-variable-group"
 
 SCRIPTS = {
-    "show.sh": 'echo "hello $1"\necho "args: $*"\nprintf "no newline at the end"\n',
+    "show.sh": 'echo "hello $1"\necho "args: $*"\necho "key: $API_KEY"\nprintf "no newline at the end"\n',
     "fail.sh": 'echo "about to fail"\nexit 3\n',
     "stubborn.sh": ('trap "echo ignoring TERM" TERM\nsleep 300 &\necho $! > "$CHILD_PID_FILE"\n'
                     'echo waiting\nwhile true; do wait; done\n'),
@@ -206,7 +208,12 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_a_sealed_bash_job_logs_what_the_local_engine_logs_with_secrets_masked(
         app, admin_client, project, job_runner, outbox, tmp_path):
-    template = create_template(admin_client, project, playbook="show.sh", arguments='["world"]')
+    with app_state(app).db.session() as db:
+        db.add(AccessKey(name="env.API_KEY", type="string", project_id=project.id,
+                         environment_id=project.environment_id,
+                         secret=encrypt_payload(app_state(app).secrets, ENV_SECRET)))
+    template = create_template(admin_client, project, playbook="show.sh", arguments='["world"]',
+                               environment_id=project.environment_id)
     response = admin_client.post(f"{project.url}/tasks", json={
         "template_id": template["id"], "secret": json.dumps({"DB_PASSWORD": SECRET})})
     assert response.status_code == 201
@@ -223,7 +230,8 @@ def test_a_sealed_bash_job_logs_what_the_local_engine_logs_with_secrets_masked(
     assert local_status == "success"
     assert received.messages(task_id) == local_lines
     assert "args: DB_PASSWORD=******** world" in local_lines
-    assert not any(SECRET in line for line in local_lines)
+    assert "key: ********" in local_lines
+    assert not any(SECRET in line or ENV_SECRET in line for line in local_lines)
     assert local_lines[-1] == "no newline at the end"
 
     seqs = [record["seq"] for record in received.records[task_id]]

@@ -1,2 +1,3 @@
-"""What the server and its remote runners share: the sealed box that carries job payloads (see
-:mod:`semaphore.runners.sealed`)."""
+"""Remote runners: the sealed box that carries job payloads (:mod:`semaphore.runners.sealed`), and
+a runner's side of a job (:mod:`semaphore.runners.job_runner`, which runs it with the engine's
+code, and :mod:`semaphore.runners.outbox`, which keeps its reports until the server has them)."""
