@@ -5,18 +5,12 @@ server's log."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-from typing import Any
-
 import pytest
 from live_server import ADMIN, Api
 from process_helpers import ServerProcess
-from runner_helpers import registration_body
+from runner_helpers import registration_body, runner_call
 
 GLOBAL = "global registration token of the e2e server"
-PROTOCOL = "/api/internal/runners"
 
 
 @pytest.fixture
@@ -24,22 +18,6 @@ def server(tmp_path):
     process = ServerProcess(tmp_path, env={**ADMIN, "SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL}).start()
     yield process
     process.stop()
-
-
-def runner_call(url: str, method: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    """One request as a runner makes it: JSON, and its token in X-Runner-Token when it has one."""
-    request = urllib.request.Request(url + PROTOCOL, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-    request.add_header("Content-Type", "application/json")
-    if token is not None:
-        request.add_header("X-Runner-Token", token)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else None
 
 
 def test_registration_unregistration_and_token_checks(server):

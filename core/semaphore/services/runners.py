@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.db.models import Runner, Task, User
+from semaphore.db.models import Project, Runner, Task, User
 from semaphore.db.types import utcnow
 from semaphore.errors import NotFound, ValidationError
 from semaphore.services import activity
@@ -59,6 +59,12 @@ def present(db: DbSession, offline_timeout_sec: int, runners: list[Runner]) -> l
              "tags": labels(runner.tags), "apps": labels(runner.apps),
              "online": is_online(runner, offline_timeout_sec, now), "running_tasks": counts.get(runner.id, 0)}
             for runner in runners]
+
+
+def project_names(db: DbSession, runners: list[Runner]) -> dict[int, str]:
+    """The names of the projects of project runners, for lists that show every runner."""
+    ids = {runner.project_id for runner in runners if runner.project_id is not None}
+    return dict(db.execute(select(Project.id, Project.name).where(Project.id.in_(ids)))) if ids else {}  # type: ignore[arg-type]
 
 
 def list_runners(db: DbSession, project_id: int | None = EVERY_PROJECT) -> list[Runner]:
