@@ -17,15 +17,15 @@ from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import Runner
-from semaphore.schemas.runners import RegisteredSchema, RegistrationSchema
-from semaphore.services import runner_registration
+from semaphore.schemas.runners import ProgressSchema, RegisteredSchema, RegistrationSchema
+from semaphore.services import runner_progress, runner_registration
 from semaphore.services.runner_registration import TOKEN_HEADER
 from semaphore.state import app_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 blp = Blueprint("runner_protocol", __name__, url_prefix="/api/internal/runners",
-                description="The protocol of remote runners: register, unregister (and poll, report progress)")
+                description="The protocol of remote runners: register, report progress, unregister")
 
 RUNNER_SECURITY: list[dict[str, list[str]]] = [{"runnerToken": []}]
 
@@ -68,3 +68,16 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 def unregister() -> None:
     """The runner leaves: its record is deleted and its token stops working."""
     runner_registration.unregister(context.db(), current_runner())
+
+
+@blp.route("", methods=["PUT"])
+@blp.doc(security=RUNNER_SECURITY)
+@blp.arguments(ProgressSchema)
+@blp.response(204)
+@runner_token_required
+def progress(body: dict[str, Any]) -> None:
+    """The runner's report on its jobs: log records (a seq stored already is skipped), the commit,
+    status changes (through the transition guard); also the apps it has and its version. A job
+    that is not this runner's task is ignored."""
+    state = app_state()
+    runner_progress.report(context.db(), state.events, state.live, current_runner(), body)

@@ -4,6 +4,7 @@ running_tasks). A runner's token is never answered."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -108,3 +109,42 @@ class RegistrationTokenSchema(ResponseSchema):
     project_id = fields.Integer(allow_none=True)
     name = Text()
     command = fields.String(metadata={"description": "the command that registers a runner with it"})
+
+
+#: Statuses a runner reports of its own run; the others (waiting, confirmed, rejected, stopping) are
+#: decisions of the server or of users.
+RUNNER_STATUSES = ("starting", "running", "waiting_confirmation", "success", "error", "stopped")
+#: Log records in one job of one progress report; a runner sends more in the next.
+MAX_LOG_RECORDS = 10_000
+#: A log line as long as the server's own log pipeline keeps (engine.log.MAX_LINE, 1 MiB).
+MAX_LOG_LINE = 1024 * 1024
+
+
+class LogRecordSchema(RequestSchema):
+    seq = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1),
+                         metadata={"description": "the line's number in the task's log; a stored one is skipped"})
+    time = fields.AwareDateTime(required=True, default_timezone=UTC)
+    message = fields.String(required=True, validate=validate.Length(max=MAX_LOG_LINE))
+
+
+class CommitSchema(RequestSchema):
+    hash = fields.String(load_default="", validate=validate.Length(max=64))
+    message = fields.String(load_default="", validate=validate.Length(max=65535))
+
+
+class JobProgressSchema(RequestSchema):
+    id = fields.Integer(required=True, data_key="ID", validate=validate.Range(min=1, max=2**31 - 1))
+    status = fields.String(load_default=None, allow_none=True, data_key="Status",
+                           validate=validate.OneOf(RUNNER_STATUSES))
+    log_records = fields.List(fields.Nested(LogRecordSchema), load_default=list, allow_none=True,
+                              data_key="LogRecords", validate=validate.Length(max=MAX_LOG_RECORDS))
+    commit = fields.Nested(CommitSchema, load_default=None, allow_none=True, data_key="Commit")
+
+
+class ProgressSchema(RequestSchema):
+    """``PUT /api/internal/runners``: what the runner's jobs did since its last report."""
+
+    jobs = fields.List(fields.Nested(JobProgressSchema), load_default=list, allow_none=True, data_key="Jobs")
+    apps = fields.List(label_field(), load_default=None, allow_none=True, validate=validate.Length(max=MAX_TAGS))
+    version = fields.String(load_default=None, allow_none=True,
+                            validate=[validate.Length(max=100), no_control_characters])
