@@ -122,3 +122,12 @@ def test_a_report_without_the_runners_token_is_401_and_changes_nothing(app, setu
     response = client.put(URL, json={"Jobs": [{"ID": ids["task_id"], "Status": "error"}]}, headers=headers)
     assert response.status_code == 401 and set(response.get_json()) == {"error"}
     assert _task_state(app, ids["task_id"])[0] == "starting"
+
+
+@pytest.mark.parametrize("body", [{"Jobs": "not a list"}, ["not", "an", "object"]])
+def test_the_token_is_checked_before_the_body_is_read(setup, body):
+    """A caller without a runner's token learns nothing about how reports are validated."""
+    client, _headers, _ids = setup
+    for method in ("PUT", "DELETE"):
+        response = client.open(URL, method=method, json=body, headers={"X-Runner-Token": "wrong"})
+        assert response.status_code == 401 and set(response.get_json()) == {"error"}, (method, response.get_json())
