@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, RunnerRegistration, User
@@ -44,9 +44,11 @@ def token_hash(token: str) -> str:
 def create_registration_token(db: DbSession, user: User | None, project_id: int | None,
                               name: str = "") -> tuple[str, RunnerRegistration]:
     """A one-time registration token (global when ``project_id`` is None); answers the token
-    itself, which is shown once and never stored."""
+    itself, which is shown once and never stored. Expired tokens go at the same time: they can
+    register nothing any more."""
     token = new_token()
     now = utcnow()
+    db.execute(delete(RunnerRegistration).where(RunnerRegistration.expires <= now))
     row = RunnerRegistration(token=token_hash(token), project_id=project_id, name=name, created=now,
                              expires=now + REGISTRATION_LIFETIME, created_by=user.id if user else None)
     db.add(row)
