@@ -107,6 +107,8 @@ def test_the_runner_reports_its_apps_and_version(app, setup):
     ({"ID": "1"}, "Jobs.0.ID"),
     ({"ID": 1, "LogRecords": [{"seq": 0, "time": "2026-12-07T23:00:00Z", "message": "x"}]}, "Jobs.0.LogRecords.0.seq"),
     ({"ID": 1, "LogRecords": [{"seq": 1, "time": "yesterday", "message": "x"}]}, "Jobs.0.LogRecords.0.time"),
+    ({"ID": 1, "LogRecords": [{"seq": 1, "time": "0001-01-01T00:00:00+14:00", "message": "x"}]},
+     "Jobs.0.LogRecords.0.time"),
 ])
 def test_a_bad_report_is_400_naming_the_field_and_changes_nothing(app, setup, job, field):
     client, headers, ids = setup

@@ -4,7 +4,7 @@ running_tasks). A runner's token is never answered."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -120,10 +120,18 @@ MAX_LOG_RECORDS = 10_000
 MAX_LOG_LINE = 1024 * 1024
 
 
+def storable_time(value: datetime) -> None:
+    """A time every database stores as UTC: year 1 at +14:00 is no time in UTC at all."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("is out of range") from None
+
+
 class LogRecordSchema(RequestSchema):
     seq = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1),
                          metadata={"description": "the line's number in the task's log; a stored one is skipped"})
-    time = fields.AwareDateTime(required=True, default_timezone=UTC)
+    time = fields.AwareDateTime(required=True, default_timezone=UTC, validate=storable_time)
     message = fields.String(required=True, validate=validate.Length(max=MAX_LOG_LINE))
 
 
