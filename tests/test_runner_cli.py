@@ -1,0 +1,162 @@
+"""`semaphore runner setup | register | unregister | start`, run as a user runs them: real
+processes, each runner in its own directory with its own config file, against a real server."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from process_helpers import ServerProcess, assert_one_line_error, free_port, run_semaphore
+from runner_helpers import RunnerDir
+
+from semaphore.runners.backoff import Backoff
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def nowhere(tmp_path) -> RunnerDir:
+    """A runner whose server is away: nothing listens on its port."""
+    return RunnerDir(tmp_path / "runner", f"http://127.0.0.1:{free_port()}")
+
+
+# -- setup ------------------------------------------------------------------------------------------
+
+def test_setup_writes_the_documented_config_file(tmp_path):
+    config_path = tmp_path / "etc" / "file.json"
+    answers = ["ftp://nope", "https://semaphore.example.test/", str(tmp_path / "work"), "no", ""]
+    result = run_semaphore(["runner", "setup", "--config", str(config_path)], tmp_path,
+                           stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result
+    assert "give an http:// or https:// URL" in result.stdout
+    assert f"Configuration written to {config_path}" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        f"Register the runner with: echo REGISTRATION_TOKEN | semaphore runner register "
+        f"--stdin-registration-token --config {config_path}")
+    assert json.loads(config_path.read_text()) == {
+        "tmp_path": str(tmp_path / "work"), "web_host": "https://semaphore.example.test",
+        "runner": {"token_file": str(tmp_path / "etc" / "runner.token")}}
+    assert mode(config_path) == 0o600
+
+    # again, with a runner token: the token replaces the token file, other settings stay
+    content = json.loads(config_path.read_text())
+    content["runner"]["tags"] = ["linux"]
+    content["git_client"] = "cmd_git"
+    config_path.write_text(json.dumps(content))
+    answers = ["http://10.0.0.1:3000", "", "yes", "s3cret-runner-token"]
+    result = run_semaphore(["runner", "setup", "--config", str(config_path)], tmp_path,
+                           stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result
+    assert "s3cret-runner-token" not in result.stdout
+    assert result.stdout.splitlines()[-1] == f"Start the runner with: semaphore runner start --config {config_path}"
+    assert json.loads(config_path.read_text()) == {
+        "tmp_path": "/tmp/semaphore", "web_host": "http://10.0.0.1:3000", "git_client": "cmd_git",
+        "runner": {"tags": ["linux"], "token": "s3cret-runner-token"}}
+    assert mode(config_path) == 0o600
+
+
+def test_setup_without_config_asks_for_the_directory_and_stops_at_the_end_of_input(tmp_path):
+    answers = ["http://127.0.0.1:3000", str(tmp_path / "work"), str(tmp_path / "etc"), "no",
+               str(tmp_path / "keys" / "token")]
+    result = run_semaphore(["runner", "setup"], tmp_path, stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result
+    written = json.loads((tmp_path / "etc" / "config.json").read_text())
+    assert written["runner"] == {"token_file": str(tmp_path / "keys" / "token")}
+
+    result = run_semaphore(["runner", "setup"], tmp_path, stdin="http://127.0.0.1:3000\n")
+    assert_one_line_error(result, "input ended before an answer to 'Working directory")
+
+
+# -- bad input: one line, non-zero, nothing written -------------------------------------------------
+
+def test_register_refuses_bad_input_with_one_line(nowhere, tmp_path):
+    nowhere.write_config()
+
+    def refused(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
+        return assert_one_line_error(nowhere.run(*args, stdin=stdin, env=env))
+
+    assert "no registration token: pipe it with --stdin-registration-token" in refused("register")
+    assert "--stdin-registration-token: stdin gave no token" in refused("register", "--stdin-registration-token")
+    assert "--registration-token-file: cannot read" in refused(
+        "register", "--registration-token-file", str(tmp_path / "missing"))
+    assert "give either --stdin-registration-token or --registration-token-file" in refused(
+        "register", "--stdin-registration-token", "--registration-token-file", "x", stdin="t\n")
+    assert "Invalid value for '--max-parallel-tasks'" in refused("register", "--max-parallel-tasks", "many")
+    assert f"cannot reach {nowhere.web_host}/api/internal/runners" in refused(
+        "register", "--stdin-registration-token", stdin="t\n")
+    assert "SEMAPHORE_RUNNER_MAX_PARALLEL_TASKS: expected a whole number" in refused(
+        "register", env={"SEMAPHORE_RUNNER_MAX_PARALLEL_TASKS": "x"})
+    assert "runner.ca_file: cannot use" in refused(
+        "register", env={"SEMAPHORE_WEB_ROOT": "https://127.0.0.1:1", "SEMAPHORE_RUNNER_CA_FILE": "/no/such.pem"})
+
+    nowhere.write_config(token_file=None)
+    assert "nowhere to keep the runner token" in assert_one_line_error(run_semaphore(
+        ["runner", "register", "--stdin-registration-token", "--no-config"], tmp_path,
+        {"SEMAPHORE_WEB_ROOT": nowhere.web_host}, "t\n"))
+    assert not nowhere.token_file.exists() and nowhere.config() == {
+        "web_host": nowhere.web_host, "tmp_path": str(nowhere.directory / "work"), "runner": {}}
+
+
+@pytest.mark.parametrize(("config", "fragment"), [
+    (None, "config file not found"),
+    ("{not json", "cannot read config file"),
+    ('{"runner": {"token_file": "t"}}', "web_host: set it to the server's URL"),
+    ('{"web_host": "semaphore.example.test"}', "web_host: 'semaphore.example.test' is no http:// or https:// URL"),
+    ('{"web_host": "http://x", "runner": {"tags": "a"}}', "runner.tags: expected a JSON array"),
+])
+@pytest.mark.parametrize("command", ["register", "unregister", "start"])
+def test_every_command_refuses_a_bad_config_with_one_line(tmp_path, command, config, fragment):
+    if config is not None:
+        (tmp_path / "config.json").write_text(config)
+    result = run_semaphore(["runner", command, "--config", str(tmp_path / "config.json")], tmp_path, stdin="t\n")
+    assert_one_line_error(result, fragment)
+
+
+def test_unregister_and_start_without_a_token(nowhere):
+    nowhere.write_config()
+    assert_one_line_error(nowhere.run("unregister"), "the runner has no token")
+    assert_one_line_error(nowhere.run("start"), "the runner has no token: register it first")
+
+
+def test_a_wrong_web_host_is_named_in_the_error(tmp_path):
+    """web_host with a path the server does not serve: its 404, with the URL asked."""
+    server = ServerProcess(tmp_path).start()
+    try:
+        runner = RunnerDir(tmp_path / "runner", server.url + "/nothing-here")
+        runner.write_config(token="t")
+        assert_one_line_error(runner.run("unregister"), f"the server answered 404 at {runner.web_host}/api/internal/runners")
+    finally:
+        server.stop()
+
+
+# -- start while the server is away ----------------------------------------------------------------
+
+def test_start_keeps_trying_while_the_server_is_away_and_stops_on_sigterm(nowhere):
+    nowhere.write_config(token="runner-token")
+    runner = nowhere.start()
+    try:
+        runner.wait_for_log("server away (cannot reach")
+        time.sleep(4)  # several attempts (backoff 1 s, 2 s, ...): one line for them all
+        assert runner.process is not None and runner.process.poll() is None
+    finally:
+        status = runner.stop()
+    assert status == 0, runner.log
+    assert runner.log.count("server away") == 1, runner.log
+    assert "Runner stopped." in runner.log and "Traceback" not in runner.log
+
+
+# -- backoff -----------------------------------------------------------------------------------------
+
+def test_backoff_grows_exponentially_up_to_its_cap_with_jitter_and_resets():
+    backoff = Backoff(first=1, cap=8)
+    delays = [backoff.next_delay() for _ in range(8)]
+    for delay, step in zip(delays, [1, 2, 4, 8, 8, 8, 8, 8], strict=True):
+        assert step / 2 <= delay <= step
+    assert len(set(delays[3:])) > 1  # jitter: runners of one server do not retry in step
+    backoff.reset()
+    assert backoff.next_delay() <= 1
