@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from process_helpers import ServerProcess, assert_one_line_error, free_port, run_semaphore
-from runner_helpers import RunnerDir
+from runner_processes import RunnerDir
 
 from semaphore.runners.backoff import Backoff
 

@@ -18,7 +18,7 @@ from semaphore.version import __version__
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
     "environments", "templates", "views", "schedules", "tasks", "integrations", "webhooks", "events", "ws",
-    "apps", "options", "task_queue",
+    "apps", "options", "task_queue", "runner_protocol",
 )
 
 SWAGGER_ASSETS = "/api/swagger-ui/"
@@ -46,6 +46,7 @@ def register_api(app: Flask) -> SemaphoreApi:
             "components": {"securitySchemes": {
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "semaphore_session"},
                 "bearer": {"type": "http", "scheme": "bearer"},
+                "runnerToken": {"type": "apiKey", "in": "header", "name": "X-Runner-Token"},
             }},
             "security": [{"cookie": []}, {"bearer": []}],
         },

@@ -21,6 +21,7 @@ from semaphore.config.core import (
     Config,
     DbConfig,
     RunnerConfig,
+    RunnersConfig,
     ScheduleConfig,
     TotpConfig,
     default_data_dir,
@@ -40,7 +41,8 @@ from semaphore.config.validation import validate
 
 __all__ = [
     "CONFIG_SEARCH_PATHS", "DIALECTS", "DIALECT_ALIASES", "AuthConfig", "Config", "DbConfig", "PluginSections",
-    "RunnerConfig", "ScheduleConfig", "SettingsDeclaration", "TotpConfig", "default_config", "default_data_dir",
+    "RunnerConfig", "RunnersConfig", "ScheduleConfig", "SettingsDeclaration", "TotpConfig", "default_config",
+    "default_data_dir",
     "find_config_file", "installed_settings", "iter_settings", "load_config", "read_json_object",
     "resolve_file_variables", "setting", "setting_env_names", "to_json_dict", "validate",
 ]

@@ -76,6 +76,22 @@ class RunnerConfig:
 
 
 @dataclass
+class RunnersConfig:
+    """The server's side of remote runners (the ``runners`` block)."""
+
+    registration_token: str = setting("", "SEMAPHORE_RUNNERS_REGISTRATION_TOKEN",
+                                      "Token runners register with; empty: runner_registration_token, and if that is "
+                                      "empty too, only one-time tokens made in the UI or API register runners.",
+                                      secret=True)
+    offline_timeout_sec: int = setting(30, "SEMAPHORE_RUNNERS_OFFLINE_TIMEOUT_SEC",
+                                       "A runner that has not polled for this many seconds is offline.")
+    task_fail_timeout_sec: int = setting(60, "SEMAPHORE_RUNNERS_TASK_FAIL_TIMEOUT_SEC",
+                                         "A running task of a runner offline this many seconds ends as error.")
+    reconcile_interval_sec: int = setting(5, "SEMAPHORE_RUNNERS_RECONCILE_INTERVAL_SEC",
+                                          "Seconds between the server's checks for offline runners and their tasks.")
+
+
+@dataclass
 class Config:
     dialect: str = setting("sqlite", "SEMAPHORE_DB_DIALECT", "Database: sqlite (embedded default), postgres or mysql. 'bolt' is read as sqlite.",
                            choices=DIALECTS + tuple(DIALECT_ALIASES))
@@ -114,7 +130,9 @@ class Config:
     max_task_duration_sec: int = setting(0, "SEMAPHORE_MAX_TASK_DURATION_SEC", "Stop tasks running longer than this; 0 = no limit.")
     max_tasks_per_template: int = setting(0, "SEMAPHORE_MAX_TASKS_PER_TEMPLATE", "Keep only the newest N finished tasks per template; 0 = keep all.")
     max_parallel_tasks: int = setting(10, "SEMAPHORE_MAX_PARALLEL_TASKS", "Tasks running at once on this server; 0 = unlimited.")
-    runner_registration_token: str = setting("", "SEMAPHORE_RUNNER_REGISTRATION_TOKEN", "Token runners register with; empty disables registration.", secret=True)
+    runner_registration_token: str = setting("", "SEMAPHORE_RUNNER_REGISTRATION_TOKEN",
+                                             "Token runners register with (the older name of runners.registration_token).",
+                                             secret=True)
     password_login_disable: bool = setting(False, "SEMAPHORE_PASSWORD_LOGIN_DISABLED", "Refuse password logins (LDAP and OIDC only).")
     non_admin_can_create_project: bool = setting(False, "SEMAPHORE_NON_ADMIN_CAN_CREATE_PROJECT", "Let every user create projects.")
     use_remote_runner: bool = setting(False, "SEMAPHORE_USE_REMOTE_RUNNER", "Run every task on remote runners.")
@@ -142,6 +160,7 @@ class Config:
                                                 "file:// repositories; elsewhere only system administrators may (see docs/tasks.md).")
     auth: AuthConfig = field(default_factory=AuthConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    runners: RunnersConfig = field(default_factory=RunnersConfig)
 
     #: The settings plugins declare (``register_settings``): no keys of the core's own.
     plugin_sections: PluginSections = field(default_factory=PluginSections, repr=False, compare=False)
@@ -171,6 +190,12 @@ class Config:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir or default_data_dir())
+
+    @property
+    def runner_registration_secret(self) -> str:
+        """The global registration token runners present: runners.registration_token, else the
+        older runner_registration_token; empty when neither is set (one-time tokens only)."""
+        return self.runners.registration_token or self.runner_registration_token
 
     @property
     def listen_host(self) -> str:

@@ -43,6 +43,9 @@ def validate(config: Config) -> None:
                           "(use an IANA name such as UTC or Europe/Berlin)") from None
     if not 1 <= config.schedule.tick_seconds <= 60:  # slower ticks would run into the missed-fire grace window
         raise ConfigError("schedule.tick_seconds: must be between 1 and 60")
+    for name in ("offline_timeout_sec", "task_fail_timeout_sec", "reconcile_interval_sec"):
+        if getattr(config.runners, name) < 1:
+            raise ConfigError(f"runners.{name}: must be at least 1")
     for name in ("cookie_hash", "cookie_encryption"):
         try:
             base64.b64decode(getattr(config, name), validate=True)

@@ -10,7 +10,7 @@ from semaphore.db.models.integrations import (
 from semaphore.db.models.projects import Project, ProjectUser
 from semaphore.db.models.resources import AccessKey, Environment, Inventory, Repository, View
 from semaphore.db.models.schedules import Schedule, ScheduleFire
-from semaphore.db.models.system import Event, Option, Runner
+from semaphore.db.models.system import Event, Option, Runner, RunnerRegistration
 from semaphore.db.models.tasks import Task, TaskHostResult, TaskOutput
 from semaphore.db.models.templates import Template, TemplateVault
 from semaphore.db.models.users import APIToken, LoginFailure, Session, User, UserTotp
@@ -18,6 +18,6 @@ from semaphore.db.models.users import APIToken, LoginFailure, Session, User, Use
 __all__ = [
     "APIToken", "AccessKey", "Base", "Environment", "Event", "Integration", "IntegrationAlias",
     "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Option", "Project",
-    "ProjectUser", "Repository", "Runner", "Schedule", "ScheduleFire", "Session", "Task", "TaskHostResult",
-    "TaskOutput", "Template", "TemplateVault", "User", "UserTotp", "View",
+    "ProjectUser", "Repository", "Runner", "RunnerRegistration", "Schedule", "ScheduleFire", "Session", "Task",
+    "TaskHostResult", "TaskOutput", "Template", "TemplateVault", "User", "UserTotp", "View",
 ]

@@ -1,4 +1,5 @@
-"""Server-wide records: remote runners, the activity log and stored options."""
+"""Server-wide records: remote runners and their one-time registration tokens, the activity log and
+stored options."""
 
 from __future__ import annotations
 
@@ -26,6 +27,28 @@ class Runner(Base):
     public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     touched: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cleaning_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tags: Mapped[str | None] = mapped_column(Text, nullable=True, default="[]")  # JSON list of strings
+    apps: Mapped[str | None] = mapped_column(Text, nullable=True, default="[]")  # JSON list of app ids it can run
+    version: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    registered: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RunnerRegistration(Base):
+    """A one-time registration token made in the UI or API: good for one registration within its
+    hour; only its sha256 hex is kept."""
+
+    __tablename__ = "runner_registration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True, nullable=True)
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    used: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True, nullable=True)
 
 
 class Event(Base):

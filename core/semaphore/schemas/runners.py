@@ -1,0 +1,110 @@
+"""Remote runners: the registration body a runner sends, and the runners as the admin and project
+API show them (the original's field names, plus tags, apps, version, touched, online and
+running_tasks). A runner's token is never answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from marshmallow import ValidationError, fields, validate
+
+from semaphore.schemas.base import RequestSchema, ResponseSchema, Text, no_control_characters, read_only_id
+
+MAX_TAGS = 50
+MAX_WEBHOOK = 2048
+#: An X25519 public key in PEM is about 113 bytes; anything much longer is no such key.
+MAX_PUBLIC_KEY = 1024
+
+
+def x25519_public_key(value: str) -> None:
+    """The runner's key pair is X25519: job payloads are sealed to this key, so anything else
+    (an RSA key of the original's runners, garbage) is bad input, not a runner we cannot serve."""
+    try:
+        key = load_pem_public_key(value.encode())
+    except (ValueError, TypeError, UnicodeError):
+        raise ValidationError("must be a PEM public key (SubjectPublicKeyInfo)") from None
+    if not isinstance(key, X25519PublicKey):
+        raise ValidationError("must be an X25519 public key")
+
+
+def label_field(**kwargs: Any) -> fields.String:
+    """A tag or an app id: short text with no control characters or blanks at the ends."""
+    return fields.String(validate=[validate.Length(min=1, max=50), no_control_characters,
+                                   validate.Regexp(r"^\S(.*\S)?$", error="must not start or end with a blank")],
+                         **kwargs)
+
+
+def labels_field(**kwargs: Any) -> fields.List:
+    return fields.List(label_field(), validate=validate.Length(max=MAX_TAGS), **kwargs)
+
+
+class RegistrationSchema(RequestSchema):
+    """``POST /api/internal/runners``: a runner registers with a registration token."""
+
+    registration_token = fields.String(required=True, validate=validate.Length(max=1024))
+    name = fields.String(load_default="", validate=[validate.Length(max=255), no_control_characters])
+    webhook = fields.String(load_default="", validate=validate.Length(max=MAX_WEBHOOK))
+    max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
+    public_key = fields.String(required=True, validate=[validate.Length(max=MAX_PUBLIC_KEY), x25519_public_key])
+    tags = labels_field(load_default=list)
+    apps = labels_field(load_default=list)
+    version = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
+
+
+class RegisteredSchema(ResponseSchema):
+    id = fields.Integer()
+    token = fields.String(metadata={"description": "the runner token; the server keeps only its sha256"})
+
+
+class RunnerSchema(ResponseSchema):
+    """A runner as admins and project managers see it."""
+
+    id = fields.Integer()
+    project_id = fields.Integer(allow_none=True, metadata={"description": "null: a global runner"})
+    name = Text()
+    webhook = Text()
+    max_parallel_tasks = fields.Integer(metadata={"description": "0 = unlimited"})
+    active = fields.Boolean()
+    tag = fields.String(allow_none=True, metadata={"description": "the original's single tag (the first of tags)"})
+    tags = fields.List(fields.String())
+    apps = fields.List(fields.String(), metadata={"description": "apps the runner reported it can run"})
+    version = Text()
+    touched = fields.DateTime(allow_none=True, metadata={"description": "last request of the runner"})
+    registered = fields.DateTime(allow_none=True)
+    online = fields.Boolean(metadata={"description": "polled within runners.offline_timeout_sec"})
+    running_tasks = fields.Integer(metadata={"description": "its tasks that have not finished"})
+    cleaning_requested = fields.Boolean()
+
+
+class RunnerWriteSchema(RequestSchema):
+    """``PUT /api/runners/{id}``: what an admin or project manager may change."""
+
+    id = read_only_id()
+    project_id = read_only_id()
+    name = fields.String(validate=[validate.Length(max=255), no_control_characters])
+    active = fields.Boolean()
+    max_parallel_tasks = fields.Integer(validate=validate.Range(min=0, max=1000))
+    webhook = fields.String(validate=validate.Length(max=MAX_WEBHOOK))
+    tags = labels_field()
+    tag = fields.String(allow_none=True, validate=validate.Length(max=50),
+                        metadata={"description": "the original's single tag: sets tags to [tag]"})
+
+
+class RunnerActiveSchema(RequestSchema):
+    active = fields.Boolean(required=True)
+
+
+class RegistrationRequestSchema(RequestSchema):
+    """``POST /api/runners``: a one-time registration token for a new runner."""
+
+    name = fields.String(load_default="", validate=[validate.Length(max=255), no_control_characters])
+
+
+class RegistrationTokenSchema(ResponseSchema):
+    token = fields.String(metadata={"description": "good for one registration until expires"})
+    expires = fields.DateTime()
+    project_id = fields.Integer(allow_none=True)
+    name = Text()
+    command = fields.String(metadata={"description": "the command that registers a runner with it"})
