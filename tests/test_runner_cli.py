@@ -3,16 +3,29 @@ processes, each runner in its own directory with its own config file, against a 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
+import socket
 import stat
+import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from process_helpers import ServerProcess, assert_one_line_error, free_port, run_semaphore
 from runner_processes import RunnerDir
+from sqlalchemy import select
 
+from semaphore.config import load_config
+from semaphore.db.engine import Database
+from semaphore.db.models import Runner
 from semaphore.runners.backoff import Backoff
+from semaphore.runners.keys import public_key_pem, read_private_key
+from semaphore.version import __version__
 
 
 def mode(path: Path) -> int:
@@ -121,6 +134,9 @@ def test_unregister_and_start_without_a_token(nowhere):
     nowhere.write_config()
     assert_one_line_error(nowhere.run("unregister"), "the runner has no token")
     assert_one_line_error(nowhere.run("start"), "the runner has no token: register it first")
+    # `semaphore runner` alone is the documentation's "Runner mode": it starts the runner
+    alone = run_semaphore(["runner", "--config", str(nowhere.config_path)], nowhere.directory)
+    assert_one_line_error(alone, "the runner has no token: register it first")
 
 
 def test_a_wrong_web_host_is_named_in_the_error(tmp_path):
@@ -129,7 +145,8 @@ def test_a_wrong_web_host_is_named_in_the_error(tmp_path):
     try:
         runner = RunnerDir(tmp_path / "runner", server.url + "/nothing-here")
         runner.write_config(token="t")
-        assert_one_line_error(runner.run("unregister"), f"the server answered 404 at {runner.web_host}/api/internal/runners")
+        assert_one_line_error(runner.run("unregister"),
+                              f"the server answered 404 at {runner.web_host}/api/internal/runners")
     finally:
         server.stop()
 
@@ -160,3 +177,157 @@ def test_backoff_grows_exponentially_up_to_its_cap_with_jitter_and_resets():
     assert len(set(delays[3:])) > 1  # jitter: runners of one server do not retry in step
     backoff.reset()
     assert backoff.next_delay() <= 1
+
+
+# -- against a real server ------------------------------------------------------------------------
+
+GLOBAL = "a long global registration token"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("server")
+    server = ServerProcess(directory, env={"SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL}).start()
+    yield server
+    server.stop()
+
+
+def runner_rows(server: ServerProcess) -> dict[int, Runner]:
+    """The server's runners, read from its database."""
+    database = Database.from_config(load_config(no_config=True, environ={
+        "SEMAPHORE_DATA_DIR": str(server.directory / "data")}))
+    try:
+        with database.session() as db:
+            rows = list(db.scalars(select(Runner)))
+            db.expunge_all()
+            return {row.id: row for row in rows}
+    finally:
+        database.dispose()
+
+
+def runner_id(output: str) -> int:
+    return int(re.search(r"Runner registered \(id (\d+)\)", output).group(1))  # type: ignore[union-attr]
+
+
+def delete_with_token(server: ServerProcess, token: str) -> int:
+    """DELETE /api/internal/runners with ``token``: how the server answers a runner holding it."""
+    request = urllib.request.Request(f"{server.url}/api/internal/runners", method="DELETE",
+                                     headers={"X-Runner-Token": token})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_register_with_the_global_token_on_stdin_then_unregister(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config(webhook="http://hooks.example.test/runner")
+    result = runner.run("register", "--stdin-registration-token", "--name", "build-1", "--tags", "linux, x86 ,",
+                        "--max-parallel-tasks", "3", "--one-off", stdin=GLOBAL + "\n")
+    assert result.returncode == 0, result
+    key_file = runner.directory / "runner.token.key"
+    assert result.stdout == (f"Runner registered (id {runner_id(result.stdout)}). Token saved to {runner.token_file}, "
+                             f"private key to {key_file}.\n")
+    assert GLOBAL not in result.stdout + result.stderr
+
+    token = runner.token_file.read_text()
+    assert len(base64.b64decode(token, validate=True)) == 32
+    assert mode(runner.token_file) == 0o600 and mode(key_file) == 0o600
+    row = runner_rows(server)[runner_id(result.stdout)]
+    assert row.token == hashlib.sha256(token.encode()).hexdigest()
+    assert (row.name, row.max_parallel_tasks, row.webhook) == ("build-1", 3, "http://hooks.example.test/runner")
+    assert json.loads(row.tags or "") == ["linux", "x86"] and row.version == __version__
+    assert {"bash", "python", "ansible"} <= set(json.loads(row.apps or ""))
+    assert row.public_key == public_key_pem(read_private_key(key_file))  # the server seals to this key
+    # the options given are kept for `runner start`; the token stays in its file
+    assert runner.config()["runner"] == {"token_file": str(runner.token_file),
+                                         "webhook": "http://hooks.example.test/runner", "name": "build-1",
+                                         "tags": ["linux", "x86"], "max_parallel_tasks": 3, "one_off": True}
+
+    result = runner.run("unregister")
+    assert result.returncode == 0, result
+    assert result.stdout == (f"Runner unregistered; removed its token ({runner.token_file}) and private key "
+                             f"({key_file}).\n")
+    assert not runner.token_file.exists() and not key_file.exists()
+    assert row.id not in runner_rows(server)
+    assert delete_with_token(server, token) == 401  # the old token no longer opens anything
+    assert_one_line_error(runner.run("unregister"), "the runner has no token")
+
+
+def test_register_with_a_token_file_keeps_the_runner_token_in_the_config_file(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config(token_file=None)
+    (tmp_path / "registration").write_text(GLOBAL + "\n")
+    result = runner.run("register", "--registration-token-file", str(tmp_path / "registration"))
+    assert result.returncode == 0, result
+    token = runner.config()["runner"]["token"]
+    assert mode(runner.config_path) == 0o600 and mode(runner.directory / "config.json.key") == 0o600
+    assert runner_rows(server)[runner_id(result.stdout)].name == socket.gethostname()
+
+    # a token the server does not know: unregister says so and changes nothing here
+    assert delete_with_token(server, token) == 204
+    assert_one_line_error(runner.run("unregister"), "the server answered 401", "the server does not know")
+    assert runner.config()["runner"]["token"] == token
+
+    # registering again gives a new token and a new key
+    key_before = (runner.directory / "config.json.key").read_bytes()
+    again = runner.run("register", stdin="", env={"SEMAPHORE_RUNNER_REGISTRATION_TOKEN": GLOBAL})
+    assert again.returncode == 0, again
+    assert runner.config()["runner"]["token"] != token
+    assert (runner.directory / "config.json.key").read_bytes() != key_before
+    assert runner.run("unregister").returncode == 0
+    assert "token" not in runner.config()["runner"] and not (runner.directory / "config.json.key").exists()
+
+
+def test_register_with_the_token_in_the_config_and_a_chosen_key_file(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    key_file = tmp_path / "keys" / "runner.pem"
+    runner.write_config(registration_token=GLOBAL, private_key_file=str(key_file))
+    result = runner.run("register")
+    assert result.returncode == 0, result
+    assert mode(key_file) == 0o600 and runner.token_file.exists()
+    assert runner_rows(server)[runner_id(result.stdout)].public_key == public_key_pem(read_private_key(key_file))
+
+
+def test_a_wrong_registration_token_is_refused_and_nothing_is_written(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config()
+    before = set(runner_rows(server))
+    result = runner.run("register", "--stdin-registration-token", stdin="not the token\n")
+    assert_one_line_error(result, "the server answered 400: Invalid registration token")
+    assert sorted(path.name for path in runner.directory.iterdir()) == ["config.json"]
+    assert set(runner_rows(server)) == before
+
+
+def test_start_registers_when_it_has_no_token(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config(registration_token=GLOBAL, name="at-start")
+    process = runner.start()
+    try:
+        log = process.wait_for_log("registered as runner")
+    finally:
+        process.stop()
+    assert f"token saved to {runner.token_file}" in log and "Traceback" not in process.log
+    assert mode(runner.token_file) == 0o600
+    token = runner.token_file.read_text()
+    assert GLOBAL not in process.log and token not in process.log
+    assert any(row.token == hashlib.sha256(token.encode()).hexdigest() and row.name == "at-start"
+               for row in runner_rows(server).values())
+
+
+@pytest.mark.xfail(strict=True, reason="the server does not serve the poll (GET /api/internal/runners) yet")
+def test_start_exits_with_a_clear_message_when_its_token_is_refused(server, tmp_path):
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config()
+    result = runner.run("register", "--stdin-registration-token", stdin=GLOBAL + "\n")
+    assert result.returncode == 0, result
+    process = runner.start()
+    try:
+        process.wait_for_log("polling")
+        assert delete_with_token(server, runner.token_file.read_text()) == 204  # removed from the server's side
+        assert process.wait() == 1
+    finally:
+        process.stop()
+    assert_one_line_error(subprocess.CompletedProcess([], process.wait(), "", process.log),
+                          "the server refused the runner token (401)")
