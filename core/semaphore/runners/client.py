@@ -108,7 +108,10 @@ def _refusal(error: urllib.error.HTTPError, url: str) -> SemaphoreError:
     except (OSError, SemaphoreError):
         answer = None
     message = answer.get("error") if isinstance(answer, dict) else None
-    text = f"the server answered {error.code}" + (f": {message}" if message else f" at {url}")
+    if error.code == 404:  # the URL is wrong rather than the request: say which URL
+        text = f"the server answered 404 at {url}: is web_host the Semaphore server's URL?"
+    else:
+        text = f"the server answered {error.code}" + (f": {message}" if message else f" at {url}")
     if error.code >= 500 or error.code in RETRY_STATUSES:
         return ServerAway(text)
     return ServerRefused(error.code, text)
