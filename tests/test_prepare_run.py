@@ -1,5 +1,6 @@
 """Preparing a run, on every database: key and inventory files, the checkout's inventory path,
-variables, the process environment, task details and the secrets the log masks.
+variables, the process environment, task details and the secrets the log masks; the planned job
+survives its JSON round trip (as it travels to a remote runner) and materialises the same.
 
 Rows are built directly (keys encrypted as the key store stores them); templates and tasks go
 through the API. The checkout is a directory the test fills, as the engine's checkout would.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 
@@ -16,7 +18,9 @@ import pytest
 from task_helpers import create_template, run_task
 
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task
-from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
+from semaphore.engine.job_spec import JobSpec, JobSpecError
+from semaphore.engine.materialise import materialise
+from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_job
 from semaphore.services.keys import encrypt_payload
 from semaphore.state import app_state
 
@@ -77,11 +81,14 @@ def update(app, model, row_id, **values):
             setattr(row, name, value)
 
 
-def plan(app, task_id, private_dir, **kwargs):
-    kwargs.setdefault("server_env", SERVER_ENV)
+def plan_spec(app, task_id, task_secret=None):
     state = app_state(app)
     with state.db.sessionmaker() as db:  # no app context: the engine's threads have none
-        return plan_run(db, state.config, state.secrets, db.get(Task, task_id), private_dir, **kwargs)
+        return plan_job(db, state.config, state.secrets, db.get(Task, task_id), task_secret=task_secret)
+
+
+def plan(app, task_id, private_dir, task_secret=None, server_env=SERVER_ENV):
+    return materialise(plan_spec(app, task_id, task_secret), private_dir, config(app), server_env=server_env)
 
 
 def config(app):
@@ -366,6 +373,49 @@ def test_overrides_the_template_does_not_allow_are_ignored(app, admin_client, pr
     assert plan(app, run_task(admin_client, project, plain["id"])["id"], private_dir).git_source.branch == "main"
 
 
+# -- the job as data ---------------------------------------------------------------------------
+
+def test_the_planned_job_survives_json_and_materialises_the_same(app, admin_client, project, private_dir,
+                                                                  checkout, ssh_key):
+    update(app, Environment, project.environment_id, json='{"region": "eu"}', env='{"MODE": "fast"}')
+    add_secret(app, project, project.environment_id, "var.TOKEN", "token-from-the-group")
+    add_secret(app, project, project.environment_id, "env.API_KEY", "api-key-from-the-group")
+    ssh_id = add_key(app, project, "deploy key", "ssh", {"login": "deploy", "passphrase": PASSPHRASE,
+                                                         "private_key": ssh_key})
+    become_id = add_key(app, project, "become", "login_password", {"login": "root", "password": BECOME_PASSWORD})
+    vault_id = add_key(app, project, "vault", "login_password", {"login": "", "password": VAULT_PASSWORD})
+    update(app, Repository, project.repository_id, ssh_key_id=ssh_id)
+    config(app).apps = {"bash": {"path": "/opt/bash5/bin/bash", "args": ["-x"]}}
+    inventory_id = inventory(app, project, "[web]\nweb1\n", "static", ssh_key_id=ssh_id, become_key_id=become_id)
+    template = create_template(admin_client, project, environment_id=project.environment_id, inventory_id=inventory_id,
+                               arguments=["-v"], vaults=[{"vault_key_id": vault_id, "name": "prod"},
+                                                         {"type": "script", "script": "bin/vault.sh", "name": "ci"}])
+    task = run_task(admin_client, project, template["id"], environment={"size": 3}, debug=True, limit="web1",
+                    params={"a": [1]})
+    spec = plan_spec(app, task["id"], task_secret={"db_password": "task-db-password", "pin": 4711})
+
+    data = json.loads(json.dumps(spec.to_json()))
+    assert data["version"] == 1 and data["log_seq"] == 0
+    assert str(private_dir) not in json.dumps(data) and str(config(app).tmp_path) not in json.dumps(data)
+    again = JobSpec.from_json(data)
+    assert again == spec
+
+    original = materialise(spec, private_dir, config(app), server_env=SERVER_ENV)
+    context = original.context(checkout)
+    files = {path.name: path.read_text() for path in private_dir.iterdir()}
+    assert sorted(files) == sorted([f"key_{ssh_id}", "inventory"])
+    shutil.rmtree(private_dir)
+    private_dir.mkdir(mode=0o700)
+    remade = materialise(again, private_dir, config(app), server_env=SERVER_ENV)
+    assert remade.context(checkout) == context
+    assert {path.name: path.read_text() for path in private_dir.iterdir()} == files
+    assert all(mode(path) == 0o600 for path in private_dir.iterdir())
+    assert (remade.repository_id, remade.git_source, remade.secrets) == (
+        original.repository_id, original.git_source, original.secrets)
+    assert (context.vaults, context.vault_scripts, context.app.args) == (
+        {"prod": VAULT_PASSWORD}, {"ci": "bin/vault.sh"}, ("-x",))
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 def test_an_undecryptable_key_fails_with_its_name(app, admin_client, project, private_dir):
@@ -406,3 +456,23 @@ def test_the_stored_task_secret_is_decrypted(app):
     assert decrypt_task_secret(box, None) == {}
     with pytest.raises(RunPreparationError, match="cannot decrypt the task's secret variables"):
         decrypt_task_secret(box, "bm90IGVuY3J5cHRlZCB3aXRoIHRoaXMga2V5")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"version": 2}, "job payload version 2 is not supported (this side understands version 1)"),
+    ({"version": None}, "job payload version None is not supported"),
+    ({"surprise": 1}, "the job payload is damaged: JobSpec has no field 'surprise'"),
+    ({"source": None}, "the job payload is damaged: SourceSpec must be a JSON object"),
+    ({"task": {"id": 1}}, "the job payload is damaged: TaskDetails"),
+])
+def test_a_job_payload_of_another_version_or_shape_is_refused(app, admin_client, project, change, message):
+    template = create_template(admin_client, project)
+    data = plan_spec(app, run_task(admin_client, project, template["id"])["id"]).to_json()
+    with pytest.raises(JobSpecError) as raised:
+        JobSpec.from_json({**data, **change})
+    assert str(raised.value).startswith(message)
+    data.pop("playbook")
+    with pytest.raises(JobSpecError, match="the job payload is damaged: JobSpec.* missing .*'playbook'"):
+        JobSpec.from_json(data)
+    with pytest.raises(JobSpecError, match="must be a JSON object"):
+        JobSpec.from_json([data])

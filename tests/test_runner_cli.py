@@ -24,7 +24,7 @@ from semaphore.config import load_config
 from semaphore.db.engine import Database
 from semaphore.db.models import Runner
 from semaphore.runners.backoff import Backoff
-from semaphore.runners.keys import public_key_pem, read_private_key
+from semaphore.runners.sealed import public_key_pem, read_private_key
 from semaphore.version import __version__
 
 

@@ -1,5 +1,6 @@
-"""The run's inventory: static inventories written to the private directory, file inventories
-found inside a checkout, Terraform/OpenTofu workspaces passed by name."""
+"""The run's inventory: read from the database as an :class:`InventorySpec`, then static
+inventories written to the private directory, file inventories found inside a checkout,
+Terraform/OpenTofu workspaces passed by name."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from semaphore.db.models import Inventory
-from semaphore.engine.run_keys import RunKeys, RunPreparationError, write_private_file
+from semaphore.engine.job_spec import InventorySpec
+from semaphore.engine.private_files import KeyFiles, write_private_file
+from semaphore.engine.run_keys import RunKeys, RunPreparationError
 from semaphore.execution import Credentials, InventoryFile
 
-#: No extension: Ansible then tries its YAML and INI parsers both (a static inventory may be either).
-STATIC_FILE = "inventory"
-YAML_FILE = "inventory.yml"
+#: The file a static inventory is written to. No extension for "static": Ansible then tries its
+#: YAML and INI parsers both (a static inventory may be either).
+STATIC_FILES = {"static": "inventory", "static-yaml": "inventory.yml"}
 WORKSPACE_TYPES = ("terraform-workspace", "tofu-workspace")
 DEFAULT_WORKSPACE = "default"
 
@@ -42,26 +45,45 @@ class PlannedInventory:
         return InventoryFile(type=self.type, path=path, name=self.name, ssh=self.ssh, become=self.become)
 
 
-def plan_inventory(inventory: Inventory, keys: RunKeys, in_own_repository: bool) -> PlannedInventory:
-    """Reads the inventory's keys and writes a static inventory to the private directory."""
+def inventory_spec(inventory: Inventory, keys: RunKeys, in_own_repository: bool) -> InventorySpec:
+    """The inventory and its keys as data; a file inventory's path must be relative."""
     label = inventory.name
-    ssh = _given(keys.credentials(inventory.ssh_key_id, f"the ssh key of inventory {label!r}"))
-    become = _given(keys.credentials(inventory.become_key_id, f"the become key of inventory {label!r}"))
     text = inventory.inventory or ""
-    base = PlannedInventory(type=inventory.type, label=label, ssh=ssh, become=become)
-    if inventory.type == "static":
-        return replace(base, path=write_private_file(keys.private_dir, STATIC_FILE, text))
-    if inventory.type == "static-yaml":
-        return replace(base, path=write_private_file(keys.private_dir, YAML_FILE, text))
+    spec = InventorySpec(type=inventory.type, label=label, text=text,
+                         ssh=keys.key(inventory.ssh_key_id, f"the ssh key of inventory {label!r}"),
+                         become=keys.key(inventory.become_key_id, f"the become key of inventory {label!r}"))
     if inventory.type == "file":
-        if not text.strip():
-            raise RunPreparationError(f"inventory {label!r}: no file path is set")
-        if PurePosixPath(text).is_absolute() or Path(text).is_absolute():
-            raise RunPreparationError(f"inventory {label!r}: the file path {text!r} must be relative to the repository")
-        return replace(base, path_in_repository=text, in_own_repository=in_own_repository)
+        return replace(spec, text="", path_in_repository=relative_path(text, label),
+                       in_own_repository=in_own_repository)
     if inventory.type in WORKSPACE_TYPES:
-        return replace(base, name=text.strip() or DEFAULT_WORKSPACE)
-    raise RunPreparationError(f"inventory {label!r} has an unknown type {inventory.type!r}")
+        return replace(spec, text=text.strip() or DEFAULT_WORKSPACE)
+    if inventory.type not in STATIC_FILES:
+        raise RunPreparationError(f"inventory {label!r} has an unknown type {inventory.type!r}")
+    return spec
+
+
+def plan_inventory(spec: InventorySpec, key_files: KeyFiles) -> PlannedInventory:
+    """Writes the keys and a static inventory to the private directory."""
+    label = spec.label
+    ssh, become = key_files.given(spec.ssh), key_files.given(spec.become)
+    if spec.type in STATIC_FILES:
+        path = write_private_file(key_files.private_dir, STATIC_FILES[spec.type], spec.text)
+        return PlannedInventory(type=spec.type, label=label, path=path, ssh=ssh, become=become)
+    if spec.type == "file":
+        return PlannedInventory(type=spec.type, label=label, ssh=ssh, become=become,
+                                path_in_repository=relative_path(spec.path_in_repository or "", label),
+                                in_own_repository=spec.in_own_repository)
+    if spec.type in WORKSPACE_TYPES:
+        return PlannedInventory(type=spec.type, label=label, name=spec.text, ssh=ssh, become=become)
+    raise RunPreparationError(f"inventory {label!r} has an unknown type {spec.type!r}")
+
+
+def relative_path(text: str, label: str) -> str:
+    if not text.strip():
+        raise RunPreparationError(f"inventory {label!r}: no file path is set")
+    if PurePosixPath(text).is_absolute() or Path(text).is_absolute():
+        raise RunPreparationError(f"inventory {label!r}: the file path {text!r} must be relative to the repository")
+    return text
 
 
 def file_in_checkout(root: Path, relative: str, label: str) -> Path:
@@ -73,7 +95,3 @@ def file_in_checkout(root: Path, relative: str, label: str) -> Path:
     if not target.exists():
         raise RunPreparationError(f"inventory {label!r}: {relative!r} does not exist in the repository")
     return target
-
-
-def _given(credentials: Credentials) -> Credentials | None:
-    return None if credentials.type == "none" else credentials

@@ -18,7 +18,8 @@ from semaphore.db.models import Task, Template
 from semaphore.engine import process
 from semaphore.engine.checkout import Checkout, CheckoutError
 from semaphore.engine.log import TaskLog
-from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_run
+from semaphore.engine.materialise import materialise
+from semaphore.engine.prepare import RunPreparationError, decrypt_task_secret, plan_job
 from semaphore.execution import HostResult, Job, ProcessSpec, RunContext, TaskFailed, TaskStopped
 from semaphore.services import host_results
 from semaphore.services.task_status import TaskStatus
@@ -114,8 +115,10 @@ def _run(engine: TaskEngine, running: RunningTask, task_log: TaskLog, private_di
             task_log.write(f"No executor for app {template.app!r} is installed on this server.")
             return TaskStatus.ERROR
         try:
-            plan = plan_run(db, state.config, state.secrets, task, private_dir,
+            # The same two steps as on a remote runner: the job as data, then its files here.
+            spec = plan_job(db, state.config, state.secrets, task,
                             task_secret=decrypt_task_secret(state.secrets, task.secret))
+            plan = materialise(spec, private_dir, state.config)
         except RunPreparationError as exc:
             task_log.write(f"Cannot prepare the task: {exc}")
             return TaskStatus.ERROR

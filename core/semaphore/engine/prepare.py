@@ -1,22 +1,17 @@
-"""Preparing a task's run: what to check out, what to mask, and the executor's RunContext.
+"""Planning a task's run: everything the database knows about it, as a portable
+:class:`~semaphore.engine.job_spec.JobSpec`.
 
 The engine calls it from its worker thread with an open session (no Flask app context)::
 
     secret = decrypt_task_secret(box, task.secret)  # the run's secret extra vars, stored encrypted
-    plan = plan_run(db, config, box, task, private_dir, task_secret=secret)  # RunPreparationError: task fails
-    masker.extend(plan.secrets)
-    checkout = check_out(plan.repository_id, plan.git_source)  # see semaphore.engine.checkout
-    inventory_checkout = None
-    if plan.inventory_source:  # a file inventory kept in another repository
-        inventory_checkout = check_out(plan.inventory_repository_id, plan.inventory_source)
-    context = plan.context(checkout, inventory_checkout)  # RunPreparationError too
+    spec = plan_job(db, config, box, task, task_secret=secret)  # RunPreparationError: task fails
+    plan = materialise(spec, private_dir, config)  # see semaphore.engine.materialise
 
-:func:`plan_run` reads every row it needs, decrypts the keys and writes into ``private_dir`` (which
-must be 0700) the ssh key files and static inventories, all 0600; nothing secret is written
-anywhere else. After it returns the session may be closed: :meth:`RunPlan.context` only looks at
-the checkout (file inventories must lie inside it, also through symlinks).
+:func:`plan_job` reads every row it needs and decrypts the keys; it writes nothing. The spec goes
+to :func:`~semaphore.engine.materialise.materialise` on the machine that runs the job: the
+server itself, or a remote runner that receives it sealed (:mod:`semaphore.runners.sealed`).
 
-What the context holds, where it differs from or clarifies the original:
+What the run's context holds, where it differs from or clarifies the original:
 
 * ``extra_vars`` = the environment's ``json`` with the task's ``environment`` over it (values given
   when starting the task win over the variable group's defaults; the original lets the group win),
@@ -25,21 +20,17 @@ What the context holds, where it differs from or clarifies the original:
   (non-string values as JSON text).
 * ``env``: see :mod:`semaphore.engine.run_env` for the layers; ``PATH`` is always passed.
 * ``inventory``: the task's inventory, else the template's. A file inventory whose repository is
-  not the template's needs ``plan.inventory_source`` checked out too.
+  not the template's needs ``inventory_source`` checked out too.
 * ``params`` = the task's ``params`` JSON.
-* ``cache_dir`` = ``<tmp_path>/templates/<template id>`` (0700), kept between runs of the template.
 
-``plan.secrets`` lists every secret value (key passwords, passphrases and private keys, also line
+``spec.secrets`` lists every secret value (key passwords, passphrases and private keys, also line
 by line, environment secrets, vault passwords, the task's secret values), longest first.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -48,74 +39,43 @@ from sqlalchemy.orm import Session as DbSession
 from semaphore.config import Config
 from semaphore.crypto import SecretBox
 from semaphore.db.models import AccessKey, Environment, Inventory, Repository, Task, Template, TemplateVault, User
-from semaphore.engine.checkout import GitSource
-from semaphore.engine.inventory_files import PlannedInventory, plan_inventory
-from semaphore.engine.run_env import RunEnvironment, env_variables, run_environment, stored_json
-from semaphore.engine.run_keys import (
-    RunKeys,
-    RunPreparationError,
-    SecretValues,
-    decrypt_secret,
-    require_private_dir,
-)
+from semaphore.engine.inventory_files import inventory_spec
+from semaphore.engine.job_spec import JobSpec, SourceSpec
+from semaphore.engine.run_env import env_variables, stored_json
+from semaphore.engine.run_keys import RunKeys, RunPreparationError, SecretValues, decrypt_secret
 from semaphore.errors import DecryptionError
-from semaphore.execution import AppSettings, RunContext, TaskDetails
+from semaphore.execution import AppSettings, TaskDetails
 from semaphore.services.apps import app_settings
 from semaphore.services.environments import SecretName
 from semaphore.services.local_repositories import run_refusal
 from semaphore.services.template_fields import WRITABLE_COLUMNS
 
-__all__ = ["RunPlan", "RunPreparationError", "decrypt_task_secret", "plan_run"]
+__all__ = ["RunPreparationError", "decrypt_task_secret", "plan_job"]
 
 DEFAULT_VAULT = "default"
 VERSIONED_TYPES = ("build", "deploy")
 
 
-@dataclass
-class RunPlan:
-    """A run as far as the database knows it: check out ``git_source`` (and ``inventory_source``),
-    then call :meth:`context` with the checkout."""
-
-    repository_id: int
-    git_source: GitSource  # the branch is the effective one; an ssh key is a 0600 file in the private dir
-    inventory_repository_id: int | None  # a file inventory's own repository, when not the template's
-    inventory_source: GitSource | None
-    secrets: list[str]
-    details: TaskDetails
-    inventory: PlannedInventory | None
-    environment: RunEnvironment
-    fields: dict[str, Any]  # the RunContext fields known before the checkout
-
-    def context(self, checkout: Path, inventory_checkout: Path | None = None) -> RunContext:
-        inventory = self.inventory.resolve(checkout, inventory_checkout) if self.inventory else None
-        return RunContext(repository_path=checkout, inventory=inventory, env=self.environment.build(checkout),
-                          **self.fields)
-
-
-def plan_run(db: DbSession, config: Config, box: SecretBox, task: Task, private_dir: Path,
-             task_secret: Mapping[str, Any] | None = None, server_env: Mapping[str, str] | None = None) -> RunPlan:
+def plan_job(db: DbSession, config: Config, box: SecretBox, task: Task,
+             task_secret: Mapping[str, Any] | None = None) -> JobSpec:
     """Everything about ``task``'s run that the database knows (``box`` decrypts its keys).
-    ``task_secret``: the secret extra variables sent with the task (see :func:`decrypt_task_secret`);
-    ``server_env``: the server's environment (default ``os.environ``), of which only the parts named
-    in :mod:`run_env` reach the task."""
-    require_private_dir(private_dir)
+    ``task_secret``: the secret extra variables sent with the task (see :func:`decrypt_task_secret`)."""
     secrets = SecretValues()
-    keys = RunKeys(db, box, private_dir, secrets)
+    keys = RunKeys(db, box, secrets)
     template = _row(db, Template, task.template_id, "template")
     repository = _row(db, Repository, template.repository_id, "template's repository")
     branch = (task.git_branch if template.allow_override_branch_in_task else None) or template.git_branch
-    git_source = _git_source(config, keys, repository, branch, task.commit_hash)
+    source = _source(config, keys, repository, branch, task.commit_hash)
 
-    inventory_source = planned_inventory = inventory_repository_id = None
+    inventory_source = inventory = None
     inventory_id = task.inventory_id or template.inventory_id
     if inventory_id is not None:
-        inventory = _row(db, Inventory, inventory_id, "inventory")
-        elsewhere = inventory.type == "file" and inventory.repository_id not in (None, repository.id)
+        row = _row(db, Inventory, inventory_id, "inventory")
+        elsewhere = row.type == "file" and row.repository_id not in (None, repository.id)
         if elsewhere:
-            holder = _row(db, Repository, inventory.repository_id, f"repository of inventory {inventory.name!r}")
-            inventory_source = _git_source(config, keys, holder, None, None)
-            inventory_repository_id = holder.id
-        planned_inventory = plan_inventory(inventory, keys, in_own_repository=elsewhere)
+            holder = _row(db, Repository, row.repository_id, f"repository of inventory {row.name!r}")
+            inventory_source = _source(config, keys, holder, None, None)
+        inventory = inventory_spec(row, keys, in_own_repository=elsewhere)
 
     environment = db.get(Environment, template.environment_id) if template.environment_id is not None else None
     env_secrets = _environment_secrets(db, box, environment, secrets)
@@ -127,35 +87,20 @@ def plan_run(db: DbSession, config: Config, box: SecretBox, task: Task, private_
                   **stored_json(task.environment, dict, "extra variables of the task"),
                   "semaphore_vars": {"task_details": details.as_vars()}}
     secret_vars = {**env_secrets.get("var", {}), **{name: _text(value) for name, value in task_secret.items()}}
-    run_env = run_environment(os.environ if server_env is None else server_env, config, private_dir,
-                              env_variables(environment.env if environment else None,
-                                            "environment variables of the environment"),
-                              env_secrets.get("env", {}), details)
-    fields = {
-        "task": details, "app_id": template.app, "template": template_fields(template),
-        "playbook": task.playbook or template.playbook, "private_dir": private_dir,
-        "extra_vars": extra_vars, "secret_vars": secret_vars,
-        "template_args": _args(template.arguments, "arguments of the template"),
-        "task_args": _args(task.arguments, "arguments of the task") if template.allow_override_args_in_task else [],
-        "debug": task.debug, "dry_run": task.dry_run, "diff": task.diff, "limit": task.hosts_limit or "",
-        **_vaults(db, keys, template),
-        "app": _app_settings(app_settings(db, config).get(template.app) or {}, template.app),
-        "params": stored_json(task.params, dict, "params of the task"),
-        "cache_dir": template_cache_dir(Path(config.tmp_path), template.id),
-    }
-    return RunPlan(repository.id, git_source, inventory_repository_id, inventory_source, secrets.as_list(), details,
-                   planned_inventory, run_env, fields)
-
-
-def template_cache_dir(tmp_path: Path, template_id: int) -> Path:
-    """The directory an executor keeps between runs of one template (made 0700 when missing)."""
-    parent = tmp_path / "templates"
-    if not parent.is_dir():
-        parent.mkdir(parents=True, exist_ok=True)
-        parent.chmod(0o711)  # traversable, not listable: a task user reaches only its template's cache
-    path = parent / str(template_id)
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
+    vaults, vault_scripts = _vaults(db, keys, template)
+    return JobSpec(
+        task=details, app_id=template.app, template=template_fields(template),
+        playbook=task.playbook or template.playbook, source=source, inventory=inventory,
+        inventory_source=inventory_source, extra_vars=extra_vars, secret_vars=secret_vars,
+        env_vars=env_variables(environment.env if environment else None, "environment variables of the environment"),
+        env_secrets=env_secrets.get("env", {}), secrets=secrets.as_list(),
+        template_args=_args(template.arguments, "arguments of the template"),
+        task_args=_args(task.arguments, "arguments of the task") if template.allow_override_args_in_task else [],
+        debug=task.debug, dry_run=task.dry_run, diff=task.diff, limit=task.hosts_limit or "",
+        vaults=vaults, vault_scripts=vault_scripts,
+        app=_app_settings(app_settings(db, config).get(template.app) or {}, template.app),
+        params=stored_json(task.params, dict, "params of the task"),
+    )
 
 
 def decrypt_task_secret(box: SecretBox, stored: str | None) -> dict[str, Any]:
@@ -213,13 +158,13 @@ def template_fields(template: Template) -> dict[str, Any]:
     return fields
 
 
-def _git_source(config: Config, keys: RunKeys, repository: Repository, branch: str | None,
-                commit: str | None) -> GitSource:
+def _source(config: Config, keys: RunKeys, repository: Repository, branch: str | None,
+            commit: str | None) -> SourceSpec:
     refusal = run_refusal(repository.git_url, repository.admin_approved_url, config)
     if refusal:
         raise RunPreparationError(f"repository {repository.name!r}: {refusal}")
-    credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
-    return GitSource(repository.git_url, branch or repository.git_branch, commit or None, credentials)
+    key = keys.key(repository.ssh_key_id, f"the key of repository {repository.name!r}")
+    return SourceSpec(repository.id, repository.git_url, branch or repository.git_branch, commit or None, key)
 
 
 def _environment_secrets(db: DbSession, box: SecretBox, environment: Environment | None,
@@ -239,7 +184,7 @@ def _environment_secrets(db: DbSession, box: SecretBox, environment: Environment
     return found
 
 
-def _vaults(db: DbSession, keys: RunKeys, template: Template) -> dict[str, dict[str, str]]:
+def _vaults(db: DbSession, keys: RunKeys, template: Template) -> tuple[dict[str, str], dict[str, str]]:
     """``vaults`` (vault id -> password) and ``vault_scripts`` (vault id -> script in the
     repository); a vault without a name is "default", a password vault without a password is left out."""
     passwords, scripts = {}, {}
@@ -253,7 +198,7 @@ def _vaults(db: DbSession, keys: RunKeys, template: Template) -> dict[str, dict[
         password = keys.password(vault.vault_key_id, f"the key of vault {vault_id!r}")
         if password:
             passwords[vault_id] = password
-    return {"vaults": passwords, "vault_scripts": scripts}
+    return passwords, scripts
 
 
 def _app_settings(settings: Mapping[str, Any], app_id: str) -> AppSettings:

@@ -1,12 +1,10 @@
-"""Access keys for one run: decrypted once, ssh keys written as 0600 files in the run's private
-directory, and every secret value remembered so the log can mask it."""
+"""Access keys for one run: decrypted once into :class:`~semaphore.engine.job_spec.KeySpec` data,
+every secret value remembered so the log can mask it. :mod:`semaphore.engine.private_files`
+writes them as files where the run happens."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,8 +12,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.crypto import SecretBox
 from semaphore.db.models import AccessKey
+from semaphore.engine.job_spec import KeySpec
 from semaphore.errors import DecryptionError, SemaphoreError
-from semaphore.execution import Credentials
 from semaphore.services.keys import decrypt_key
 
 #: Lines of a multi-line secret shorter than this are not masked on their own: they would mask
@@ -69,60 +67,36 @@ class SecretValues:
         return sorted(self._values, key=lambda value: (-len(value), value))
 
 
-def require_private_dir(path: Path) -> None:
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise RunPreparationError(f"private directory {path} cannot be used: {exc.strerror}") from exc
-    if not stat.S_ISDIR(mode) or stat.S_IMODE(mode) & 0o077:
-        raise RunPreparationError(f"private directory {path} must be a directory only its owner can open (0700)")
-
-
-def write_private_file(directory: Path, name: str, text: str) -> Path:
-    """A new file readable by the owner only; refuses to follow or reuse an existing path."""
-    path = directory / name
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as exc:
-        raise RunPreparationError(f"cannot write {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w") as handle:
-        os.fchmod(handle.fileno(), 0o600)  # O_CREAT's mode passes through the umask
-        handle.write(text)
-    return path
-
-
 class RunKeys:
-    """Reads the access keys a run uses. ``what`` names the key's role in error messages
-    ("the key of repository 'app'", ...)."""
+    """Reads and decrypts the access keys a run uses, each once. ``what`` names the key's role in
+    error messages ("the key of repository 'app'", ...)."""
 
-    def __init__(self, db: DbSession, box: SecretBox, private_dir: Path, secrets: SecretValues) -> None:
+    def __init__(self, db: DbSession, box: SecretBox, secrets: SecretValues) -> None:
         self.db = db
         self.box = box  # decrypts the stored keys
-        self.private_dir = private_dir
         self.secrets = secrets
-        self._credentials: dict[int, Credentials] = {}
+        self._keys: dict[int, KeySpec | None] = {}
 
-    def credentials(self, key_id: int | None, what: str) -> Credentials:
-        """The key as a tool needs it; ``type="none"`` for no key or a ``none`` key."""
+    def key(self, key_id: int | None, what: str) -> KeySpec | None:
+        """The key as data; None for no key or a ``none`` key."""
         if key_id is None:
-            return Credentials(type="none")
-        if key_id not in self._credentials:
-            self._credentials[key_id] = self._read(key_id, what)
-        return self._credentials[key_id]
+            return None
+        if key_id not in self._keys:
+            self._keys[key_id] = self._read(key_id, what)
+        return self._keys[key_id]
 
     def password(self, key_id: int | None, what: str) -> str:
-        credentials = self.credentials(key_id, what)
-        if credentials.type != "login_password":
-            raise RunPreparationError(f"{what} must be a login_password key, not {credentials.type!r}")
-        return credentials.password
+        key = self.key(key_id, what)
+        if key is None or key.type != "login_password":
+            raise RunPreparationError(f"{what} must be a login_password key, not {key.type if key else 'none'!r}")
+        return key.password
 
-    def _read(self, key_id: int, what: str) -> Credentials:
+    def _read(self, key_id: int, what: str) -> KeySpec | None:
         key = self.db.get(AccessKey, key_id)
         if key is None:
             raise RunPreparationError(f"{what} (access key id {key_id}) does not exist")
         if key.type == "none":
-            return Credentials(type="none")
+            return None
         if key.type not in ("ssh", "login_password"):
             raise RunPreparationError(f"{what} (access key {key.name!r}) has type {key.type!r}: "
                                       "use an ssh or login_password key")
@@ -133,15 +107,12 @@ class RunKeys:
         if key.type == "login_password":
             password = str(payload.get("password") or "")
             self.secrets.add_password(password)
-            return Credentials(type="login_password", login=login, password=password)
+            return KeySpec(id=key.id, type="login_password", login=login, password=password)
         private_key = str(payload.get("private_key") or "")
         passphrase = str(payload.get("passphrase") or "")
         self.secrets.add(private_key)
         self.secrets.add_password(passphrase)
-        # ssh refuses a key file without its final newline, and keys pasted from Windows carry CRs.
-        text = private_key.replace("\r\n", "\n").rstrip("\n") + "\n"
-        path = write_private_file(self.private_dir, f"key_{key.id}", text)
-        return Credentials(type="ssh", login=login, passphrase=passphrase, private_key_path=path)
+        return KeySpec(id=key.id, type="ssh", login=login, passphrase=passphrase, private_key=private_key)
 
 
 def decrypt_secret(box: SecretBox, key: AccessKey, what: str) -> dict[str, Any] | str | None:

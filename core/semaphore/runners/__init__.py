@@ -1,8 +1,9 @@
-"""Remote runners: machines that run tasks for a server (`semaphore runner ...`).
+"""Remote runners: what the server and its runners share, and the runner's side
+(`semaphore runner ...`).
 
-* ``keys``: the runner's X25519 key pair, as PEM, and its private key file;
+* ``sealed``: the sealed box that carries job payloads, and the runner's X25519 key pair;
 * ``client``: the runner protocol (``/api/internal/runners``) over HTTP(S), as the runner speaks it;
 * ``backoff``: how long to wait before trying an away server again;
-* ``registration``: registering a runner and keeping its token and key;
+* ``registration``: registering a runner and keeping its token and private key;
 * ``poller``: the loop of ``semaphore runner start``.
 """

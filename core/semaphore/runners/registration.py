@@ -15,7 +15,7 @@ from semaphore.config import Config, RunnerConfig, read_json_object
 from semaphore.errors import ConfigError
 from semaphore.private_files import write_private_file
 from semaphore.runners.client import RunnerClient
-from semaphore.runners.keys import generate_private_key, public_key_pem, write_private_key
+from semaphore.runners.sealed import generate_private_key, public_key_pem, write_private_key
 from semaphore.version import __version__
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def register(config: Config, config_file: Path | None, registration_token: str,
         "apps": installed_apps(config),
         "version": __version__,
     })
-    write_private_key(files.private_key_file, private_key)
+    write_private_key(files.private_key_file, private_key, replace=True)
     save_token(files, answer["token"])
     runner.token = answer["token"]
     runner_id = answer.get("id")

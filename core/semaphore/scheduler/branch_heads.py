@@ -14,6 +14,7 @@ from semaphore.crypto import SecretBox
 from semaphore.db.models import Repository
 from semaphore.engine.checkout import CheckoutError, GitSource, password_out_of_url
 from semaphore.engine.git_command import Git, install_askpass
+from semaphore.engine.private_files import KeyFiles
 from semaphore.engine.run_keys import RunKeys, SecretValues
 from semaphore.services.local_repositories import run_refusal
 
@@ -38,8 +39,8 @@ def branch_head(db: DbSession, config: Config, box: SecretBox, repository: Repos
     # A private directory per look-up: an ssh key is written there as a 0600 file, and removed after.
     with tempfile.TemporaryDirectory(dir=root) as private:
         private_dir = Path(private)
-        keys = RunKeys(db, box, private_dir, SecretValues())
-        credentials = keys.credentials(repository.ssh_key_id, f"the key of repository {repository.name!r}")
+        key = RunKeys(db, box, SecretValues()).key(repository.ssh_key_id, f"the key of repository {repository.name!r}")
+        credentials = KeyFiles(private_dir).credentials(key)
         source = password_out_of_url(GitSource(repository.git_url, branch, None, credentials))
         if not source.url or source.url.startswith("-"):
             raise BranchHeadError(f"invalid repository URL {source.url!r}")
