@@ -19,6 +19,7 @@ import pytest
 from process_helpers import ServerProcess, assert_one_line_error, free_port, run_semaphore
 from runner_processes import RunnerDir
 from sqlalchemy import select
+from tls_proxy import TlsProxy
 
 from semaphore.config import load_config
 from semaphore.db.engine import Database
@@ -331,3 +332,28 @@ def test_start_exits_with_a_clear_message_when_its_token_is_refused(server, tmp_
         process.stop()
     assert_one_line_error(subprocess.CompletedProcess([], process.wait(), "", process.log),
                           "the server refused the runner token (401)")
+
+
+def test_https_with_the_servers_certificate_authority_or_without_verification(server, tmp_path):
+    """Behind a proxy that terminates TLS: an untrusted certificate is refused with a hint, the CA
+    in runner.ca_file makes it trusted, and runner.skip_verify accepts it with a warning."""
+    proxy = TlsProxy(server.url, tmp_path)
+    try:
+        runner = RunnerDir(tmp_path / "runner", proxy.url)
+        runner.write_config()
+        untrusted = runner.run("register", "--stdin-registration-token", stdin=GLOBAL + "\n")
+        assert_one_line_error(untrusted, "the server's certificate is not trusted", "set runner.ca_file")
+        assert not runner.token_file.exists()
+
+        runner.write_config(ca_file=str(proxy.certificate))
+        trusted = runner.run("register", "--stdin-registration-token", stdin=GLOBAL + "\n")
+        assert trusted.returncode == 0, trusted
+        assert runner_id(trusted.stdout) in runner_rows(server)
+
+        runner.write_config(skip_verify=True)
+        unverified = runner.run("unregister")
+        assert unverified.returncode == 0, unverified
+        assert "runner.skip_verify is on: the server's certificate is not checked" in unverified.stderr
+        assert runner_id(trusted.stdout) not in runner_rows(server)
+    finally:
+        proxy.close()
