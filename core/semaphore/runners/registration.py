@@ -25,15 +25,13 @@ KEY_SUFFIX = ".key"
 
 @dataclass(frozen=True)
 class RunnerFiles:
-    """Where a runner keeps its token (``token_file``, else the ``config_file``) and private key."""
+    """Where a runner keeps its token (``token_place``: ``token_file``, else ``config_file``) and
+    its private key."""
 
     token_file: Path | None
     config_file: Path | None
+    token_place: Path
     private_key_file: Path
-
-    @property
-    def token_place(self) -> Path:
-        return self.token_file or self.config_file  # type: ignore[return-value]  # one is set (runner_files)
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def runner_files(runner: RunnerConfig, config_file: Path | None) -> RunnerFiles:
     assert token_place is not None
     key_file = (Path(runner.private_key_file).expanduser() if runner.private_key_file
                 else token_place.with_name(token_place.name + KEY_SUFFIX))
-    return RunnerFiles(token_file, config_file, key_file)
+    return RunnerFiles(token_file, config_file, token_place, key_file)
 
 
 def read_token(runner: RunnerConfig) -> str:
