@@ -30,6 +30,7 @@ from semaphore.db.models import (
     Project,
     ProjectUser,
     Repository,
+    Runner,
     Schedule,
     Task,
     TaskOutput,
@@ -194,6 +195,13 @@ def _app(db: Session, ids: Ids) -> Any:
     return "matrix"
 
 
+def _runner(db: Session, ids: Ids, project: bool = True) -> int:
+    """A registered runner: of the fresh project, or global."""
+    number = len(ids)
+    return _add(db, Runner(name=f"runner-{number}", token=f"{ids['project_id']:032d}{number:032d}",
+                           project_id=ids["project_id"] if project else None, webhook=""))
+
+
 def task_status(db: Session, ids: Ids, status: str) -> None:
     """Put the fixture task in ``status`` (stop needs an unfinished one, confirm a waiting one)."""
     task = db.get(Task, ids["task_id"])
@@ -235,7 +243,8 @@ BUILDERS: dict[str, Callable[[Session, Ids], int]] = {
     "key_id": _key, "repository_id": _repository, "inventory_id": _inventory, "environment_id": _environment,
     "view_id": _view, "template_id": _template, "schedule_id": _schedule, "task_id": _task,
     "integration_id": _integration, "matcher_id": _matcher, "value_id": _value, "alias_id": _alias,
-    "project_alias_id": _project_alias, "other_user_id": _other_user, "app_id": _app,
+    "project_alias_id": _project_alias, "runner_id": _runner,
+    "global_runner_id": lambda db, ids: _runner(db, ids, project=False), "other_user_id": _other_user, "app_id": _app,
     # user_id in member routes: the extra guest member, made with every project
     "user_id": lambda db, ids: ids["target"],
 }

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields
 from matrix_support import ExecutorPlugin, Ids, Row, World
+from runner_helpers import registration_body
 from sqlalchemy import func, select
 from test_role_matrix import GLOBAL_ROWS, ROWS
 
 from semaphore.api.json_depth import MAX_JSON_DEPTH
-from semaphore.db.models import Event, IntegrationAlias
+from semaphore.db.models import Event, IntegrationAlias, Runner
 from semaphore.testing import create_app_with_plugins, create_user_row, log_in
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -188,3 +189,23 @@ def test_view_positions_take_json_integers_only(world):
     for number in (1.5, 2.0, "2"):
         status, body = _call(world, row, lambda ids, number=number: {str(ids["view_id"]): number})
         assert status == 400, (number, body)
+
+
+RUNNER_BAD_FIELDS = [
+    ("name", "a\nb"), ("max_parallel_tasks", 1.5), ("max_parallel_tasks", "2"), ("max_parallel_tasks", -1),
+    ("tags", "linux"), ("tags", [""]), ("tags", ["a\tb"]), ("tags", [" padded"]), ("apps", [1]),
+    ("version", "1\x00"), ("public_key", 5), ("webhook", None), ("registration_token", None),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), RUNNER_BAD_FIELDS, ids=repr)
+def test_a_runner_registration_with_a_bad_field_is_400_naming_it(world, key, value):
+    """The runner protocol is outside the matrix (runners, not users, call it): its registration
+    body is checked field by field here, and a refused registration registers nothing."""
+    world.app.extensions["semaphore"].config.runners.registration_token = "global"
+    response = world.app.test_client().post("/api/internal/runners",
+                                            json=registration_body("global", **{key: value}))
+    field = response.get_json().get("field", "")
+    assert response.status_code == 400 and field.split(".")[0] == key, response.get_json()  # tags.0 for a list's item
+    with world.app.extensions["semaphore"].db.session() as db:
+        assert db.scalar(select(func.count()).select_from(Runner)) == 0

@@ -465,3 +465,28 @@ def test_schedule_timezone_must_be_a_known_zone(tmp_path):
         "Europe/Berlin"
     with pytest.raises(ConfigError, match="schedule.timezone: 'Mars/Olympus' is not a known time zone"):
         load_config(no_config=True, environ={"SEMAPHORE_SCHEDULE_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_runners_block_from_file_and_environment(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"runners": {"registration_token": "from-file", "offline_timeout_sec": 45}}))
+    config = load_config(str(path), environ={"SEMAPHORE_RUNNERS_TASK_FAIL_TIMEOUT_SEC": "90"})
+    assert (config.runners.registration_token, config.runners.offline_timeout_sec, config.runners.task_fail_timeout_sec,
+            config.runners.reconcile_interval_sec) == ("from-file", 45, 90, 5)
+    assert config.runner_registration_secret == "from-file"
+    assert "from-file" in config.secret_values() and "from-file" not in json.dumps(config.public())
+
+
+def test_the_registration_token_falls_back_to_the_older_key():
+    older = load_config(no_config=True, environ={"SEMAPHORE_RUNNER_REGISTRATION_TOKEN": "older"})
+    assert older.runner_registration_secret == "older"
+    both = load_config(no_config=True, environ={"SEMAPHORE_RUNNER_REGISTRATION_TOKEN": "older",
+                                                "SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": "newer"})
+    assert both.runner_registration_secret == "newer"
+    assert load_config(no_config=True, environ={}).runner_registration_secret == ""
+
+
+@pytest.mark.parametrize("name", ["OFFLINE_TIMEOUT_SEC", "TASK_FAIL_TIMEOUT_SEC", "RECONCILE_INTERVAL_SEC"])
+def test_runner_timeouts_must_be_positive(name):
+    with pytest.raises(ConfigError, match=f"runners.{name.lower()}: must be at least 1"):
+        load_config(no_config=True, environ={f"SEMAPHORE_RUNNERS_{name}": "0"})

@@ -127,6 +127,16 @@ ROWS: list[Row] = [
     Row("integrations", "GET", f"{P}/integrations/<int:integration_id>/aliases", needs=("alias_id",)),
     Row("integrations", "POST", f"{P}/integrations/<int:integration_id>/aliases", MANAGE),
     Row("integrations", "DELETE", f"{P}/integrations/<int:integration_id>/aliases/<int:alias_id>", MANAGE),
+    # the project's runners: owners and managers only, reads too (tokens and machines of the project)
+    Row("project_runners", "GET", f"{P}/runners", MANAGE, needs=("runner_id",)),
+    Row("project_runners", "POST", f"{P}/runners", MANAGE, lambda ids: {"name": "build box"}),
+    Row("project_runners", "GET", f"{P}/runners/<int:runner_id>", MANAGE),
+    Row("project_runners", "PUT", f"{P}/runners/<int:runner_id>", MANAGE,
+        lambda ids: {"name": "renamed", "max_parallel_tasks": 2, "tags": ["linux"]}),
+    Row("project_runners", "POST", f"{P}/runners/<int:runner_id>", MANAGE, lambda ids: {"name": "renamed"}),
+    Row("project_runners", "POST", f"{P}/runners/<int:runner_id>/active", MANAGE, lambda ids: {"active": False}),
+    Row("project_runners", "POST", f"{P}/runners/<int:runner_id>/cache", MANAGE),
+    Row("project_runners", "DELETE", f"{P}/runners/<int:runner_id>", MANAGE),
     # the project's activity log
     Row("events", "GET", f"{P}/events", needs=("key_id",)),
     Row("events", "GET", f"{P}/events/last", needs=("key_id",)),
@@ -135,6 +145,7 @@ ROWS: list[Row] = [
 # Outside projects: "login" routes answer every logged-in user (about themselves or what they may
 # see), "admin" routes only system admins. Non-admins may not create projects unless configured.
 OTHER = {"user_id": "other_user_id"}
+GLOBAL_RUNNER = {"runner_id": "global_runner_id"}
 GLOBAL_ROWS: list[Row] = [
     Row("projects", "GET", "/api/projects", access="login"),
     Row("projects", "POST", "/api/projects", body=lambda ids: {"name": "New"}, access="admin"),
@@ -170,6 +181,18 @@ GLOBAL_ROWS: list[Row] = [
     Row("apps", "POST", "/api/apps/<string:app_id>/active", access="admin", body=lambda ids: {"active": False}),
     Row("apps", "DELETE", "/api/apps/<string:app_id>", access="admin"),
     Row("options", "GET", "/api/options", access="admin"),
+    # runners, global and of every project
+    Row("runners", "GET", "/api/runners", access="admin", needs=("global_runner_id",)),
+    Row("runners", "POST", "/api/runners", access="admin", body=lambda ids: {"name": "build box"}),
+    Row("runners", "GET", "/api/runners/<int:runner_id>", access="admin", use=GLOBAL_RUNNER),
+    Row("runners", "PUT", "/api/runners/<int:runner_id>", access="admin", use=GLOBAL_RUNNER,
+        body=lambda ids: {"name": "renamed", "active": False, "max_parallel_tasks": 3, "tag": "linux"}),
+    Row("runners", "POST", "/api/runners/<int:runner_id>", access="admin", use=GLOBAL_RUNNER,
+        body=lambda ids: {"name": "renamed"}),
+    Row("runners", "POST", "/api/runners/<int:runner_id>/active", access="admin", use=GLOBAL_RUNNER,
+        body=lambda ids: {"active": False}),
+    Row("runners", "POST", "/api/runners/<int:runner_id>/cache", access="admin", use=GLOBAL_RUNNER),
+    Row("runners", "DELETE", "/api/runners/<int:runner_id>", access="admin", use=GLOBAL_RUNNER),
     Row("options", "POST", "/api/options", access="admin", body=lambda ids: {"key": "matrix.setting", "value": "1"}),
 ]
 
@@ -205,6 +228,10 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     # tests/test_webhooks_api.py and tests/test_webhooks_e2e.py.
     ("GET", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
     ("POST", "/api/integrations/<string:alias>"): "public webhook, authenticated by its integrations",
+    # The runner protocol authenticates runners, not users: a registration token in the body, then the
+    # runner's own token (tests/test_runner_registration.py, tests/test_runners_e2e.py).
+    ("POST", "/api/internal/runners"): "a runner registering, with a registration token",
+    ("DELETE", "/api/internal/runners"): "a runner unregistering, with its runner token",
 }
 
 

@@ -259,7 +259,7 @@ def test_an_admin_creates_a_user_through_the_form_and_sees_them_listed(desktop_p
         assert status.inner_text() == "loaded", name
     assert "executors: ansible" in page.locator('tr[data-plugin="ansible"]').inner_text()
     page.get_by_role("link", name="Runners").click()
-    assert page.get_by_text("Remote runners are not available in this version").is_visible()
+    assert page.get_by_text("No runner is registered yet").is_visible()
     assert_ran_cleanly(page)
 
 

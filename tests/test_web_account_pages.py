@@ -246,7 +246,7 @@ def test_the_plugins_page_shows_a_failed_plugin_with_its_error(site):
     assert "failed" in script_row and "the plugin broke" in script_row
 
 
-def test_the_runners_page_shows_this_servers_engine_and_no_remote_runners(site):
+def test_the_runners_page_shows_this_servers_engine_and_no_remote_runners_yet(site):
     create_user_row(site, "root", admin=True)
     root = log_in(site.test_client(), "root")
     project = create_project(site, root)
@@ -256,4 +256,4 @@ def test_the_runners_page_shows_this_servers_engine_and_no_remote_runners(site):
     assert re.search(r'id="max-parallel">10\b', html)
     assert "no task engine in this process" in html  # the test app runs no tasks
     assert re.search(r'id="waiting">1<', html) and re.search(r'id="running-all">0<', html)
-    assert "Remote runners are not available in this version" in html
+    assert 'id="no-runners"' in html and "Turn <code class=\"code\">use_remote_runner</code> on" in html

@@ -24,6 +24,7 @@ from semaphore.db.models import Runner, RunnerRegistration, User
 from semaphore.db.types import utcnow
 from semaphore.errors import Unauthorized, ValidationError
 from semaphore.services import activity
+from semaphore.services.runners import set_tags
 
 #: How long a one-time registration token made in the UI or API is good for.
 REGISTRATION_LIFETIME = timedelta(hours=1)
@@ -69,8 +70,8 @@ def register(db: DbSession, global_token: str, data: dict[str, Any]) -> tuple[Ru
     token = new_token()
     runner = Runner(token=token_hash(token), project_id=project_id, name=name, webhook=data["webhook"],
                     max_parallel_tasks=data["max_parallel_tasks"], active=True, public_key=data["public_key"],
-                    tags=json.dumps(data["tags"]), apps=json.dumps(data["apps"]), version=data["version"],
-                    registered=now, touched=now)
+                    apps=json.dumps(data["apps"]), version=data["version"], registered=now, touched=now)
+    set_tags(runner, data["tags"])
     db.add(runner)
     db.flush()
     if not runner.name:

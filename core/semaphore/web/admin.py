@@ -1,6 +1,7 @@
 """The administration pages under /admin (403 for anyone but an admin): users, the tasks queued or
-running in every project, the activity log, the installed plugins and what runs the tasks. Their
-scripts write through /api/users, /api/users/<id>/2fas/totp and /api/project/<id>/tasks/<id>/stop."""
+running in every project, the activity log, the installed plugins and what runs the tasks (this server's
+engine and the remote runners). Their scripts write through /api/users, /api/users/<id>/2fas/totp,
+/api/project/<id>/tasks/<id>/stop and /api/runners."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import request
 
 from semaphore.api import context
 from semaphore.schemas.tasks import MAX_SEQ
-from semaphore.services import admin_overview, events, totp, users
+from semaphore.services import admin_overview, events, runners, totp, users
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import admin_page_user, page_for_users, page_number, render_page
@@ -96,6 +97,12 @@ def admin_plugins_page() -> str:
 def admin_runners_page() -> str:
     admin_page_user()
     db = context.db()
-    return render_admin_page("admin_runners.html", "runners", engine=admin_overview.engine_state(app_state()),
+    state = app_state()
+    listed = runners.list_runners(db)
+    return render_admin_page("admin_runners.html", "runners", engine=admin_overview.engine_state(state),
                              active=admin_overview.active_task_count(db),
-                             waiting=admin_overview.waiting_task_count(db))
+                             waiting=admin_overview.waiting_task_count(db),
+                             runners=runners.present(db, state.config.runners.offline_timeout_sec, listed),
+                             projects=runners.project_names(db, listed),
+                             use_remote_runner=state.config.use_remote_runner,
+                             global_token_set=bool(state.config.runner_registration_secret))
