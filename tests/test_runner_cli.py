@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
+import shlex
 import socket
 import stat
 import subprocess
@@ -16,7 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from process_helpers import ServerProcess, assert_one_line_error, free_port, run_semaphore
+from live_server import ADMIN, Api
+from process_helpers import ServerProcess, assert_one_line_error, clean_env, free_port, run_semaphore, semaphore_argv
 from runner_processes import RunnerDir
 from sqlalchemy import select
 from tls_proxy import TlsProxy
@@ -188,7 +191,7 @@ GLOBAL = "a long global registration token"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("server")
-    server = ServerProcess(directory, env={"SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL}).start()
+    server = ServerProcess(directory, env={**ADMIN, "SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL}).start()
     yield server
     server.stop()
 
@@ -357,3 +360,27 @@ def test_https_with_the_servers_certificate_authority_or_without_verification(se
         assert runner_id(trusted.stdout) not in runner_rows(server)
     finally:
         proxy.close()
+
+
+def test_the_registration_command_an_admin_is_shown_registers_once(server, tmp_path):
+    """The command the admin API (and the web UI) shows with a one-time token, pasted into a shell
+    with the runner's config path: it registers the runner; the same token a second time is refused."""
+    admin = Api.logged_in(server.url)
+    made = admin.created("/api/runners", {"name": "from the api"})
+    first, second = RunnerDir(tmp_path / "first", server.url), RunnerDir(tmp_path / "second", server.url)
+    first.write_config(tags=["docker"])
+    second.write_config()
+    env = clean_env(tmp_path, {"PATH": f"{Path(semaphore_argv()[0]).parent}:{os.environ['PATH']}"})
+
+    def pasted(runner: RunnerDir) -> subprocess.CompletedProcess[str]:
+        command = made["command"].replace("/path/to/runner/config.json", shlex.quote(str(runner.config_path)))
+        return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+
+    result = pasted(first)
+    assert result.returncode == 0, result
+    status, listed = admin("GET", f"/api/runners/{runner_id(result.stdout)}")
+    assert status == 200, listed
+    assert listed["tags"] == ["docker"] and "bash" in listed["apps"] and listed["version"] == __version__
+    assert_one_line_error(pasted(second), "the server answered 400: Invalid registration token")
+    assert not second.token_file.exists()
