@@ -5,8 +5,8 @@ The log says what changes, never each attempt: "polling", "server away (why)", "
 A refusal ends the loop with an error (a revoked token or a wrong registration token does not
 mend by trying again); a stop request (``stop`` set, e.g. by SIGTERM) ends it cleanly.
 
-What a poll answer asks for is :meth:`RunnerLoop.handle_poll_answer`'s business; running the jobs
-it brings is the job runner's part, which this loop hands them to.
+What a poll answer asks for is :meth:`RunnerLoop.handle_poll_answer`'s business: the one place
+where running the jobs it brings plugs in. Until it does, the runner says so for each new job.
 """
 
 from __future__ import annotations
