@@ -27,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 blp = Blueprint("runner_protocol", __name__, url_prefix="/api/internal/runners",
                 description="The protocol of remote runners: register, unregister (and poll, report progress)")
 
-RUNNER_SECURITY = [{"runnerToken": []}]
+RUNNER_SECURITY: list[dict[str, list[str]]] = [{"runnerToken": []}]
 
 
 def runner_token_required(view: F) -> F:

@@ -48,7 +48,7 @@ def running_task_counts(db: DbSession, runner_ids: list[int]) -> dict[int, int]:
     query = (select(Task.runner_id, func.count()).where(Task.runner_id.in_(runner_ids),
                                                         Task.status.in_([s.value for s in ACTIVE]))
              .group_by(Task.runner_id))
-    return {runner_id: count for runner_id, count in db.execute(query)}
+    return {runner_id: int(count) for runner_id, count in db.execute(query) if runner_id is not None}
 
 
 def present(db: DbSession, offline_timeout_sec: int, runners: list[Runner]) -> list[dict[str, Any]]:
@@ -64,7 +64,10 @@ def present(db: DbSession, offline_timeout_sec: int, runners: list[Runner]) -> l
 def project_names(db: DbSession, runners: list[Runner]) -> dict[int, str]:
     """The names of the projects of project runners, for lists that show every runner."""
     ids = {runner.project_id for runner in runners if runner.project_id is not None}
-    return dict(db.execute(select(Project.id, Project.name).where(Project.id.in_(ids)))) if ids else {}  # type: ignore[arg-type]
+    if not ids:
+        return {}
+    return {int(project_id): str(name) for project_id, name in
+            db.execute(select(Project.id, Project.name).where(Project.id.in_(ids)))}
 
 
 def list_runners(db: DbSession, project_id: int | None = EVERY_PROJECT) -> list[Runner]:

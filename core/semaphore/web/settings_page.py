@@ -1,14 +1,18 @@
 """A project's settings: name, alerts and parallel tasks (PUT /api/project/{id}), the settings the
 installed notifiers declare (``Notifier.project_fields``), which alert channels the server has on,
-and deleting the project. Read-only for roles that may not update the project."""
+the project's runners (for owners and managers, through /api/project/{id}/runners) and deleting the
+project. Read-only for roles that may not update the project."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from semaphore import notifier_settings
+from semaphore.api import context
 from semaphore.db.models import Project
 from semaphore.execution import TemplateField
+from semaphore.roles import Permission
+from semaphore.services import runners
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page
@@ -56,4 +60,9 @@ def _field(project: Project, stored: dict[str, str], channel: str, field: Templa
 @page_for_users
 def settings_page(project_id: int) -> str:
     access = project_page_access(project_id)
-    return render_project_page("settings.html", access, "settings", channels=channels(access.project))
+    project_runners = None  # only owners and managers see the project's runners
+    if access.permissions & Permission.MANAGE_RESOURCES:
+        project_runners = runners.present(context.db(), app_state().config.runners.offline_timeout_sec,
+                                          runners.list_runners(context.db(), project_id))
+    return render_project_page("settings.html", access, "settings", channels=channels(access.project),
+                               runners=project_runners)
