@@ -384,3 +384,25 @@ def test_the_registration_command_an_admin_is_shown_registers_once(server, tmp_p
     assert listed["tags"] == ["docker"] and "bash" in listed["apps"] and listed["version"] == __version__
     assert_one_line_error(pasted(second), "the server answered 400: Invalid registration token")
     assert not second.token_file.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="the server does not serve the poll (GET /api/internal/runners) yet")
+def test_start_rides_out_a_server_restart_with_one_line_each_way(tmp_path):
+    server = ServerProcess(tmp_path / "server", env={"SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL})
+    (tmp_path / "server").mkdir()
+    server.start()
+    runner = RunnerDir(tmp_path / "runner", server.url)
+    runner.write_config(registration_token=GLOBAL)
+    process = runner.start()
+    try:
+        process.wait_for_log("polling")
+        server.stop()
+        process.wait_for_log("server away")
+        time.sleep(3)
+        server.start()  # the same port and database
+        process.wait_for_log("server back")
+        assert process.process is not None and process.process.poll() is None
+    finally:
+        process.stop()
+        server.stop()
+    assert process.log.count("server away") == 1 and process.log.count("server back") == 1, process.log
