@@ -85,7 +85,7 @@ class ServerProcess:
         return (self.directory / "server.err").read_text()
 
     def start(self) -> ServerProcess:
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restarted server keeps its port
         env = clean_env(self.directory, {"SEMAPHORE_PORT": str(self.port), "SEMAPHORE_INTERFACE": "127.0.0.1",
                                          "SEMAPHORE_WEB_THREADS": "8", **self.env})
         with (self.directory / "server.out").open("wb") as out, (self.directory / "server.err").open("wb") as err:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from semaphore.cli.database import migrate_command
 from semaphore.cli.info import help_command, plugins_command, version_command
 from semaphore.cli.root import LOG_LEVELS, PROG, SemaphoreGroup, configure_logging, root_group, share_global_options
+from semaphore.cli.runner import runner_group
 from semaphore.cli.server import server_command
 from semaphore.cli.setup_command import setup_command
 from semaphore.cli.users import user_group
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 def make_cli() -> SemaphoreGroup:
     group = root_group()
     for command in (version_command, help_command, setup_command, migrate_command, server_command,
-                    user_group, vault_group, plugins_command):
+                    user_group, vault_group, runner_group, plugins_command):
         group.add_command(command)
     return group
 

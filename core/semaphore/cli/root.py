@@ -5,13 +5,15 @@ on first use)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
 
-from semaphore.config import Config, load_config
+from semaphore.config import Config, find_config_file, load_config
 from semaphore.errors import PluginError
 
 PROG = "semaphore"
@@ -33,6 +35,10 @@ class CliState:
         if self._config is None:
             self._config = load_config(self.config_path, no_config=self.no_config)
         return self._config
+
+    def config_file(self) -> Path | None:
+        """The config file the configuration is read from; None with --no-config or when none is found."""
+        return None if self.no_config else find_config_file(self.config_path, os.environ)
 
 
 class SemaphoreGroup(click.Group):

@@ -5,28 +5,21 @@ Run again on an existing installation, it keeps the keys already in use (from th
 rewrites, or the generated-secrets.json of the SQLite database), so stored secrets stay readable,
 and it changes an existing admin account only when told to.
 
-Answers are read line by line, so the wizard works as well with answers piped on stdin (scripts,
-container entry points) as at a terminal. An invalid answer is explained and asked again; the end
-of the input is an error that names the question left unanswered.
+Questions are asked as cli/prompts.py asks them: answers may be piped on stdin, one per line.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
-from urllib.parse import urlsplit
 
 from marshmallow import ValidationError as SchemaError
 from marshmallow.validate import Email
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.cli.prompts import Prompter, directory, file_path, public_url
 from semaphore.config import Config, default_config, read_json_object, to_json_dict, validate
 from semaphore.crypto import generate_key
 from semaphore.db.engine import Database, sqlite_path
@@ -34,6 +27,7 @@ from semaphore.db.migrate import current_revision, upgrade
 from semaphore.errors import NotFound, SemaphoreError, ValidationError
 from semaphore.generated_secrets import stored_secrets
 from semaphore.passwords import validate_password
+from semaphore.private_files import write_private_file
 from semaphore.schemas.users import USERNAME
 from semaphore.services.users import create_user, find_user, update_user
 
@@ -45,51 +39,6 @@ DATABASES = {  # answer -> (dialect, title, default host, default user)
 }
 DEFAULT_DB_NAME = "semaphore"
 KEYS = ("cookie_hash", "cookie_encryption", "access_key_encryption")
-
-
-class Prompter:
-    """Asks questions on a text stream. Secrets are read without echo only at a terminal."""
-
-    def __init__(self, stdin: TextIO, stdout: TextIO) -> None:
-        self.stdin, self.stdout = stdin, stdout
-        self.interactive = stdin.isatty()
-
-    def say(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
-        self.stdout.flush()
-
-    def ask(self, question: str, default: str = "", check: Callable[[str], str] | None = None,
-            secret: bool = False) -> str:
-        """The answer (or ``default`` for an empty one), passed through ``check``, which raises
-        ValidationError for an answer that must be asked again."""
-        label = f"{question} (default {default}): " if default and not secret else f"{question}: "
-        while True:
-            value = self._read(label, question, secret).strip() or default
-            try:
-                return check(value) if check else value
-            except ValidationError as exc:
-                self.say(f"  {exc.message}")
-
-    def confirm(self, question: str, default: bool = False) -> bool:
-        def yes_no(answer: str) -> str:
-            if answer.lower() not in ("y", "yes", "n", "no"):
-                raise ValidationError("answer yes or no")
-            return answer.lower()[0]
-        return self.ask(f"{question} (yes/no)", "yes" if default else "no", yes_no) == "y"
-
-    def _read(self, label: str, question: str, secret: bool) -> str:
-        if secret and self.interactive:
-            return getpass.getpass(label, stream=self.stdout)
-        self.stdout.write(label)
-        self.stdout.flush()
-        line = self.stdin.readline()
-        if not line:
-            self.stdout.write("\n")
-            raise SemaphoreError(f"setup: input ended before an answer to {question!r}")
-        answer = line.rstrip("\r\n")
-        if not self.interactive:  # piped answers are not echoed by a terminal; keep the transcript readable
-            self.stdout.write(("*" * 8 if secret and answer else answer) + "\n")
-        return answer
 
 
 @dataclass
@@ -105,9 +54,9 @@ def run_setup(prompter: Prompter, default_config_dir: Path) -> SetupResult:
     config = default_config()  # config.json gets every key of the core and of the installed plugins
     _ask_database(prompter, config)
     config.tmp_path = prompter.ask("Working directory for repositories and task files (tmp_path)",
-                                   config.tmp_path, _directory)
+                                   config.tmp_path, directory)
     config.web_host = prompter.ask("Public URL of this server, e.g. https://semaphore.example.com (web_host; "
-                                   "empty if not known yet)", "", _public_url)
+                                   "empty if not known yet)", "", public_url)
     config_path = _ask_config_path(prompter, default_config_dir)
     prompter.say("\nThe first admin account:")
     login = prompter.ask("Admin login", "admin", _login)
@@ -162,7 +111,7 @@ def _ask_database(prompter: Prompter, config: Config) -> None:
         config.dialect = dialect
         block = config.db
         if dialect == "sqlite":
-            block.host = prompter.ask("SQLite database file", str(sqlite_path(config)), _file_path)
+            block.host = prompter.ask("SQLite database file", str(sqlite_path(config)), file_path)
         else:
             block.host = prompter.ask("Database host[:port]", default_host, _host_port)
             block.user = prompter.ask("Database user", default_user)
@@ -197,8 +146,8 @@ def short_db_error(exc: SQLAlchemyError) -> str:
 
 def _ask_config_path(prompter: Prompter, default_dir: Path) -> Path:
     while True:
-        directory = Path(prompter.ask("Directory for config.json", str(default_dir), _directory))
-        path = directory / CONFIG_FILE
+        chosen = Path(prompter.ask("Directory for config.json", str(default_dir), directory))
+        path = chosen / CONFIG_FILE
         if not path.exists() or prompter.confirm(f"{path} exists. Overwrite it?"):
             return path
 
@@ -221,13 +170,6 @@ def _database_choice(answer: str) -> str:
     return choice
 
 
-def _file_path(answer: str) -> str:
-    path = Path(answer).expanduser().absolute()
-    if path.is_dir():
-        raise ValidationError(f"{path} is a directory; give a file name")
-    return str(path)
-
-
 def _host_port(answer: str) -> str:
     host, sep, port = answer.rpartition(":") if ":" in answer else (answer, "", "")
     if not host or any(ch.isspace() for ch in answer):
@@ -241,26 +183,6 @@ def _db_name(answer: str) -> str:
     if not answer or not all(ch.isalnum() or ch in "_-$" for ch in answer):
         raise ValidationError("use letters, digits, _, - or $")
     return answer
-
-
-def _directory(answer: str) -> str:
-    if not answer:
-        raise ValidationError("a directory is required")
-    path = Path(answer).expanduser().absolute()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValidationError(f"cannot use {path}: {exc.strerror}") from None
-    return str(path)
-
-
-def _public_url(answer: str) -> str:
-    if not answer:
-        return ""
-    parts = urlsplit(answer)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("give an http:// or https:// URL, or nothing")
-    return answer.rstrip("/")
 
 
 def _login(answer: str) -> str:
@@ -288,16 +210,7 @@ def _password(answer: str) -> str:
 
 def write_config(path: Path, config: Config) -> None:
     """Writes config.json readable by its owner only: it holds the keys and the database password."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:  # mkstemp creates the file with mode 0600
-            json.dump(to_json_dict(config), fh, indent=2)
-            fh.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private_file(path, json.dumps(to_json_dict(config), indent=2) + "\n")
 
 
 def _save_admin(prompter: Prompter, db: DbSession, login: str, email: str, name: str, password: str) -> str:

@@ -59,13 +59,20 @@ class ScheduleConfig:
 
 @dataclass
 class RunnerConfig:
-    token: str = setting("", "SEMAPHORE_RUNNER_TOKEN", "Runner token (remote runner side).", secret=True)
-    token_file: str = setting("", "SEMAPHORE_RUNNER_TOKEN_FILE", "File the runner reads its token from and writes it to on registration.")
-    registration_token: str = setting("", "SEMAPHORE_RUNNER_REGISTRATION_TOKEN", "Token the runner presents when registering.", secret=True)
+    """The remote runner's side (`semaphore runner ...`); its server is the top-level ``web_host``."""
+
+    token: str = setting("", "SEMAPHORE_RUNNER_TOKEN", "Runner token (remote runner side); `semaphore runner register` writes it here when there is no token_file.", secret=True)
+    token_file: str = setting("", "SEMAPHORE_RUNNER_TOKEN_FILE", "File the runner reads its token from and writes it to on registration (mode 0600).")
+    registration_token: str = setting("", "SEMAPHORE_RUNNER_REGISTRATION_TOKEN", "Token the runner presents when registering (the server's runner_registration_token, or a one-time token).", secret=True)
+    name: str = setting("", "SEMAPHORE_RUNNER_NAME", "Name the runner registers with. Default: this machine's host name.")
+    tags: list[str] = setting([], "SEMAPHORE_RUNNER_TAGS", "Tags the runner registers with; templates choose runners by tag (comma-separated or JSON).")
     one_off: bool = setting(False, "SEMAPHORE_RUNNER_ONE_OFF", "Run one job, then exit.")
     webhook: str = setting("", "SEMAPHORE_RUNNER_WEBHOOK", "URL the server calls when the runner starts and finishes a job.")
     max_parallel_tasks: int = setting(1, "SEMAPHORE_RUNNER_MAX_PARALLEL_TASKS", "Jobs this runner takes at once.")
-    private_key_file: str = setting("", "SEMAPHORE_RUNNER_PRIVATE_KEY_FILE", "Where the runner keeps its RSA private key.")
+    private_key_file: str = setting("", "SEMAPHORE_RUNNER_PRIVATE_KEY_FILE", "Where the runner keeps the X25519 private key made at registration (mode 0600). "
+                                    "Default: beside the token, the token file's (or else the config file's) name + .key.")
+    ca_file: str = setting("", "SEMAPHORE_RUNNER_CA_FILE", "PEM file of the certificate authorities trusted for the server's HTTPS certificate. Default: the system's.")
+    skip_verify: bool = setting(False, "SEMAPHORE_RUNNER_SKIP_VERIFY", "Accept any HTTPS certificate from the server (testing only: anyone in between can then read the runner's token).")
 
 
 @dataclass
