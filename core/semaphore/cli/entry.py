@@ -54,7 +54,7 @@ def fail(message: str, status: int = 1) -> NoReturn:
 
 def add_plugin_commands(group: click.Group) -> None:
     """Commands of plugins chosen by the environment only: options are not parsed yet."""
-    from semaphore.app import build_plugins
+    from semaphore.plugins import build_plugins
     from semaphore.registry import Registry
 
     config = load_config(no_config=True, environ={k: v for k, v in os.environ.items() if k in PLUGIN_ENV})

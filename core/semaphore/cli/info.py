@@ -36,7 +36,7 @@ def help_command(ctx: click.Context, command: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as GET /api/plugins).")
 def plugins_command(as_json: bool) -> None:
     """List plugins: built-ins and installed ones, with what loaded, failed or was disabled."""
-    from semaphore.app import build_plugins
+    from semaphore.plugins import build_plugins
     from semaphore.registry import Registry
 
     plugins = build_plugins(state().config())

@@ -70,11 +70,10 @@ def read_token(runner: RunnerConfig) -> str:
 def installed_apps(config: Config) -> list[str]:
     """The app ids this machine can run: its executor plugins, less those config.json's ``apps``
     turns off -- what the server lists as active apps."""
-    from semaphore.app import build_plugins
-    from semaphore.registry import Registry
+    from semaphore.runners.job_runner import installed_registry
     from semaphore.services.apps import describe_app
 
-    registry = Registry(build_plugins(config))
+    registry = installed_registry(config)
     return sorted(app_id for app_id in registry.executors
                   if describe_app(app_id, dict(config.apps), registry)["active"])
 
