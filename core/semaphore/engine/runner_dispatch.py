@@ -25,7 +25,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, Task, TaskOutput, Template
@@ -57,7 +57,7 @@ def runner_claimer(runner: Runner) -> Claimer:
     templates = select(Template.id).where(
         Template.app.in_(labels(runner.apps)),
         or_(Template.runner_tag.is_(None), Template.runner_tag == "", Template.runner_tag.in_(tags)))
-    conditions = [Task.template_id.in_(templates)]
+    conditions: list[ColumnElement[bool]] = [Task.template_id.in_(templates)]
     if runner.project_id is not None:
         conditions.append(Task.project_id == runner.project_id)
 

@@ -13,6 +13,7 @@ The task engine's monitor runs :func:`reconcile` every ``runners.reconcile_inter
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,8 @@ def reconcile(state: AppState, db: DbSession) -> None:
     db.rollback()
 
 
-def _tasks_of_runners_unseen(db: DbSession, seconds: int, statuses: list[TaskStatus]) -> list[tuple[Task, Runner]]:
+def _tasks_of_runners_unseen(db: DbSession, seconds: int,
+                             statuses: Collection[TaskStatus]) -> list[tuple[Task, Runner]]:
     unseen_since = utcnow() - timedelta(seconds=seconds)
     query = (select(Task, Runner).join(Runner, Runner.id == Task.runner_id)
              .where(Task.status.in_([s.value for s in statuses]),

@@ -17,6 +17,7 @@ running jobs stopped as ``error`` and reported if the server answers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -32,7 +33,7 @@ from semaphore.runners.backoff import Backoff
 from semaphore.runners.client import RunnerClient, ServerAway, ServerRefused
 from semaphore.runners.job_runner import JobRunner, installed_registry
 from semaphore.runners.outbox import Outbox
-from semaphore.runners.registration import read_token, register, runner_files
+from semaphore.runners.registration import installed_apps, read_token, register, runner_files
 from semaphore.runners.sealed import read_private_key
 from semaphore.version import __version__
 
@@ -105,8 +106,8 @@ class RunnerLoop:
         while batch := jobs.outbox.take():
             body = batch.body()
             if not self._told_apps:
-                body.update(apps=jobs.apps, version=__version__)
-            if self._while_away(lambda body=body: self._report(token, body)) is None:  # type: ignore[misc]
+                body.update(apps=installed_apps(self.config), version=__version__)
+            if self._while_away(functools.partial(self._report, token, body)) is None:
                 return False
             jobs.outbox.acknowledge(batch)
             self._told_apps = True

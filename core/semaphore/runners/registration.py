@@ -70,7 +70,7 @@ def read_token(runner: RunnerConfig) -> str:
 def installed_apps(config: Config) -> list[str]:
     """The app ids this machine can run: its executor plugins, less those config.json's ``apps``
     turns off -- what the server lists as active apps."""
-    from semaphore.app import build_plugins
+    from semaphore.plugins import build_plugins
     from semaphore.registry import Registry
     from semaphore.services.apps import describe_app
 
