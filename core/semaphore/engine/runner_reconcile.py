@@ -59,4 +59,4 @@ def _tasks_of_runners_unseen(db: DbSession, seconds: int,
              .where(Task.status.in_([s.value for s in statuses]),
                     or_(Runner.touched.is_(None), Runner.touched < unseen_since))
              .order_by(Task.id))
-    return [(task, runner) for task, runner in db.execute(query).tuples()]
+    return [(task, runner) for task, runner in db.execute(query).all()]
