@@ -226,3 +226,15 @@ def test_a_task_starting_on_a_runner_that_went_away_runs_on_another(server, tmp_
     assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
     assert task_rows(server)[task_id][1] == runner_ids(admin)["alive"]
     assert admin.output(pid, task_id)[-1] == "no newline at the end"
+
+
+def test_a_one_off_runner_runs_one_job_and_exits_once_it_is_reported(server, tmp_path, runners):
+    admin = Api.logged_in(server.url)
+    pid, template_id = bash_template(admin, tmp_path / "scripts", "show.sh", SHOW, project={"name": "Once"},
+                                     template="Show")
+    process = start_runner(runners, tmp_path / "once", server.url, one_off=True, max_parallel_tasks=1)
+    task_id = run(admin, pid, template_id)
+    assert process.wait() == 0, process.log
+    assert admin("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "success"
+    assert admin.output(pid, task_id)[-1] == "no newline at the end"
+    assert "one-off: the job finished and was reported" in process.log

@@ -57,12 +57,12 @@ class RunnerLoop:
         self._away: str | None = None  # why the server is away; None while it answers
         self._took_a_job = False  # one-off: the one job was taken
         self._told_apps = False  # the first report tells the server the apps and version
+        self._key: X25519PrivateKey | None = None
 
     def run(self) -> None:
         token = read_token(self.config.runner) or self._register()
         if not token:
             return  # stopped while registering
-        private_key = read_private_key(runner_files(self.config.runner, self.config_file).private_key_file)
         jobs = JobRunner(self.config, installed_registry(self.config), Outbox())
         log.info("polling %s every %.0f s", self.client.url, POLL_INTERVAL)
         try:
@@ -70,7 +70,7 @@ class RunnerLoop:
                 answer = self._while_away(lambda: self._poll(token))
                 if answer is None:
                     return
-                self.handle_poll_answer(answer, jobs, private_key)
+                self.handle_poll_answer(answer, jobs)
                 if not self._report_until(time.monotonic() + POLL_INTERVAL, token, jobs):
                     return
                 if self.config.runner.one_off and self._took_a_job and not jobs.outbox.task_ids():
@@ -80,14 +80,26 @@ class RunnerLoop:
             jobs.shutdown()
             self._last_reports(token, jobs)
 
-    def handle_poll_answer(self, answer: dict[str, Any], jobs: JobRunner, private_key: X25519PrivateKey) -> None:
+    def handle_poll_answer(self, answer: dict[str, Any], jobs: JobRunner) -> None:
         """What the server wants of this runner: new jobs to start, and the wanted status of the
         jobs it runs. A one-off runner takes one job only."""
         if self.config.runner.one_off:
             new_jobs = answer.get("new_jobs") or []
             answer = {**answer, "new_jobs": [] if self._took_a_job else new_jobs[:1]}
             self._took_a_job = self._took_a_job or bool(answer["new_jobs"])
-        jobs.handle_poll_answer(answer, private_key)
+        jobs.handle_poll_answer(answer, self._private_key())
+
+    def _private_key(self) -> X25519PrivateKey:
+        """The key jobs are sealed to, read once (when the first answer comes: a runner can poll,
+        and be stopped, without it)."""
+        if self._key is None:
+            path = runner_files(self.config.runner, self.config_file).private_key_file
+            try:
+                self._key = read_private_key(path)
+            except OSError as exc:
+                raise SemaphoreError(f"runner.private_key_file: cannot read {path} ({exc.strerror}); the server "
+                                     "seals jobs to the key made at registration: register the runner again") from None
+        return self._key
 
     def _report_until(self, deadline: float, token: str, jobs: JobRunner) -> bool:
         """Send the reports as they come until ``deadline``; False when stopped first."""
