@@ -238,3 +238,25 @@ def test_a_one_off_runner_runs_one_job_and_exits_once_it_is_reported(server, tmp
     assert admin("GET", f"/api/project/{pid}/tasks/{task_id}")[1]["status"] == "success"
     assert admin.output(pid, task_id)[-1] == "no newline at the end"
     assert "one-off: the job finished and was reported" in process.log
+
+
+def test_a_server_away_mid_task_loses_no_line_and_stores_none_twice(server, tmp_path, runners):
+    """The runner keeps its reports while the server is down and sends them again when it is back:
+    each line is stored once, in order, and the task finishes."""
+    admin = Api.logged_in(server.url)
+    script = 'for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done\n'
+    pid, template_id = bash_template(admin, tmp_path / "scripts", "count.sh", script, project={"name": "Away"},
+                                     template="Count")
+    process = start_runner(runners, tmp_path / "patient", server.url)
+    task_id = run(admin, pid, template_id)
+    wait_for_line(admin, pid, task_id, "line 5")
+    server.stop()
+    process.wait_for_log("server away")
+    time.sleep(2)
+    server.start()
+    admin = Api.logged_in(server.url)
+    assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+    lines = admin.output(pid, task_id)
+    counted = [line for line in lines if line.startswith("line ")]
+    assert counted == [f"line {i}" for i in range(1, 41)], lines
+    assert process.log.count("server back") == 1

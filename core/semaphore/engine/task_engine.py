@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
+from semaphore.db.types import utcnow
 from semaphore.engine import recovery, retention, runner_reconcile
 from semaphore.engine.checkout import Checkout, RepositoryCache
 from semaphore.engine.isolation import Isolation
@@ -57,6 +58,7 @@ class TaskEngine:
         self.repositories = RepositoryCache(Path(config.tmp_path) / "repositories",
                                             ssh_config_path=config.ssh_config_path)
         self.runs_dir = Path(config.tmp_path) / "runs"
+        self.started_at = utcnow()  # runners' timeouts count from here at the earliest
         self._running: dict[int, RunningTask] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -72,6 +74,7 @@ class TaskEngine:
         # Traversable but not listable: a task running as another user reaches only its own run.
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.runs_dir.chmod(0o711)
+        self.started_at = utcnow()
         with self.state.db.session() as db:
             recovery.finish_orphans(self.state, db, (), at_start=True)
         self.state.engine = self
@@ -223,7 +226,7 @@ class TaskEngine:
                             self.wake()
                         next_sweep = now + self.sweep_seconds
                     if now >= next_reconcile:
-                        runner_reconcile.reconcile(self.state, db)
+                        runner_reconcile.reconcile(self.state, db, up_since=self.started_at)
                         next_reconcile = now + self.config.runners.reconcile_interval_sec
             except Exception:
                 log.exception("task monitor failed; retrying")
