@@ -110,6 +110,12 @@ def test_capacity_activity_and_use_remote_runner_limit_new_jobs(remote, project)
     answer = poll(remote, headers)
     assert answer["new_jobs"] == []  # inactive: finishes its tasks, takes none
     assert {"id": tasks[0], "status": "success"} in answer["CurrentJobs"]  # told of lately finished ones
+    assert "cleaning_requested" not in answer
+    with app_state(remote).db.session() as db:
+        db.execute(update(Runner).where(Runner.id == runner_id).values(cleaning_requested=True))
+        db.commit()
+    assert poll(remote, headers)["cleaning_requested"] is True
+    assert "cleaning_requested" not in poll(remote, headers)  # told once
 
 
 def test_the_job_opens_with_the_runners_key_and_continues_the_log(remote, project):

@@ -161,6 +161,14 @@ def test_tags_route_a_task_to_the_runner_that_has_them(server, tmp_path, runners
         assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
     assert {task_rows(server)[task_id][1] for task_id in tasks} == {ids["blue"]}
 
+    clones = list((tmp_path / "blue" / "work" / "repositories").glob("*.git"))
+    assert clones  # the blue runner's cache: cleaned at its next poll when asked
+    assert admin("POST", f"/api/runners/{ids['blue']}/cache")[0] == 204
+    deadline = time.monotonic() + 10
+    while any(clone.exists() for clone in clones):
+        assert time.monotonic() < deadline, "the runner did not clean its cache"
+        time.sleep(0.1)
+
 
 def test_two_runners_share_eight_tasks_within_their_max_parallel_tasks(server, tmp_path, runners):
     admin = Api.logged_in(server.url)

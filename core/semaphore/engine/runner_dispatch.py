@@ -15,7 +15,8 @@ it (:func:`~semaphore.engine.prepare.plan_job`, with the task's secret variables
 after the lines its log has, and sealed to the runner's key. A task whose preparation fails ends
 ``error`` with the reason in its log, as a local run does. A task still ``starting`` a few seconds
 after its claim is handed over again at the next poll (the answer that carried it may have been
-lost); a runner ignores a job it already has.
+lost); a runner ignores a job it already has. A cache clean asked for in the UI or API is told
+once, as ``"cleaning_requested": true``.
 """
 
 from __future__ import annotations
@@ -87,7 +88,12 @@ def answer_poll(state: AppState, db: DbSession, runner: Runner) -> dict[str, Any
             job = hand_over(state, db, runner, task.id)
             if job is not None:
                 new_jobs.append(job)
-    return {"CurrentJobs": current_jobs(db, runner.id), "new_jobs": new_jobs}
+    answer: dict[str, Any] = {"CurrentJobs": current_jobs(db, runner.id), "new_jobs": new_jobs}
+    if runner.cleaning_requested:  # told once: the runner remembers it until it is idle
+        answer["cleaning_requested"] = True
+        runner.cleaning_requested = False
+        db.commit()
+    return answer
 
 
 def current_jobs(db: DbSession, runner_id: int) -> list[dict[str, Any]]:

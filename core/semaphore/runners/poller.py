@@ -6,7 +6,8 @@ Each poll answer goes to :meth:`JobRunner.handle_poll_answer` (new jobs opened w
 private key and started; the wanted status of current jobs: stop, confirm). Between polls the
 outbox's reports go out as PUTs as soon as there are any; a batch is acknowledged only once the
 server answered 2xx, so while the server is away the same records are sent again later, with the
-same sequence numbers (nothing lost, nothing stored twice). With ``runner.one_off`` the runner
+same sequence numbers (nothing lost, nothing stored twice). A cache clean the server asks for
+removes the cached repository clones once no job runs. With ``runner.one_off`` the runner
 takes one job, and exits once it finished and the server has every report of it.
 
 The log says what changes, never each attempt: "polling", "server away (why)", "server back".
@@ -58,6 +59,7 @@ class RunnerLoop:
         self._took_a_job = False  # one-off: the one job was taken
         self._told_apps = False  # the first report tells the server the apps and version
         self._key: X25519PrivateKey | None = None
+        self._clean_wanted = False  # the server asked for a cache clean: done once no job runs
 
     def run(self) -> None:
         token = read_token(self.config.runner) or self._register()
@@ -88,6 +90,10 @@ class RunnerLoop:
             answer = {**answer, "new_jobs": [] if self._took_a_job else new_jobs[:1]}
             self._took_a_job = self._took_a_job or bool(answer["new_jobs"])
         jobs.handle_poll_answer(answer, self._private_key())
+        self._clean_wanted = self._clean_wanted or answer.get("cleaning_requested") is True
+        if self._clean_wanted and not jobs.running_ids():
+            jobs.clean_repository_cache()
+            self._clean_wanted = False
 
     def _private_key(self) -> X25519PrivateKey:
         """The key jobs are sealed to, read once (when the first answer comes: a runner can poll,

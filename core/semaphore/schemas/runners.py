@@ -174,3 +174,4 @@ class PollSchema(ResponseSchema):
     CurrentJobs = fields.List(fields.Nested(CurrentJobSchema),
                               metadata={"description": "the runner's unfinished tasks (and those finished lately)"})
     new_jobs = fields.List(fields.Nested(NewJobSchema), metadata={"description": "tasks claimed for this runner"})
+    cleaning_requested = fields.Boolean(metadata={"description": "only when true: clean the repository cache"})
