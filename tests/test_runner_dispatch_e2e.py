@@ -132,6 +132,29 @@ def test_a_task_with_a_secret_runs_on_a_runner_as_it_runs_locally_and_travels_se
     assert SECRET not in server.stdout + server.stderr + runners[0].log
 
 
+def processes_below(runner: RunnerProcess) -> list[int]:
+    """The pids of the runner's descendants (its jobs' processes, wherever their group or session)."""
+    assert runner.process is not None
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    below, frontier = [], [runner.process.pid]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        below += children
+        frontier = children
+    return below
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def test_a_stop_reaches_the_runner_within_2_seconds(server, tmp_path, runners):
     admin = Api.logged_in(server.url)
     pid, template_id = bash_template(admin, tmp_path / "scripts", "slow.sh", SLOW, project={"name": "Stop"},
@@ -144,6 +167,16 @@ def test_a_stop_reaches_the_runner_within_2_seconds(server, tmp_path, runners):
     assert admin.wait_for_status(pid, task_id, {"stopped"}, timeout=10)["status"] == "stopped"
     assert time.monotonic() - asked < 2.0
     assert "never" not in admin.output(pid, task_id)
+
+    forced = run(admin, pid, template_id)  # a force stop: stopped at once, the runner kills the group
+    wait_for_line(admin, pid, forced, "started")
+    assert any("sleep 60" in cmdline(pid_) for pid_ in processes_below(runners[0]))
+    assert admin("POST", f"/api/project/{pid}/tasks/{forced}/stop", {"force": True})[0] == 204
+    assert admin("GET", f"/api/project/{pid}/tasks/{forced}")[1]["status"] == "stopped"
+    deadline = time.monotonic() + 2
+    while any("sleep 60" in cmdline(pid_) for pid_ in processes_below(runners[0])):
+        assert time.monotonic() < deadline, "the force-stopped task's process still runs"
+        time.sleep(0.05)
 
 
 def test_tags_route_a_task_to_the_runner_that_has_them(server, tmp_path, runners):
