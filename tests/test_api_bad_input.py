@@ -209,3 +209,11 @@ def test_a_runner_registration_with_a_bad_field_is_400_naming_it(world, key, val
     assert response.status_code == 400 and field.split(".")[0] == key, response.get_json()  # tags.0 for a list's item
     with world.app.extensions["semaphore"].db.session() as db:
         assert db.scalar(select(func.count()).select_from(Runner)) == 0
+
+
+@pytest.mark.parametrize("token", [None, "", "not a runner token", "x" * 10_000, "\u00e9\u00e9"], ids=repr)
+def test_a_poll_without_a_valid_runner_token_is_401_and_nothing_else(world, token):
+    """The poll takes no body: its input is the runner token, checked before anything else."""
+    headers = {} if token is None else {"X-Runner-Token": token.encode().decode("latin-1")}
+    response = world.app.test_client().get("/api/internal/runners", headers=headers)
+    assert response.status_code == 401 and set(response.get_json()) == {"error"}, response.get_json()

@@ -231,6 +231,7 @@ GLOBAL_SKIP: dict[tuple[str, str], str] = {
     # The runner protocol authenticates runners, not users: a registration token in the body, then the
     # runner's own token (tests/test_runner_registration.py, tests/test_runners_e2e.py).
     ("POST", "/api/internal/runners"): "a runner registering, with a registration token",
+    ("GET", "/api/internal/runners"): "a runner polling for jobs, with its runner token",
     ("PUT", "/api/internal/runners"): "a runner reporting progress, with its runner token",
     ("DELETE", "/api/internal/runners"): "a runner unregistering, with its runner token",
 }

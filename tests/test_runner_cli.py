@@ -320,7 +320,6 @@ def test_start_registers_when_it_has_no_token(server, tmp_path):
                for row in runner_rows(server).values())
 
 
-@pytest.mark.xfail(strict=True, reason="the server does not serve the poll (GET /api/internal/runners) yet")
 def test_start_exits_with_a_clear_message_when_its_token_is_refused(server, tmp_path):
     runner = RunnerDir(tmp_path / "runner", server.url)
     runner.write_config()
@@ -386,7 +385,6 @@ def test_the_registration_command_an_admin_is_shown_registers_once(server, tmp_p
     assert not second.token_file.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the server does not serve the poll (GET /api/internal/runners) yet")
 def test_start_rides_out_a_server_restart_with_one_line_each_way(tmp_path):
     server = ServerProcess(tmp_path / "server", env={"SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": GLOBAL})
     (tmp_path / "server").mkdir()

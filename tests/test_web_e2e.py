@@ -181,7 +181,7 @@ def test_a_new_user_sets_up_a_project_and_runs_a_playbook(page, server, api, tmp
     ready(page)
     page.get_by_role("button", name="Run", exact=True).click()
     page.locator("#run-dialog").get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"), timeout=30_000)  # a busy machine: the run request, then the page
+    page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"), timeout=30_000)  # busy machine: the request, then the page
     long_task = int(page.url.rsplit("/", 1)[1])
     page.locator("#log .log-row", has_text="waiting for a long time").wait_for(timeout=60_000)
     status.filter(has_text="running").wait_for()

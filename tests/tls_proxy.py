@@ -1,5 +1,6 @@
 """A TLS-terminating reverse proxy in front of a real server, as deployments put one: HTTPS on a
-loopback port with a self-signed certificate for 127.0.0.1, plain HTTP to the server behind it."""
+loopback port with a self-signed certificate for 127.0.0.1, plain HTTP to the server behind it.
+It keeps the bytes of every request and answer body it passes on (``seen``), as such a proxy could."""
 
 from __future__ import annotations
 
@@ -27,11 +28,14 @@ class TlsProxy:
                 request = urllib.request.Request(upstream + self.path, data=body, method=self.command,
                                                  headers={name: self.headers[name] for name in FORWARDED_HEADERS
                                                           if self.headers.get(name)})
+                if body:
+                    proxy.seen.append(body)
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
                         status, headers, answer = response.status, response.headers, response.read()
                 except urllib.error.HTTPError as error:
                     status, headers, answer = error.code, error.headers, error.read()
+                proxy.seen.append(answer)
                 self.send_response(status)
                 self.send_header("Content-Type", headers.get("Content-Type") or "text/plain")
                 self.send_header("Content-Length", str(len(answer)))
@@ -44,6 +48,7 @@ class TlsProxy:
                 proxy.requests += 1
 
         self.requests = 0
+        self.seen: list[bytes] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.certificate, key)

@@ -17,7 +17,8 @@ from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import Runner
-from semaphore.schemas.runners import ProgressSchema, RegisteredSchema, RegistrationSchema
+from semaphore.engine.runner_dispatch import answer_poll
+from semaphore.schemas.runners import PollSchema, ProgressSchema, RegisteredSchema, RegistrationSchema
 from semaphore.services import runner_progress, runner_registration
 from semaphore.services.runner_registration import TOKEN_HEADER
 from semaphore.state import app_state
@@ -68,6 +69,16 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 def unregister() -> None:
     """The runner leaves: its record is deleted and its token stops working."""
     runner_registration.unregister(context.db(), current_runner())
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=RUNNER_SECURITY)
+@blp.response(200, PollSchema)
+@runner_token_required
+def poll() -> dict[str, Any]:
+    """The runner asks for work: the wanted status of its current jobs, and new jobs claimed for
+    it (while use_remote_runner is on and the runner is active), each sealed to its public key."""
+    return answer_poll(app_state(), context.db(), current_runner())
 
 
 @blp.route("", methods=["PUT"])

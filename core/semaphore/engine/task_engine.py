@@ -4,8 +4,11 @@ Dispatch is woken at once when a task is queued or a slot frees (an in-process e
 short fallback poll for tasks queued by other server processes. Stop requests, confirmations and
 rejections made in this process arrive as task events (semaphore.task_events). A monitor thread
 renews the leases of running tasks, notices stop and confirm requests made through other
-processes, enforces ``max_task_duration_sec``, finishes orphans of dead servers and applies
-retention. The engine is given the app's state and needs no Flask app context.
+processes, enforces ``max_task_duration_sec``, finishes orphans of dead servers, decides the tasks
+of remote runners that stopped polling (:mod:`semaphore.engine.runner_reconcile`) and applies
+retention. With ``use_remote_runner`` on, the engine claims nothing: runners claim tasks when they
+poll (:mod:`semaphore.engine.runner_dispatch`). The engine is given the app's state and needs no
+Flask app context.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Task
-from semaphore.engine import recovery, retention
+from semaphore.db.types import utcnow
+from semaphore.engine import recovery, retention, runner_reconcile
 from semaphore.engine.checkout import Checkout, RepositoryCache
 from semaphore.engine.isolation import Isolation
 from semaphore.engine.process import StopRequest
@@ -54,6 +58,7 @@ class TaskEngine:
         self.repositories = RepositoryCache(Path(config.tmp_path) / "repositories",
                                             ssh_config_path=config.ssh_config_path)
         self.runs_dir = Path(config.tmp_path) / "runs"
+        self.started_at = utcnow()  # runners' timeouts count from here at the earliest
         self._running: dict[int, RunningTask] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -69,12 +74,14 @@ class TaskEngine:
         # Traversable but not listable: a task running as another user reaches only its own run.
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.runs_dir.chmod(0o711)
+        self.started_at = utcnow()
         with self.state.db.session() as db:
             recovery.finish_orphans(self.state, db, (), at_start=True)
         self.state.engine = self
         self._unsubscribe = self.state.events.subscribe(self._on_task_event)
-        for target, name in ((self._dispatch_loop, "dispatch"), (self._monitor_loop, "monitor"),
-                             (self._retention_loop, "retention")):
+        loops = [] if self.config.use_remote_runner else [(self._dispatch_loop, "dispatch")]  # else runners claim
+        loops += [(self._monitor_loop, "monitor"), (self._retention_loop, "retention")]
+        for target, name in loops:
             thread = threading.Thread(target=target, name=f"semaphore-tasks-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -204,7 +211,7 @@ class TaskEngine:
             running.thread.start()
 
     def _monitor_loop(self) -> None:
-        next_heartbeat = next_sweep = time.monotonic()
+        next_heartbeat = next_sweep = next_reconcile = time.monotonic()
         while not self._stopping.wait(MONITOR_SECONDS):
             try:
                 with self.state.db.session() as db:
@@ -218,6 +225,9 @@ class TaskEngine:
                         if recovery.finish_orphans(self.state, db, self._running_ids(), at_start=False):
                             self.wake()
                         next_sweep = now + self.sweep_seconds
+                    if now >= next_reconcile:
+                        runner_reconcile.reconcile(self.state, db, up_since=self.started_at)
+                        next_reconcile = now + self.config.runners.reconcile_interval_sec
             except Exception:
                 log.exception("task monitor failed; retrying")
 

@@ -62,6 +62,10 @@ class RunnerClient:
             raise ServerAway(f"the server at {self.url} answered the poll with no JSON object")
         return answer
 
+    def report(self, token: str, body: dict[str, Any]) -> None:
+        """PUT a progress report; returns once the server stored it (204)."""
+        self._request("PUT", body=body, token=token)
+
     def unregister(self, token: str) -> None:
         self._request("DELETE", token=token)
 

@@ -19,6 +19,7 @@ the server has acknowledged the wait, so an old answer never confirms a new ques
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -186,6 +187,13 @@ class JobRunner:
             return True
         job.running.thread.join(timeout)
         return not job.running.thread.is_alive()
+
+    def clean_repository_cache(self) -> None:
+        """Remove the cached clones of repositories (the server asked for a cache clean); call it
+        while no job runs, as a run checks out from them."""
+        for clone in self.site.repositories.root.glob("*.git"):
+            shutil.rmtree(clone, ignore_errors=True)
+        log.info("repository cache cleaned")
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Stop every job (they end as ``error``: the runner went away) and wait for them."""

@@ -1,31 +1,47 @@
 """The loop of `semaphore runner start`: register if the runner has no token yet, then poll the
-server, waiting with backoff while it is away.
+server every second, run the jobs it hands over and report their progress, waiting with backoff
+while the server is away.
+
+Each poll answer goes to :meth:`JobRunner.handle_poll_answer` (new jobs opened with the runner's
+private key and started; the wanted status of current jobs: stop, confirm). Between polls the
+outbox's reports go out as PUTs as soon as there are any; a batch is acknowledged only once the
+server answered 2xx, so while the server is away the same records are sent again later, with the
+same sequence numbers (nothing lost, nothing stored twice). A cache clean the server asks for
+removes the cached repository clones once no job runs. With ``runner.one_off`` the runner
+takes one job, and exits once it finished and the server has every report of it.
 
 The log says what changes, never each attempt: "polling", "server away (why)", "server back".
 A refusal ends the loop with an error (a revoked token or a wrong registration token does not
-mend by trying again); a stop request (``stop`` set, e.g. by SIGTERM) ends it cleanly.
-
-What a poll answer asks for is :meth:`RunnerLoop.handle_poll_answer`'s business: the one place
-where running the jobs it brings plugs in. Until it does, the runner says so for each new job.
+mend by trying again); a stop request (``stop`` set, e.g. by SIGTERM) ends it cleanly, the
+running jobs stopped as ``error`` and reported if the server answers.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from semaphore.config import Config
 from semaphore.errors import SemaphoreError
 from semaphore.runners.backoff import Backoff
 from semaphore.runners.client import RunnerClient, ServerAway, ServerRefused
-from semaphore.runners.registration import read_token, register
+from semaphore.runners.job_runner import JobRunner, installed_registry
+from semaphore.runners.outbox import Outbox
+from semaphore.runners.registration import installed_apps, read_token, register, runner_files
+from semaphore.runners.sealed import read_private_key
+from semaphore.version import __version__
 
 log = logging.getLogger("semaphore.runner")
 
 POLL_INTERVAL = 1.0  # seconds between polls while the server answers, as the original
+REPORT_GATHER = 0.1  # seconds lines may gather before a PUT: one report per burst, not per line
 T = TypeVar("T")
 
 
@@ -40,28 +56,89 @@ class RunnerLoop:
         self.stop = stop or threading.Event()
         self.backoff = backoff or Backoff()
         self._away: str | None = None  # why the server is away; None while it answers
-        self._jobs_seen: set[int] = set()
+        self._took_a_job = False  # one-off: the one job was taken
+        self._told_apps = False  # the first report tells the server the apps and version
+        self._key: X25519PrivateKey | None = None
+        self._clean_wanted = False  # the server asked for a cache clean: done once no job runs
 
     def run(self) -> None:
         token = read_token(self.config.runner) or self._register()
         if not token:
             return  # stopped while registering
+        jobs = JobRunner(self.config, installed_registry(self.config), Outbox())
         log.info("polling %s every %.0f s", self.client.url, POLL_INTERVAL)
-        while not self.stop.is_set():
-            answer = self._while_away(lambda: self._poll(token))
-            if answer is None:
-                return
-            self.handle_poll_answer(answer)
-            self.stop.wait(POLL_INTERVAL)
+        try:
+            while not self.stop.is_set():
+                answer = self._while_away(lambda: self._poll(token))
+                if answer is None:
+                    return
+                self.handle_poll_answer(answer, jobs)
+                if not self._report_until(time.monotonic() + POLL_INTERVAL, token, jobs):
+                    return
+                if self.config.runner.one_off and self._took_a_job and not jobs.outbox.task_ids():
+                    log.info("one-off: the job finished and was reported; exiting")
+                    return
+        finally:
+            jobs.shutdown()
+            self._last_reports(token, jobs)
 
-    def handle_poll_answer(self, answer: dict[str, Any]) -> None:
+    def handle_poll_answer(self, answer: dict[str, Any], jobs: JobRunner) -> None:
         """What the server wants of this runner: new jobs to start, and the wanted status of the
-        jobs it runs. Jobs are not run by this runner yet: each new one is reported once."""
-        for job in answer.get("new_jobs") or []:
-            task_id = job.get("task_id") if isinstance(job, dict) else None
-            if isinstance(task_id, int) and task_id not in self._jobs_seen:
-                self._jobs_seen.add(task_id)
-                log.warning("job for task %d received; this runner does not run jobs yet", task_id)
+        jobs it runs. A one-off runner takes one job only."""
+        if self.config.runner.one_off:
+            new_jobs = answer.get("new_jobs") or []
+            answer = {**answer, "new_jobs": [] if self._took_a_job else new_jobs[:1]}
+            self._took_a_job = self._took_a_job or bool(answer["new_jobs"])
+        jobs.handle_poll_answer(answer, self._private_key())
+        self._clean_wanted = self._clean_wanted or answer.get("cleaning_requested") is True
+        if self._clean_wanted and not jobs.running_ids():
+            jobs.clean_repository_cache()
+            self._clean_wanted = False
+
+    def _private_key(self) -> X25519PrivateKey:
+        """The key jobs are sealed to, read once (when the first answer comes: a runner can poll,
+        and be stopped, without it)."""
+        if self._key is None:
+            path = runner_files(self.config.runner, self.config_file).private_key_file
+            try:
+                self._key = read_private_key(path)
+            except OSError as exc:
+                raise SemaphoreError(f"runner.private_key_file: cannot read {path} ({exc.strerror}); the server "
+                                     "seals jobs to the key made at registration: register the runner again") from None
+        return self._key
+
+    def _report_until(self, deadline: float, token: str, jobs: JobRunner) -> bool:
+        """Send the reports as they come until ``deadline``; False when stopped first."""
+        while not self.stop.is_set():
+            if not self._send_reports(token, jobs):
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            if jobs.outbox.wait(min(remaining, 0.25)):
+                self.stop.wait(REPORT_GATHER)
+        return False
+
+    def _send_reports(self, token: str, jobs: JobRunner) -> bool:
+        """PUT batches until the outbox is empty; False when stopped while the server was away."""
+        while batch := jobs.outbox.take():
+            body = batch.body()
+            if not self._told_apps:
+                body.update(apps=installed_apps(self.config), version=__version__)
+            if self._while_away(functools.partial(self._report, token, body)) is None:
+                return False
+            jobs.outbox.acknowledge(batch)
+            self._told_apps = True
+        return True
+
+    def _last_reports(self, token: str, jobs: JobRunner) -> None:
+        """Once, at exit: the final statuses of the jobs stopped by the exit, if the server answers."""
+        try:
+            while batch := jobs.outbox.take():
+                self._report(token, batch.body())
+                jobs.outbox.acknowledge(batch)
+        except SemaphoreError as exc:
+            log.warning("the last reports could not be sent: %s", exc)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -82,10 +159,18 @@ class RunnerLoop:
         try:
             return self.client.poll(token)
         except ServerRefused as exc:
+            raise _refused(exc) from None
+
+    def _report(self, token: str, body: dict[str, Any]) -> bool:
+        """True once the server stored the report. A report it refuses (400: a fault of this
+        runner's) is logged and dropped: sending it again would be refused again."""
+        try:
+            self.client.report(token, body)
+        except ServerRefused as exc:
             if exc.status == 401:
-                raise TokenRefused("the server refused the runner token (401): the runner was removed or its "
-                                   "token revoked; register it again with `semaphore runner register`") from None
-            raise
+                raise _refused(exc) from None
+            log.error("the server refused a progress report, which is dropped: %s", exc)
+        return True
 
     def _while_away(self, attempt: Callable[[], T]) -> T | None:
         """``attempt()``'s result, trying again with backoff while the server is away; None when
@@ -113,3 +198,10 @@ class RunnerLoop:
             log.info("server back at %s", self.client.url)
         self._away = None
         self.backoff.reset()
+
+
+def _refused(exc: ServerRefused) -> SemaphoreError:
+    if exc.status == 401:
+        return TokenRefused("the server refused the runner token (401): the runner was removed or its "
+                            "token revoked; register it again with `semaphore runner register`")
+    return exc

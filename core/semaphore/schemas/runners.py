@@ -156,3 +156,22 @@ class ProgressSchema(RequestSchema):
     apps = fields.List(label_field(), load_default=None, allow_none=True, validate=validate.Length(max=MAX_TAGS))
     version = fields.String(load_default=None, allow_none=True,
                             validate=[validate.Length(max=100), no_control_characters])
+
+
+class CurrentJobSchema(ResponseSchema):
+    id = fields.Integer(metadata={"description": "the task's id"})
+    status = fields.String(metadata={"description": "the task's status on the server: what the runner's run should be"})
+
+
+class NewJobSchema(ResponseSchema):
+    task_id = fields.Integer()
+    job = fields.String(metadata={"description": "the job (JobSpec JSON) sealed to the runner's public key, base64"})
+
+
+class PollSchema(ResponseSchema):
+    """``GET /api/internal/runners``: what the server wants of the runner."""
+
+    CurrentJobs = fields.List(fields.Nested(CurrentJobSchema),
+                              metadata={"description": "the runner's unfinished tasks (and those finished lately)"})
+    new_jobs = fields.List(fields.Nested(NewJobSchema), metadata={"description": "tasks claimed for this runner"})
+    cleaning_requested = fields.Boolean(metadata={"description": "only when true: clean the repository cache"})

@@ -48,7 +48,9 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             task.commit_message = job["commit"]["message"]
             db.commit()
         if job.get("status") and job["status"] != task.status and not is_finished(task.status):
-            change_status(db, events, task, job["status"])
+            # A finished task's secret variables are forgotten, as after a local run.
+            forget = {"secret": None} if is_finished(job["status"]) else None
+            change_status(db, events, task, job["status"], also=forget)
 
 
 def _store_log(db: DbSession, live: LiveHub, task: Task, records: list[dict[str, Any]]) -> None:

@@ -1,0 +1,167 @@
+"""The poll (GET /api/internal/runners) on every database: which waiting tasks a runner is given
+(use_remote_runner, active, capacity, project or global, apps, tags), the sealed job it opens, a
+task whose preparation fails, and the reconcile step for runners that stopped polling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from runner_helpers import registration_body
+from sqlalchemy import select, update
+
+from semaphore.db.models import Project, Runner, Task, TaskOutput, Template
+from semaphore.db.types import utcnow
+from semaphore.engine import runner_reconcile
+from semaphore.runners.sealed import SealedBoxError, generate_private_key, open_job, public_key_pem
+from semaphore.state import app_state
+
+URL = "/api/internal/runners"
+GLOBAL = "dispatch registration token"
+
+
+@pytest.fixture
+def remote(app):
+    config = app_state(app).config
+    config.runners.registration_token = GLOBAL
+    config.use_remote_runner = True
+    return app
+
+
+def register(app, **fields):
+    """A runner: (its id, its X-Runner-Token header)."""
+    answer = app.test_client().post(URL, json=registration_body(GLOBAL, **fields)).get_json()
+    return answer["id"], {"X-Runner-Token": answer["token"]}
+
+
+def template(flask_app, project, **fields):
+    with app_state(flask_app).db.session() as db:
+        row = Template(name=f"t{fields}", project_id=project.id, playbook="run.sh",
+                       repository_id=project.repository_id, inventory_id=project.inventory_id,
+                       environment_id=project.environment_id, allow_parallel_tasks=True, **{"app": "bash", **fields})
+        db.add(row)
+        db.commit()
+        return row.id
+
+
+def queue(app, project_id, template_id, count=1, **fields):
+    with app_state(app).db.session() as db:
+        tasks = [Task(project_id=project_id, template_id=template_id, status="waiting", message="", **fields)
+                 for _ in range(count)]
+        db.add_all(tasks)
+        db.commit()
+        return [task.id for task in tasks]
+
+
+def poll(app, headers):
+    response = app.test_client().get(URL, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def new_ids(answer):
+    return [job["task_id"] for job in answer["new_jobs"]]
+
+
+def test_a_runner_is_given_the_tasks_it_may_take_and_each_once(remote, project):
+    plain = template(remote, project)
+    blue = template(remote, project, runner_tag="blue")
+    python = template(remote, project, app="python")
+    with app_state(remote).db.session() as db:
+        other = Project(name="other")
+        db.add(other)
+        db.commit()
+        other_id = other.id
+    plain_task, = queue(remote, project.id, plain)
+    blue_task, = queue(remote, project.id, blue)
+    python_task, = queue(remote, project.id, python)
+
+    _, untagged = register(remote, tags=[], apps=["bash"])
+    _, elsewhere = register(remote, tags=["blue"], apps=["bash", "python"])
+    with app_state(remote).db.session() as db:  # a runner of the other project
+        db.execute(update(Runner).where(Runner.project_id.is_(None), Runner.tags.like("%blue%"))
+                   .values(project_id=other_id))
+        db.commit()
+    assert poll(remote, elsewhere)["new_jobs"] == []
+    answer = poll(remote, untagged)
+    assert new_ids(answer) == [plain_task]
+    assert answer["CurrentJobs"] == [{"id": plain_task, "status": "starting"}]
+    assert poll(remote, untagged)["new_jobs"] == []  # claimed once
+
+    blue_id, blue_runner = register(remote, tags=["linux", "blue"], apps=["bash"])
+    assert new_ids(poll(remote, blue_runner)) == [blue_task]
+    with app_state(remote).db.session() as db:
+        assert db.get(Task, blue_task).runner_id == blue_id
+        assert db.get(Task, python_task).status == "waiting"  # no runner has python here
+
+
+def test_capacity_activity_and_use_remote_runner_limit_new_jobs(remote, project):
+    tasks = queue(remote, project.id, template(remote, project), count=3)
+    runner_id, headers = register(remote, max_parallel_tasks=2)
+    remote.extensions["semaphore"].config.use_remote_runner = False
+    assert poll(remote, headers)["new_jobs"] == []  # the server runs tasks itself
+    remote.extensions["semaphore"].config.use_remote_runner = True
+    assert new_ids(poll(remote, headers)) == tasks[:2]
+    assert poll(remote, headers)["new_jobs"] == []  # full
+    with app_state(remote).db.session() as db:
+        db.execute(update(Task).where(Task.id == tasks[0]).values(status="success", end=utcnow()))
+        db.execute(update(Runner).where(Runner.id == runner_id).values(active=False))
+        db.commit()
+    answer = poll(remote, headers)
+    assert answer["new_jobs"] == []  # inactive: finishes its tasks, takes none
+    assert {"id": tasks[0], "status": "success"} in answer["CurrentJobs"]  # told of lately finished ones
+    assert "cleaning_requested" not in answer
+    with app_state(remote).db.session() as db:
+        db.execute(update(Runner).where(Runner.id == runner_id).values(cleaning_requested=True))
+        db.commit()
+    assert poll(remote, headers)["cleaning_requested"] is True
+    assert "cleaning_requested" not in poll(remote, headers)  # told once
+
+
+def test_the_job_opens_with_the_runners_key_and_continues_the_log(remote, project):
+    task_id, = queue(remote, project.id, template(remote, project))
+    with app_state(remote).db.session() as db:
+        db.add_all([TaskOutput(task_id=task_id, seq=seq, time=utcnow(), output=f"earlier {seq}") for seq in (1, 2)])
+        db.commit()
+    key = generate_private_key()
+    _, headers = register(remote, public_key=public_key_pem(key))
+    job, = poll(remote, headers)["new_jobs"]
+    spec = open_job(key, job["job"], task_id)
+    assert spec.task.id == task_id and spec.app_id == "bash" and spec.log_seq == 3
+    with pytest.raises(SealedBoxError):  # sealed for this task only
+        open_job(key, job["job"], task_id + 1)
+
+
+def test_a_task_whose_preparation_fails_ends_error_saying_why(remote, project):
+    task_id, = queue(remote, project.id, template(remote, project), secret="not an encrypted secret")
+    _, headers = register(remote)
+    assert poll(remote, headers)["new_jobs"] == []
+    with app_state(remote).db.session() as db:
+        assert db.get(Task, task_id).status == "error"
+        lines = list(db.scalars(select(TaskOutput.output).where(TaskOutput.task_id == task_id)
+                                .order_by(TaskOutput.seq)))
+    assert lines[-1].startswith("Cannot prepare the task: ")
+
+
+def test_reconcile_gives_back_starting_tasks_and_fails_running_ones_of_runners_gone(remote, project):
+    config = app_state(remote).config
+    starting, running = queue(remote, project.id, template(remote, project), count=2)
+    runner_id, headers = register(remote, name="faraway", max_parallel_tasks=0)
+    assert new_ids(poll(remote, headers)) == [starting, running]
+    with app_state(remote).db.session() as db:
+        db.execute(update(Task).where(Task.id == running).values(status="running"))
+        db.execute(update(Runner).where(Runner.id == runner_id)
+                   .values(touched=utcnow() - timedelta(seconds=config.runners.offline_timeout_sec + 1)))
+        db.commit()
+        runner_reconcile.reconcile(app_state(remote), db)
+        assert (db.get(Task, starting).status, db.get(Task, starting).runner_id) == ("waiting", None)
+        assert db.get(Task, running).status == "running"  # within task_fail_timeout_sec still
+        db.execute(update(Runner).where(Runner.id == runner_id)
+                   .values(touched=utcnow() - timedelta(seconds=config.runners.task_fail_timeout_sec + 1)))
+        db.commit()
+        runner_reconcile.reconcile(app_state(remote), db)
+        db.expire_all()
+        assert db.get(Task, running).status == "error"
+        last = db.scalar(select(TaskOutput.output).where(TaskOutput.task_id == running)
+                         .order_by(TaskOutput.seq.desc()).limit(1))
+    assert "runner 'faraway'" in last and f"{config.runners.task_fail_timeout_sec} s" in last
