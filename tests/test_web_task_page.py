@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from resource_helpers import create_key, create_project, create_repository, insert_template
 
-from semaphore.db.models import ProjectUser, Task, TaskOutput
+from semaphore.db.models import ProjectUser, Runner, Task, TaskOutput
 from semaphore.services.task_log_range import output_bounds
 from semaphore.testing import create_user_row, log_in
 
@@ -62,6 +62,7 @@ def test_the_header_shows_template_status_author_message_commit_version_and_time
     assert f"Task #{ids['running']}" in html
     assert re.search(r'id="task-status" class="status status-running"[^>]*>running<', html)
     assert '<dd id="task-run-by">Root Admin</dd>' in html
+    assert 'id="task-runner"' not in html  # run by this server
     assert "hotfix 42" in html and "<code>0123456789</code> Fix the login" in html and "1.4.2" in html
     assert 'datetime="2026-03-01T12:00:00+00:00">2026-03-01 12:00:00 UTC<' in html
     # The history section is the current one in the project navigation.
@@ -114,3 +115,14 @@ def test_the_page_scripts_and_styles_load(site):
         response = admin.get(asset)
         response.close()
         assert response.status_code == 200, asset
+
+
+def test_a_task_run_on_a_remote_runner_names_it(site):
+    app, admin, _, pid, _, ids = site
+    with app.extensions["semaphore"].db.session() as db:
+        runner = Runner(name="dmz-1", token="0" * 64)
+        db.add(runner)
+        db.flush()
+        db.get(Task, ids["running"]).runner_id = runner.id
+    html = html_of(admin, f"/project/{pid}/tasks/{ids['running']}")
+    assert '<dd id="task-runner">dmz-1</dd>' in html

@@ -1,6 +1,7 @@
-"""A task's page: its header (template, status, who ran it, times), the buttons to stop, confirm,
-reject or re-run it, the live log and the per-host results. The page's script reads the log a page
-at a time from the output endpoint and follows it over /api/ws; every button calls the API."""
+"""A task's page: its header (template, status, who ran it, the remote runner it ran on, times),
+the buttons to stop, confirm, reject or re-run it, the live log and the per-host results. The
+page's script reads the log a page at a time from the output endpoint and follows it over /api/ws;
+every button calls the API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from typing import Any
 
 from semaphore.api import context
-from semaphore.db.models import Task
+from semaphore.db.models import Runner, Task
 from semaphore.schemas.tasks import TaskSchema
 from semaphore.services import tasks
 from semaphore.services.task_log_range import output_bounds
@@ -30,7 +31,9 @@ def task_page(project_id: int, task_id: int) -> str:
     task = tasks.get_task(db, project_id, task_id)
     view = tasks.with_templates(db, [task])[0]
     first_seq, last_seq = output_bounds(db, task.id)
+    runner = db.get(Runner, task.runner_id) if task.runner_id is not None else None
     return render_project_page("task.html", access, "history", task=view, run_by=run_by(task, view),
+                               runner_name=(runner.name or f"#{runner.id}") if runner else None,
                                finished=is_finished(task.status), first_seq=first_seq, last_seq=last_seq,
                                task_json=json.dumps(TaskSchema().dump(task)), rerun_json=json.dumps(rerun_body(task)))
 
