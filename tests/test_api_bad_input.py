@@ -195,6 +195,7 @@ RUNNER_BAD_FIELDS = [
     ("name", "a\nb"), ("max_parallel_tasks", 1.5), ("max_parallel_tasks", "2"), ("max_parallel_tasks", -1),
     ("tags", "linux"), ("tags", [""]), ("tags", ["a\tb"]), ("tags", [" padded"]), ("apps", [1]),
     ("version", "1\x00"), ("public_key", 5), ("webhook", None), ("registration_token", None),
+    ("webhook", "ftp://hooks.example/r"), ("webhook", "file:///etc/passwd"), ("webhook", "not a url"),
 ]
 
 

@@ -1,12 +1,14 @@
 """The listeners of task events that every app has (semaphore.task_events): the websocket viewers
 see each queued task and status change, the ``task_status_changed`` hook is called, and a
-successful build queues the deploys that run after it. The task engine subscribes itself when
+successful build queues the deploys that run after it, and a runner's webhook hears of the tasks
+handed to it and their end (engine/runner_webhook.py). The task engine subscribes itself when
 it starts."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from semaphore.engine.runner_webhook import RunnerWebhooks
 from semaphore.services.task_status import TaskStatus
 from semaphore.services.tasks import enqueue, queue_autorun_deploys
 from semaphore.state import app_state
@@ -32,5 +34,5 @@ def subscribe_builtin_listeners(app: Flask) -> None:
             with state.db.session() as db:
                 enqueue(db, state.events, queue_autorun_deploys(db, state, event.task.id))
 
-    for listener in (show_to_viewers, call_status_hook, autorun_deploys):
+    for listener in (show_to_viewers, call_status_hook, autorun_deploys, RunnerWebhooks(state).on_event):
         state.events.subscribe(listener)

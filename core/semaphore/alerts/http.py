@@ -18,29 +18,29 @@ class AlertSendError(SemaphoreError):
     """An alert could not be delivered; the message is safe to log (no URL, no token)."""
 
 
-def post_json(url: str, payload: Any) -> int:
+def post_json(url: str, payload: Any, timeout: float = TIMEOUT) -> int:
     """POST ``payload`` as JSON to ``url``; the HTTP status. Raises :class:`AlertSendError`."""
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 -- configured URL
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 -- configured URL
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
         error.close()  # it holds the connection
         raise AlertSendError(f"the server answered HTTP {error.code}") from None
     except TimeoutError:
-        raise AlertSendError(f"no answer within {TIMEOUT:g} seconds") from None
+        raise AlertSendError(f"no answer within {timeout:g} seconds") from None
     except urllib.error.URLError as error:
         # error.reason is an OSError or a string; neither holds the URL.
-        raise AlertSendError(f"cannot connect: {_reason(error.reason)}") from None
+        raise AlertSendError(f"cannot connect: {_reason(error.reason, timeout)}") from None
     except (OSError, ValueError) as error:
         raise AlertSendError(f"cannot send: {type(error).__name__}") from None
 
 
-def _reason(reason: object) -> str:
+def _reason(reason: object, timeout: float) -> str:
     if isinstance(reason, TimeoutError):
-        return f"no answer within {TIMEOUT:g} seconds"
+        return f"no answer within {timeout:g} seconds"
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror
     return str(reason) if isinstance(reason, str) else type(reason).__name__

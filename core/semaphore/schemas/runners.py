@@ -30,6 +30,13 @@ def x25519_public_key(value: str) -> None:
         raise ValidationError("must be an X25519 public key")
 
 
+def webhook_url(value: str) -> None:
+    """Empty (no webhook) or an http(s) URL: the server POSTs to it, so no other scheme (file:, ftp:)."""
+    if value:
+        validate.URL(schemes={"http", "https"}, require_tld=False,
+                     error="must be an http or https URL")(value)
+
+
 def label_field(**kwargs: Any) -> fields.String:
     """A tag or an app id: short text with no control characters or blanks at the ends."""
     return fields.String(validate=[validate.Length(min=1, max=50), no_control_characters,
@@ -46,7 +53,7 @@ class RegistrationSchema(RequestSchema):
 
     registration_token = fields.String(required=True, validate=validate.Length(max=1024))
     name = fields.String(load_default="", validate=[validate.Length(max=255), no_control_characters])
-    webhook = fields.String(load_default="", validate=validate.Length(max=MAX_WEBHOOK))
+    webhook = fields.String(load_default="", validate=[validate.Length(max=MAX_WEBHOOK), webhook_url])
     max_parallel_tasks = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
     public_key = fields.String(required=True, validate=[validate.Length(max=MAX_PUBLIC_KEY), x25519_public_key])
     tags = labels_field(load_default=list)
@@ -87,7 +94,7 @@ class RunnerWriteSchema(RequestSchema):
     name = fields.String(validate=[validate.Length(max=255), no_control_characters])
     active = fields.Boolean()
     max_parallel_tasks = fields.Integer(validate=validate.Range(min=0, max=1000))
-    webhook = fields.String(validate=validate.Length(max=MAX_WEBHOOK))
+    webhook = fields.String(validate=[validate.Length(max=MAX_WEBHOOK), webhook_url])
     tags = labels_field()
     tag = fields.String(allow_none=True, validate=validate.Length(max=50),
                         metadata={"description": "the original's single tag: sets tags to [tag]"})
