@@ -18,8 +18,10 @@ class AlertSendError(SemaphoreError):
     """An alert could not be delivered; the message is safe to log (no URL, no token)."""
 
 
-def post_json(url: str, payload: Any, timeout: float = TIMEOUT) -> int:
-    """POST ``payload`` as JSON to ``url``; the HTTP status. Raises :class:`AlertSendError`."""
+def post_json(url: str, payload: Any, timeout: float | None = None) -> int:
+    """POST ``payload`` as JSON to ``url`` within ``timeout`` seconds (default :data:`TIMEOUT`, read
+    at each call); the HTTP status. Raises :class:`AlertSendError`."""
+    timeout = TIMEOUT if timeout is None else timeout
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     try:
