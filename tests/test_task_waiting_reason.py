@@ -61,6 +61,7 @@ def test_any_needs_one_of_the_tags(remote, admin_client, project):  # noqa: F811
     either = template(remote, project, runner_tags=["gpu", "arm"], runner_tags_match="any")
     task_id, = queue(remote, project.id, either)
     register(remote, tags=["x86"], apps=["bash"])
-    assert reason(admin_client, project, task_id) == "No online runner with the app 'bash' has one of the tags gpu, arm."
+    assert reason(admin_client, project, task_id) == \
+        "No online runner with the app 'bash' has one of the tags gpu, arm."
     register(remote, tags=["arm"], apps=["bash"])
     assert reason(admin_client, project, task_id) is None

@@ -12,8 +12,8 @@ from semaphore.api.access import access, project_endpoint
 from semaphore.api.blueprint import Blueprint
 from semaphore.roles import Permission
 from semaphore.schemas.tasks import (
-    TaskDetailSchema,
     TaskCreateSchema,
+    TaskDetailSchema,
     TaskHostResultSchema,
     TaskLastArgs,
     TaskListArgs,

@@ -40,9 +40,10 @@ def waiting_reason(db: DbSession, config: Config, task: Task) -> str | None:
     if not with_app:
         return f"No online runner has the app {template.app!r}."
     tags = runner_tags_by_template(db, [template.id]).get(template.id, [])
-    fitting = [runner for runner in with_app if has_template_tags(labels(runner.tags), tags, template.runner_tags_match)]
+    match = template.runner_tags_match
+    fitting = [runner for runner in with_app if has_template_tags(labels(runner.tags), tags, match)]
     if not fitting:
-        wanted = ("every one of" if template.runner_tags_match != "any" else "one of") + " the tags " + ", ".join(tags)
+        wanted = ("every one of" if match != "any" else "one of") + " the tags " + ", ".join(tags)
         return f"No online runner with the app {template.app!r} has {wanted}."
     if all(_is_full(db, runner) for runner in fitting):
         return "Every online runner that can take it is busy."

@@ -20,12 +20,12 @@ from semaphore.services.apps import app_settings
 from semaphore.services.inventories import require_inventory_type
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 from semaphore.services.tasks import last_tasks
+from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
 from semaphore.services.template_runner_tags import (
     normalize_runner_tags,
     replace_runner_tags,
     runner_tags_by_template,
 )
-from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
 from semaphore.services.template_vaults import check_vaults, replace_vaults, vaults_by_template
 from semaphore.services.versions import parse_version
 
