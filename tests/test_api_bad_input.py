@@ -191,6 +191,16 @@ def test_view_positions_take_json_integers_only(world):
         assert status == 400, (number, body)
 
 
+@pytest.mark.parametrize(("key", "value"), [
+    ("runner_tags", "linux"), ("runner_tags", [""]), ("runner_tags", ["a,b"]), ("runner_tags", ["a b"]),
+    ("runner_tags", ["x" * 51]), ("runner_tags", [1]), ("runner_tags_match", "most"), ("runner_tags_match", None),
+], ids=repr)
+def test_a_template_with_bad_runner_tags_is_400_naming_the_field(world, key, value):
+    row = _row("POST", "/templates")
+    status, body = _call(world, row, lambda ids: {**row.body(ids), key: value})
+    assert status == 400 and body.get("field", "").split(".")[0] == key, body
+
+
 RUNNER_BAD_FIELDS = [
     ("name", "a\nb"), ("max_parallel_tasks", 1.5), ("max_parallel_tasks", "2"), ("max_parallel_tasks", -1),
     ("tags", "linux"), ("tags", [""]), ("tags", ["a\tb"]), ("tags", [" padded"]), ("apps", [1]),

@@ -67,7 +67,8 @@ def populate(client, pid: int) -> None:
                                                "repository_id": app_repo, "allow_parallel_tasks": True,
                                                "task_params": {"something": 1}})["id"]
     _post(client, f"{p}/templates", {"name": "Report", "app": "python", "playbook": "report.py",
-                                     "repository_id": app_repo, "runner_tag": "fast"})
+                                     "repository_id": app_repo, "runner_tags": ["fast", "arm"],
+                                     "runner_tags_match": "any"})
     _post(client, f"{p}/schedules", {"template_id": cleanup, "cron_format": "0 3 * * *", "name": "nightly"})
     _post(client, f"{p}/schedules", {"template_id": build, "cron_format": "*/5 * * * *", "name": "on commit",
                                      "repository_id": app_repo, "active": False, "timezone": "Europe/Paris"})

@@ -10,7 +10,7 @@ import pytest
 from runner_helpers import registration_body
 from sqlalchemy import select, update
 
-from semaphore.db.models import Project, Runner, Task, TaskOutput, Template
+from semaphore.db.models import Project, Runner, Task, TaskOutput, Template, TemplateRunnerTag
 from semaphore.db.types import utcnow
 from semaphore.engine import runner_reconcile
 from semaphore.runners.sealed import SealedBoxError, generate_private_key, open_job, public_key_pem
@@ -34,12 +34,16 @@ def register(app, **fields):
     return answer["id"], {"X-Runner-Token": answer["token"]}
 
 
-def template(flask_app, project, **fields):
+def template(flask_app, project, runner_tags=(), **fields):
+    """A template; ``runner_tag`` alone stands for a one-tag list, as the API saves it."""
+    tags = list(runner_tags) or ([fields["runner_tag"]] if fields.get("runner_tag") else [])
     with app_state(flask_app).db.session() as db:
-        row = Template(name=f"t{fields}", project_id=project.id, playbook="run.sh",
+        row = Template(name=f"t{fields}{tags}", project_id=project.id, playbook="run.sh",
                        repository_id=project.repository_id, inventory_id=project.inventory_id,
                        environment_id=project.environment_id, allow_parallel_tasks=True, **{"app": "bash", **fields})
         db.add(row)
+        db.flush()
+        db.add_all(TemplateRunnerTag(template_id=row.id, tag=tag, position=index) for index, tag in enumerate(tags))
         db.commit()
         return row.id
 
@@ -93,6 +97,22 @@ def test_a_runner_is_given_the_tasks_it_may_take_and_each_once(remote, project):
     with app_state(remote).db.session() as db:
         assert db.get(Task, blue_task).runner_id == blue_id
         assert db.get(Task, python_task).status == "waiting"  # no runner has python here
+
+
+def test_a_templates_runner_tags_match_all_or_any(remote, project):
+    every = template(remote, project, runner_tags=["linux", "gpu"], runner_tags_match="all")
+    either = template(remote, project, runner_tags=["linux", "gpu"], runner_tags_match="any")
+    untagged = template(remote, project)
+    every_task, = queue(remote, project.id, every)
+    either_task, = queue(remote, project.id, either)
+    untagged_task, = queue(remote, project.id, untagged)
+
+    _, windows = register(remote, tags=["windows"], apps=["bash"])
+    assert new_ids(poll(remote, windows)) == [untagged_task]  # no tags: any runner
+    _, linux = register(remote, tags=["linux", "arm"], apps=["bash"])
+    assert new_ids(poll(remote, linux)) == [either_task]  # one of the tags is enough for "any"
+    _, both = register(remote, tags=["gpu", "x86", "linux"], apps=["bash"])
+    assert new_ids(poll(remote, both)) == [every_task]  # "all" needs every tag
 
 
 def test_capacity_activity_and_use_remote_runner_limit_new_jobs(remote, project):

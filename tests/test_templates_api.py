@@ -318,3 +318,18 @@ def test_roles(app, admin_client, project):
     assert manager.post(f"{project.url}/templates", json=body).status_code == 201
     outsider = member_client(app, admin_client, create_project(app, admin_client, "Elsewhere"), "outsider", "owner")
     assert outsider.get(f"{project.url}/templates").status_code == 404
+
+
+def test_runner_tags_are_a_list_matched_all_or_any_and_runner_tag_its_first(admin_client, project):
+    created = create_template(admin_client, project, runner_tags=["web", "db", "web"], runner_tags_match="any")
+    assert created["runner_tags"] == ["web", "db"]  # in the order given, without repeats
+    assert (created["runner_tags_match"], created["runner_tag"]) == ("any", "web")
+    body = {"name": "Deploy app", "app": "bash", "playbook": "deploy.sh", "repository_id": project.repository_id,
+            "runner_tag": "linux"}
+    url = f"{project.url}/templates/{created['id']}"
+    assert admin_client.put(url, json=body).status_code == 204
+    fetched = admin_client.get(url).get_json()
+    assert (fetched["runner_tags"], fetched["runner_tags_match"], fetched["runner_tag"]) == (["linux"], "all", "linux")
+    assert admin_client.put(url, json={**body, "runner_tag": ""}).status_code == 204
+    cleared = admin_client.get(url).get_json()
+    assert (cleared["runner_tags"], cleared["runner_tag"]) == ([], None)

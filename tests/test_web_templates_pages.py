@@ -192,7 +192,7 @@ def test_the_new_template_page_offers_every_installed_app_then_its_form(site):
     assert re.search(r'<select id="tf-repository-id" name="repository_id"[^>]*data-type="id"', bash)
     assert f'<option value="{repository_id}">repo</option>' in bash
     assert 'name="inventory_id"' not in bash and 'id="vaults-editor"' not in bash
-    assert 'id="survey-editor"' in bash and 'name="git_branch"' in bash and 'name="runner_tag"' in bash
+    assert 'id="survey-editor"' in bash and 'name="git_branch"' in bash and 'name="runner_tags"' in bash
 
 
 def test_the_ansible_form_has_separate_task_params_vaults_and_only_its_inventory_types(site):

@@ -13,6 +13,7 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.roles import Permission
 from semaphore.schemas.tasks import (
     TaskCreateSchema,
+    TaskDetailSchema,
     TaskHostResultSchema,
     TaskLastArgs,
     TaskListArgs,
@@ -25,6 +26,7 @@ from semaphore.schemas.tasks import (
 )
 from semaphore.services import host_results, tasks
 from semaphore.services.task_log_search import search_output
+from semaphore.services.task_waiting import waiting_reason
 from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
@@ -63,11 +65,24 @@ def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyp
     return task
 
 
+class _TaskWithReason:
+    """A task as the schema reads it, with why it waits."""
+
+    def __init__(self, task: Any, waiting_reason: str | None) -> None:
+        self._task = task
+        self.waiting_reason = waiting_reason
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._task, name)
+
+
 @blp.route("/<int:task_id>", methods=["GET"], endpoint="get")
-@blp.response(200, TaskSchema)
+@blp.response(200, TaskDetailSchema)
 @project_endpoint()
 def get_task(project_id: int, task_id: int):  # type: ignore[no-untyped-def]
-    return tasks.get_task(context.db(), project_id, task_id)
+    db = context.db()
+    task = tasks.get_task(db, project_id, task_id)
+    return _TaskWithReason(task, waiting_reason(db, app_state().config, task))
 
 
 @blp.route("/<int:task_id>", methods=["DELETE"], endpoint="delete")

@@ -7,8 +7,9 @@ SKIP LOCKED, the global, project and per-template limits), narrowed to the tasks
 - only while ``use_remote_runner`` is on and the runner is active;
 - within its capacity: ``max_parallel_tasks`` (0: unlimited) minus its unfinished tasks;
 - a project runner takes its project's tasks only, a global runner any project's;
-- the template's app is among the runner's apps, and the template's ``runner_tag`` (when set)
-  among its tags.
+- the template's app is among the runner's apps, and the runner has the template's runner tags:
+  every one (``runner_tags_match`` "all") or at least one ("any"); a template without tags takes
+  any runner.
 
 A claimed task is ``starting`` with the runner's id; its job is planned as the local engine plans
 it (:func:`~semaphore.engine.prepare.plan_job`, with the task's secret variables), numbered on
@@ -26,10 +27,10 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session as DbSession
 
-from semaphore.db.models import Runner, Task, TaskOutput, Template
+from semaphore.db.models import Runner, Task, TaskOutput, Template, TemplateRunnerTag
 from semaphore.db.types import utcnow
 from semaphore.engine.execute import cannot_prepare, started_line
 from semaphore.engine.log import TaskLog
@@ -54,10 +55,8 @@ MAX_NEW_JOBS = 20
 
 def runner_claimer(runner: Runner) -> Claimer:
     """The claim of ``runner``: which waiting tasks it may take, its capacity, its lease."""
-    tags = labels(runner.tags)
-    templates = select(Template.id).where(
-        Template.app.in_(labels(runner.apps)),
-        or_(Template.runner_tag.is_(None), Template.runner_tag == "", Template.runner_tag.in_(tags)))
+    templates = select(Template.id).where(Template.app.in_(labels(runner.apps)),
+                                          runner_has_template_tags(labels(runner.tags)))
     conditions: list[ColumnElement[bool]] = [Task.template_id.in_(templates)]
     if runner.project_id is not None:
         conditions.append(Task.project_id == runner.project_id)
@@ -72,6 +71,16 @@ def runner_claimer(runner: Runner) -> Claimer:
 
     return Claimer(lease=lambda: {"runner_id": runner.id, "claimed_by": None, "heartbeat": utcnow()},
                    conditions=tuple(conditions), has_room=has_room)
+
+
+def runner_has_template_tags(tags: list[str]) -> ColumnElement[bool]:
+    """A runner with ``tags`` has the template's runner tags (all or any of them, as it says)."""
+    own = TemplateRunnerTag.template_id == Template.id
+    has_one = exists().where(own, TemplateRunnerTag.tag.in_(tags))
+    lacks_one = exists().where(own, TemplateRunnerTag.tag.not_in(tags))
+    return or_(~exists().where(own),
+               and_(Template.runner_tags_match == "any", has_one),
+               and_(Template.runner_tags_match != "any", ~lacks_one))
 
 
 def answer_poll(state: AppState, db: DbSession, runner: Runner) -> dict[str, Any]:

@@ -52,6 +52,14 @@ class TaskSchema(ResponseSchema):
     version = fields.String(allow_none=True)
 
 
+class TaskDetailSchema(TaskSchema):
+    """One task as its own endpoint answers it."""
+
+    waiting_reason = fields.String(allow_none=True, metadata={
+        "description": "why no remote runner takes the waiting task (no online runner, app, tags; all busy); "
+                       "null otherwise"})
+
+
 class TaskWithTplSchema(TaskSchema):
     """A task with what lists show about its template, author and build."""
 

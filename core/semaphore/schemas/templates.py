@@ -21,6 +21,10 @@ from semaphore.schemas.base import (
 )
 from semaphore.schemas.tasks import TaskWithTplSchema
 
+#: How a template's runner tags select runners: every tag, or at least one.
+RUNNER_TAGS_MATCHES = ("all", "any")
+RUNNER_TAG_ERROR = "a runner tag is 1 to 50 characters without spaces or commas"
+
 TEMPLATE_TYPES = ("", "build", "deploy")
 SURVEY_VAR_TYPES = ("", "int", "enum", "secret", "text")
 IDENTIFIER = validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$", error="must be an identifier (letters, digits, _)")
@@ -96,7 +100,9 @@ class TemplateSchema(ResponseSchema):
     survey_vars = fields.List(fields.Nested(SurveyVarSchema))
     suppress_success_alerts = fields.Boolean()
     task_params = fields.Dict()
-    runner_tag = fields.String(allow_none=True)
+    runner_tag = fields.String(allow_none=True, metadata={"description": "the first of runner_tags"})
+    runner_tags = fields.List(fields.String(), metadata={"description": "runner tags a runner needs to take its tasks"})
+    runner_tags_match = fields.String(metadata={"description": "all: a runner needs every tag; any: one of them"})
     tasks = fields.Integer(metadata={"description": "how many tasks were created from this template"})
     vaults = fields.List(fields.Nested(VaultSchema))
     last_task = fields.Nested(TaskWithTplSchema, allow_none=True)
@@ -128,6 +134,10 @@ class TemplateWriteSchema(RequestSchema):
     suppress_success_alerts = fields.Boolean(load_default=False)
     task_params = fields.Dict(load_default=dict, allow_none=True)
     runner_tag = OptionalString(validate=validate.Length(max=50))
+    runner_tags = fields.List(fields.String(validate=validate.Regexp(r"^[^,\s]{1,50}$", error=RUNNER_TAG_ERROR)),
+                              load_default=None, allow_none=True,
+                              metadata={"description": "replaces runner_tag when given"})
+    runner_tags_match = fields.String(load_default="all", validate=validate.OneOf(RUNNER_TAGS_MATCHES))
     vaults = fields.List(fields.Nested(VaultWriteSchema), load_default=list, allow_none=True,
                          metadata={"description": "replaces the template's vaults"})
 

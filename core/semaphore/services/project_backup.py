@@ -37,6 +37,7 @@ from semaphore.db.models import (
 from semaphore.git_url_password import without_password
 from semaphore.services.environments import SecretName
 from semaphore.services.template_fields import parsed_json
+from semaphore.services.template_runner_tags import runner_tags_by_template
 
 SUFFIX_ALPHABET = string.ascii_letters + string.digits
 SUFFIX_LENGTH = 10
@@ -60,6 +61,7 @@ def project_backup(db: DbSession, project: Project) -> dict[str, Any]:
     repository_names = _unique_names(repositories)
     inventory_names = _unique_names(inventories)
     template_names = _unique_names(templates)
+    runner_tags = runner_tags_by_template(db, [t.id for t in templates])
     integration_names = _unique_names(integrations)
 
     env_secrets: dict[int, list[dict[str, str]]] = {}
@@ -94,7 +96,8 @@ def project_backup(db: DbSession, project: Project) -> dict[str, Any]:
             "allow_parallel_tasks": t.allow_parallel_tasks, "start_version": t.start_version, "autorun": t.autorun,
             "git_branch": t.git_branch, "survey_vars": parsed_json(t.survey_vars, []),
             "suppress_success_alerts": t.suppress_success_alerts, "task_params": parsed_json(t.task_params, {}),
-            "runner_tag": t.runner_tag,
+            "runner_tag": t.runner_tag, "runner_tags": runner_tags.get(t.id, []),
+            "runner_tags_match": t.runner_tags_match,
             "inventory": _name(inventory_names, t.inventory_id), "repository": repository_names.get(t.repository_id),
             "environment": _name(environment_names, t.environment_id),
             "build_template": _name(template_names, t.build_template_id), "view": _name(view_names, t.view_id),

@@ -48,7 +48,8 @@ SECTIONS = ("keys", "environments", "views", "repositories", "inventories", "tem
 ALIAS_TEXT = re.compile(r"[A-Za-z0-9_-]{1,50}")
 TEMPLATE_FIELDS = ("name", "app", "type", "playbook", "description", "arguments", "allow_override_args_in_task",
                    "allow_override_branch_in_task", "allow_parallel_tasks", "start_version", "autorun", "git_branch",
-                   "survey_vars", "suppress_success_alerts", "task_params", "runner_tag")
+                   "survey_vars", "suppress_success_alerts", "task_params", "runner_tag",
+                   "runner_tags", "runner_tags_match")
 # Our services name references by id; a backup names them by name under these keys.
 BACKUP_FIELD = {"ssh_key_id": "ssh_key", "become_key_id": "become_key", "inventory_id": "inventory",
                 "repository_id": "repository", "environment_id": "environment", "view_id": "view",

@@ -13,7 +13,7 @@ WRITABLE_COLUMNS = (
     "name", "app", "type", "playbook", "description", "inventory_id", "repository_id", "environment_id",
     "arguments", "allow_override_args_in_task", "allow_override_branch_in_task", "allow_parallel_tasks",
     "start_version", "build_template_id", "view_id", "autorun", "git_branch", "suppress_success_alerts",
-    "runner_tag",
+    "runner_tag", "runner_tags_match",
 )
 
 

@@ -21,6 +21,11 @@ from semaphore.services.inventories import require_inventory_type
 from semaphore.services.resources import ProjectResource, RefSpec, require_in_project
 from semaphore.services.tasks import last_tasks
 from semaphore.services.template_fields import WRITABLE_COLUMNS, json_fields
+from semaphore.services.template_runner_tags import (
+    normalize_runner_tags,
+    replace_runner_tags,
+    runner_tags_by_template,
+)
 from semaphore.services.template_vaults import check_vaults, replace_vaults, vaults_by_template
 from semaphore.services.versions import parse_version
 
@@ -77,7 +82,9 @@ class Templates(ProjectResource[Template]):
         ids = [row.id for row in rows]
         newest = last_tasks(db, rows[0].project_id, ids)
         vaults = vaults_by_template(db, ids)
-        return [{**json_fields(row), "tasks": row.tasks, "vaults": vaults.get(row.id, []),
+        tags = runner_tags_by_template(db, ids)
+        return [{**json_fields(row), "runner_tags": tags.get(row.id, []), "tasks": row.tasks,
+                 "vaults": vaults.get(row.id, []),
                  "last_task": newest.get(row.id)} for row in rows]
 
     # -- validation ---------------------------------------------------------------------------
@@ -144,6 +151,7 @@ class Templates(ProjectResource[Template]):
     def after_save(self, db: DbSession, state: AppState, row: Template,
                    data: dict[str, Any], access: ProjectAccess) -> None:
         replace_vaults(db, row, data["vaults"])
+        replace_runner_tags(db, row, data["runner_tags"])
 
     def delete(self, db: DbSession, access: ProjectAccess, row: Template) -> None:
         """Refused while deploy templates build from it; its tasks, schedules, integrations and
@@ -163,6 +171,7 @@ def _normalize(data: dict[str, Any]) -> None:
     for name in ("start_version", "git_branch", "runner_tag"):
         if not (data.get(name) or "").strip():
             data[name] = None
+    normalize_runner_tags(data)
     for name, empty in (("survey_vars", []), ("task_params", {}), ("vaults", [])):
         if data.get(name) is None:
             data[name] = empty

@@ -1,4 +1,4 @@
-"""A task's page: its header (template, status, who ran it, the remote runner it ran on, times),
+"""A task's page: its header (template, status, who ran it, the remote runner it ran on or why none takes it, times),
 the buttons to stop, confirm, reject or re-run it, the live log and the per-host results. The
 page's script reads the log a page at a time from the output endpoint and follows it over /api/ws;
 every button calls the API."""
@@ -14,6 +14,8 @@ from semaphore.schemas.tasks import TaskSchema
 from semaphore.services import tasks
 from semaphore.services.task_log_range import output_bounds
 from semaphore.services.task_status import is_finished
+from semaphore.services.task_waiting import waiting_reason
+from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page
 
@@ -34,6 +36,7 @@ def task_page(project_id: int, task_id: int) -> str:
     runner = db.get(Runner, task.runner_id) if task.runner_id is not None else None
     return render_project_page("task.html", access, "history", task=view, run_by=run_by(task, view),
                                runner_name=(runner.name or f"#{runner.id}") if runner else None,
+                               waiting_reason=waiting_reason(db, app_state().config, task),
                                finished=is_finished(task.status), first_seq=first_seq, last_seq=last_seq,
                                task_json=json.dumps(TaskSchema().dump(task)), rerun_json=json.dumps(rerun_body(task)))
 

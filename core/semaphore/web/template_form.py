@@ -26,6 +26,7 @@ from semaphore.services.inventories import INVENTORIES
 from semaphore.services.keys import KEYS
 from semaphore.services.repositories import REPOSITORIES
 from semaphore.services.template_fields import json_fields
+from semaphore.services.template_runner_tags import runner_tags_by_template
 from semaphore.services.template_vaults import vaults_by_template
 from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS
@@ -36,7 +37,8 @@ from semaphore.web.pages import page_for_users, project_page_access, render_proj
 #: Fields the form shows for every app; an executor's own list never repeats them.
 COMMON_FIELDS = frozenset({"name", "description", "type", "start_version", "build_template_id", "autorun",
                            "view_id", "git_branch", "allow_override_branch_in_task", "allow_parallel_tasks",
-                           "suppress_success_alerts", "survey_vars", "runner_tag"})
+                           "suppress_success_alerts", "survey_vars", "runner_tag",
+                           "runner_tags", "runner_tags_match"})
 #: The form of an app whose executor declares no fields.
 DEFAULT_FIELDS = (TemplateField("playbook", "Playbook / script", help="Path inside the repository"),
                   TemplateField("repository_id", "Repository", required=True),
@@ -154,7 +156,8 @@ def edit_template_page(project_id: int, template_id: int) -> str:
     executor = app_state().registry.executors.get(template.app)
     vaults = vaults_by_template(db, [template.id]).get(template.id, [])
     # as the API shows them: the form's vault editor reads them as JSON
-    values = {**json_fields(template), "vaults": VaultSchema(many=True).dump(vaults)}
+    values = {**json_fields(template), "vaults": VaultSchema(many=True).dump(vaults),
+              "runner_tags": runner_tags_by_template(db, [template.id]).get(template.id, [])}
     if executor is None:
         return render_project_page("template_form.html", access, "templates", apps=[], tpl=template,
                                    executor=None, missing_app=template.app)

@@ -12,12 +12,12 @@ from semaphore.db.models.resources import AccessKey, Environment, Inventory, Rep
 from semaphore.db.models.schedules import Schedule, ScheduleFire
 from semaphore.db.models.system import Event, Option, Runner, RunnerRegistration
 from semaphore.db.models.tasks import Task, TaskHostResult, TaskOutput
-from semaphore.db.models.templates import Template, TemplateVault
+from semaphore.db.models.templates import Template, TemplateRunnerTag, TemplateVault
 from semaphore.db.models.users import APIToken, LoginFailure, Session, User, UserTotp
 
 __all__ = [
     "APIToken", "AccessKey", "Base", "Environment", "Event", "Integration", "IntegrationAlias",
     "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Option", "Project",
     "ProjectUser", "Repository", "Runner", "RunnerRegistration", "Schedule", "ScheduleFire", "Session", "Task",
-    "TaskHostResult", "TaskOutput", "Template", "TemplateVault", "User", "UserTotp", "View",
+    "TaskHostResult", "TaskOutput", "Template", "TemplateRunnerTag", "TemplateVault", "User", "UserTotp", "View",
 ]

@@ -35,8 +35,20 @@ class Template(Base):
     survey_vars: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON array
     suppress_success_alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     task_params: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object, app-specific
-    runner_tag: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    runner_tag: Mapped[str | None] = mapped_column(String(50), nullable=True)  # the first of its runner tags
+    runner_tags_match: Mapped[str] = mapped_column(String(3), default="all", server_default="all")  # all | any
     tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # tasks created, for retention
+
+
+class TemplateRunnerTag(Base):
+    """One of the runner tags a template's tasks need (all or any of them, as the template says)."""
+
+    __tablename__ = "project__template_runner_tag"
+
+    template_id: Mapped[int] = mapped_column(ForeignKey("project__template.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the order they were given in
 
 
 class TemplateVault(Base):

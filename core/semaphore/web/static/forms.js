@@ -19,6 +19,7 @@ function controlValue(control) {
   if (type === "int") return raw.trim() === "" ? null : Number(raw);
   if (type === "id") return raw === "" ? null : Number(raw);
   if (type === "lines") return raw.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (type === "commas") return raw.split(",").map((item) => item.trim()).filter(Boolean);
   if (type === "json") {
     if (raw.trim() === "") return null;
     try {

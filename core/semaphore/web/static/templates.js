@@ -93,6 +93,12 @@ for (const editor of editors) {
   });
 }
 
+// All or any means something only when there are two tags or more.
+const runnerTags = form.querySelector("#tf-runner-tags");
+runnerTags.addEventListener("input", () => {
+  const count = runnerTags.value.split(",").filter((tag) => tag.trim()).length;
+  form.querySelector("#tf-runner-tags-match-field").hidden = count < 2;
+});
 form.querySelector("#tf-type").addEventListener("change", showType);
 showType();
 
