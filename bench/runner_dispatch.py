@@ -19,8 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (Api, Report, git_repository, median, running_runner, running_servers, script_project,
-                     temporary_directory)
+from harness import (
+    Api,
+    Report,
+    git_repository,
+    median,
+    running_runner,
+    running_servers,
+    script_project,
+    temporary_directory,
+)
 
 TASKS = 10  # per side, after one warm-up task each
 MAX_EXTRA = 1.5  # seconds a runner may add to the local run's median

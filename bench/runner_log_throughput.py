@@ -19,8 +19,16 @@ import sqlite3
 import sys
 import time
 
-from harness import (Api, Report, ServerProcess, git_repository, running_runner, running_servers, script_project,
-                     temporary_directory)
+from harness import (
+    Api,
+    Report,
+    ServerProcess,
+    git_repository,
+    running_runner,
+    running_servers,
+    script_project,
+    temporary_directory,
+)
 
 LINES = 100_000  # a million take minutes through a runner at its present 4,000-5,000 lines/s
 RUNS = 1  # per side, local first
