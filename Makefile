@@ -44,5 +44,6 @@ test: install
 # fails when any benchmark missed a target, after running them all.
 .PHONY: bench
 bench: install
-	@status=0; for benchmark in log_throughput dispatch parallel_limit task_page output_memory web_pages; do \
+	@status=0; for benchmark in log_throughput dispatch parallel_limit task_page output_memory web_pages \
+		runner_dispatch runner_log_throughput; do \
 		$(BIN)/python bench/$$benchmark.py || status=1; done; exit $$status

@@ -24,9 +24,11 @@ sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from live_server import ADMIN, Api, Viewer, git_repository  # noqa: E402
 from process_helpers import ServerProcess  # noqa: E402
+from runner_processes import RunnerDir, RunnerProcess  # noqa: E402
 
 __all__ = ["ADMIN", "Api", "Report", "RssSampler", "ServerProcess", "Viewer", "children", "cpu_seconds",
-           "git_repository", "median", "running_server", "script_project", "temporary_directory"]
+           "git_repository", "median", "running_runner", "running_server", "running_servers", "script_project",
+           "temporary_directory"]
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -93,6 +95,30 @@ def running_server(directory: Path, env: dict[str, str] | None = None) -> Iterat
         yield server
     finally:
         server.stop()
+
+
+RUNNERS_TOKEN = "registration token of the benchmarks' runner"
+REMOTE_RUNNER = {"SEMAPHORE_USE_REMOTE_RUNNER": "True", "SEMAPHORE_RUNNERS_REGISTRATION_TOKEN": RUNNERS_TOKEN}
+
+
+@contextlib.contextmanager
+def running_servers(directory: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two real servers side by side: (one running its tasks itself, one with use_remote_runner on)."""
+    with running_server(directory / "local") as local, running_server(directory / "remote", REMOTE_RUNNER) as remote:
+        yield local, remote
+
+
+@contextlib.contextmanager
+def running_runner(directory: Path, server_url: str) -> Iterator[RunnerProcess]:
+    """A real `semaphore runner start` registered with the server at ``server_url``, polling."""
+    runner = RunnerDir(directory, server_url)
+    runner.write_config(registration_token=RUNNERS_TOKEN, name="bench")
+    process = runner.start()
+    try:
+        process.wait_for_log("polling")
+        yield process
+    finally:
+        process.stop()
 
 
 def script_project(api: Api, scripts: Iterable[str], repository: str, *,

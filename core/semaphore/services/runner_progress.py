@@ -15,7 +15,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -60,7 +60,9 @@ def _store_log(db: DbSession, live: LiveHub, task: Task, records: list[dict[str,
         new = _unstored(db, task.id, records)
         if not new:
             return
-        db.add_all(TaskOutput(task_id=task.id, seq=r["seq"], time=r["time"], output=r["message"]) for r in new)
+        # one executemany: a report carries thousands of lines, too many for an ORM object each
+        db.execute(insert(TaskOutput), [{"task_id": task.id, "seq": r["seq"], "time": r["time"],
+                                         "output": r["message"]} for r in new])
         try:
             db.commit()
             break
