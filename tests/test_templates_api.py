@@ -333,3 +333,17 @@ def test_runner_tags_are_a_list_matched_all_or_any_and_runner_tag_its_first(admi
     assert admin_client.put(url, json={**body, "runner_tag": ""}).status_code == 204
     cleared = admin_client.get(url).get_json()
     assert (cleared["runner_tags"], cleared["runner_tag"]) == ([], None)
+
+
+def test_a_client_that_knows_only_runner_tag_edits_it_in_what_it_read(admin_client, project):
+    created = create_template(admin_client, project, runner_tags=["web", "db"])
+    url = f"{project.url}/templates/{created['id']}"
+    read = admin_client.get(url).get_json()
+    assert admin_client.put(url, json={**read, "runner_tag": "blue"}).status_code == 204
+    assert admin_client.get(url).get_json()["runner_tags"] == ["blue"]
+    read = admin_client.get(url).get_json()
+    assert admin_client.put(url, json={**read, "runner_tags": ["blue", "linux"]}).status_code == 204  # consistent
+    assert admin_client.get(url).get_json()["runner_tags"] == ["blue", "linux"]
+    read = admin_client.get(url).get_json()
+    assert admin_client.put(url, json={**read, "runner_tag": "", "runner_tags": []}).status_code == 204
+    assert admin_client.get(url).get_json()["runner_tags"] == []

@@ -15,6 +15,8 @@ import pytest
 from browser_helpers import assert_ran_cleanly, screenshot, scrolls_horizontally, sign_in
 from live_server import git_repository
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 PASSWORD = "correct-horse-sudo-9"
 SECRET_VALUE = "s3cret-db-value-77"
 
@@ -82,7 +84,7 @@ def test_create_every_resource_through_its_form_then_edit_and_delete(
     page.get_by_role("link", name="New key").click()
     page.get_by_label("Name", exact=True).fill("sudo")
     page.get_by_label("Type").select_option("login_password")
-    assert page.get_by_label("Private key").is_hidden()
+    expect(page.get_by_label("Private key")).to_be_hidden()  # once the page's script has run
     page.get_by_label("Login (optional)", exact=True).fill("ops")
     page.get_by_label("Password").fill(PASSWORD)
     submit(page, "Create key", base + "/keys")
@@ -207,7 +209,7 @@ def test_create_an_inventory_on_a_phone(phone_page, server, api):
     page.goto(base + "/inventory/new")
     page.get_by_label("Name", exact=True).fill("workspace")
     page.get_by_label("Type").select_option("terraform-workspace")
-    assert page.get_by_label("SSH key").is_hidden()
+    expect(page.get_by_label("SSH key")).to_be_hidden()
     page.get_by_label("Workspace name").fill("staging")
     assert not scrolls_horizontally(page)
     submit(page, "Create inventory", base + "/inventory")

@@ -20,7 +20,6 @@ from semaphore.schemas.tasks import (
     TaskOutputArgs,
     TaskOutputSchema,
     TaskOutputSearchArgs,
-    TaskSchema,
     TaskStopSchema,
     TaskWithTplSchema,
 )
@@ -55,14 +54,14 @@ def last_tasks(args: dict[str, Any], project_id: int):  # type: ignore[no-untype
 
 @blp.route("", methods=["POST"], endpoint="create")
 @blp.arguments(TaskCreateSchema)
-@blp.response(201, TaskSchema)
+@blp.response(201, TaskDetailSchema)
 @project_endpoint(Permission.RUN_TASKS)
 def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
     """Queue a run of a template; the task starts as ``waiting``."""
     db = context.db()
     task = tasks.create_task(db, app_state(), project_id, access().user, body)
     tasks.enqueue(db, app_state().events, [task])
-    return task
+    return _TaskWithReason(task, waiting_reason(db, app_state().config, task))
 
 
 class _TaskWithReason:

@@ -42,35 +42,35 @@ class RunnerWebhooks:
         if not isinstance(event, TaskStatusChanged) or not event.task.runner_id:
             return
         task = event.task
+        if event.new != TaskStatus.STARTING and not is_finished(event.new):
+            return
+        # Read here, in the publisher's thread: runners without a webhook cost no thread and no session.
+        with self._state.db.session() as db:
+            runner = db.get(Runner, task.runner_id)
+            url = runner.webhook if runner is not None else ""
+        if not url:
+            return
         payload = {"project_id": task.project_id, "task_id": task.id, "template_id": task.template_id,
                    "runner_id": task.runner_id}
         if event.new == TaskStatus.STARTING:
-            self._started[task.id] = self._pool.submit(self._call, {"action": "start", **payload})
-        elif is_finished(event.new):
+            self._started[task.id] = self._pool.submit(self._call, url, {"action": "start", **payload})
+        else:
             started = self._started.pop(task.id, None)
-            self._pool.submit(self._finish, {"action": "finish", **payload}, started)
+            self._pool.submit(self._finish, url, {"action": "finish", **payload}, started)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _finish(self, payload: dict[str, int | str], started: Future[str] | None) -> None:
+    def _finish(self, url: str, payload: dict[str, int | str], started: Future[str] | None) -> None:
         answers = [started.result()] if started is not None else []
-        answers.append(self._call(payload))
-        said = [answer for answer in answers if answer]
-        if said:
-            task_log = TaskLog(self._state, int(payload["task_id"]), int(payload["project_id"]))
-            for line in said:
-                task_log.write(line)
-            task_log.close()
+        answers.append(self._call(url, payload))
+        task_log = TaskLog(self._state, int(payload["task_id"]), int(payload["project_id"]))
+        for line in answers:
+            task_log.write(line)
+        task_log.close()
 
-    def _call(self, payload: dict[str, int | str]) -> str:
-        """POST ``payload`` to the runner's webhook; the task log's line about it ("" when the runner
-        has none)."""
-        with self._state.db.session() as db:
-            runner = db.get(Runner, payload["runner_id"])
-            url = runner.webhook if runner is not None else ""
-        if not url:
-            return ""
+    def _call(self, url: str, payload: dict[str, int | str]) -> str:
+        """POST ``payload`` to the runner's webhook at ``url``; the task log's line about it."""
         action = payload["action"]
         try:
             status = post_json(url, payload, timeout=TIMEOUT)

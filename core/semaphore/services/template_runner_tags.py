@@ -15,10 +15,14 @@ from semaphore.db.models import Template, TemplateRunnerTag
 
 def normalize_runner_tags(data: dict[str, Any]) -> None:
     """``runner_tags`` when given (without repeats), else the one ``runner_tag``; ``runner_tag``
-    then answers the list's first entry."""
+    then answers the list's first entry. A ``runner_tag`` sent beside a list whose first entry it
+    is not was edited by a client that knows only the original's field (it sent back the rest of
+    what it read): it wins, as the template's one tag. (An empty ``runner_tag`` cannot be told from
+    one not sent: the list decides then.)"""
+    single = (data.get("runner_tag") or "").strip()
     tags = data.get("runner_tags")
-    if tags is None:
-        tags = [data["runner_tag"]] if data.get("runner_tag") else []
+    if tags is None or (single and single != (tags[0].strip() if tags else "")):
+        tags = [single] if single else []
     data["runner_tags"] = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
     data["runner_tag"] = data["runner_tags"][0] if data["runner_tags"] else None
 

@@ -168,10 +168,10 @@ class Templates(ProjectResource[Template]):
 
 def _normalize(data: dict[str, Any]) -> None:
     """Empty strings mean "not set"; missing lists and objects mean empty."""
-    for name in ("start_version", "git_branch", "runner_tag"):
+    normalize_runner_tags(data)
+    for name in ("start_version", "git_branch"):
         if not (data.get(name) or "").strip():
             data[name] = None
-    normalize_runner_tags(data)
     for name, empty in (("survey_vars", []), ("task_params", {}), ("vaults", [])):
         if data.get(name) is None:
             data[name] = empty
