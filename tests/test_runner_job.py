@@ -22,8 +22,8 @@ import semaphore_python
 from live_server import git_repository
 from sqlalchemy import select, update
 from task_helpers import build_app, create_template, run_task
+from test_task_engine import ConfirmingPlugin  # a two-step executor that asks for confirmation
 
-from semaphore import Executor, Job, ProcessSpec, hookimpl
 from semaphore.db.models import AccessKey, Inventory, Repository, Task, TaskOutput
 from semaphore.engine.job_spec import JobSpec
 from semaphore.engine.prepare import decrypt_task_secret, plan_job
@@ -50,25 +50,6 @@ SCRIPTS = {
     "site.yml": '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: greet\n'
                 '      debug: msg="hello {{ who }}"\n    - name: touch\n      command: /bin/true\n',
 }
-
-
-class ConfirmingExecutor(Executor):
-    """Plan, wait for confirmation, apply (like terraform)."""
-
-    app_id = "twostep"
-    title = "Two steps"
-    requires_playbook = False
-
-    def run(self, job: Job) -> None:
-        job.run_process(ProcessSpec(["echo", "planned"], job.context.repository_path))
-        job.wait_for_confirmation()
-        job.run_process(ProcessSpec(["echo", "applied"], job.context.repository_path))
-
-
-class ConfirmingPlugin:
-    @hookimpl
-    def register_executors(self, register: Any) -> None:
-        register(ConfirmingExecutor())
 
 
 @pytest.fixture

@@ -71,15 +71,23 @@ def finish_orphans(state: AppState, db: DbSession, running: Collection[int], *, 
     for task in find_orphans(db, running, at_start=at_start):
         reason = (f"Task interrupted: the server process running it ({task.claimed_by or 'unknown'}) "
                   "stopped before the task finished.")
-        task_log = TaskLog(state, task.id, task.project_id)
-        task_log.write(reason)
-        task_log.close()
-        final = TaskStatus.STOPPED if task.status == TaskStatus.STOPPING else TaskStatus.ERROR
-        if change_status(db, state.events, task, final, also={"secret": None}):
-            log.warning("task %s: %s", task.id, reason)
+        if end_abandoned(state, db, task, reason):
             finished.append(task.id)
     db.commit()
     return finished
+
+
+def end_abandoned(state: AppState, db: DbSession, task: Task, reason: str) -> bool:
+    """End a task whose run is gone: ``reason`` in its log, then ``stopped`` if it was being
+    stopped, else ``error``; whether the status changed."""
+    task_log = TaskLog(state, task.id, task.project_id)
+    task_log.write(reason)
+    task_log.close()
+    final = TaskStatus.STOPPED if task.status == TaskStatus.STOPPING else TaskStatus.ERROR
+    if not change_status(db, state.events, task, final, also={"secret": None}):
+        return False
+    log.warning("task %s: %s", task.id, reason)
+    return True
 
 
 def _holder_died(claimed_by: str | None) -> bool:

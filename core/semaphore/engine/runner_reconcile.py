@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, Task
 from semaphore.db.types import utcnow
-from semaphore.engine.log import TaskLog
+from semaphore.engine.recovery import end_abandoned
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
 
 if TYPE_CHECKING:
@@ -48,12 +48,7 @@ def reconcile(state: AppState, db: DbSession, up_since: datetime | None = None) 
     for task, runner in unseen(settings.task_fail_timeout_sec, later):
         reason = (f"Task failed: its runner {runner.name!r} (id {runner.id}) has not been seen for more than "
                   f"{settings.task_fail_timeout_sec} s.")
-        task_log = TaskLog(state, task.id, task.project_id)
-        task_log.write(reason)
-        task_log.close()
-        final = TaskStatus.STOPPED if task.status == TaskStatus.STOPPING else TaskStatus.ERROR
-        if change_status(db, state.events, task, final, also={"secret": None}):
-            log.warning("task %s: %s", task.id, reason)
+        end_abandoned(state, db, task, reason)
     db.rollback()
 
 
