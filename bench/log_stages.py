@@ -38,8 +38,8 @@ from harness import Api, git_repository, running_server, script_project, tempora
 from log_throughput import LINES, SCRIPT
 
 from semaphore.app import create_app
+from semaphore.db.log_rows import ROWS_PER_STATEMENT, LogRows
 from semaphore.db.types import utcnow
-from semaphore.engine import log as log_module
 from semaphore.engine import process
 from semaphore.engine.isolation import Isolation
 from semaphore.engine.log import TaskLog
@@ -157,8 +157,8 @@ def through_task_log(app: Any, database: Path, task_id: int, project_id: int, sc
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM task__output WHERE task_id = ?", (task_id,))
     stopwatch = Stopwatch()
-    original_insert = log_module._RowWriter.insert
-    log_module._RowWriter.insert = stopwatch.wrap("INSERTs+commits", original_insert)  # type: ignore[method-assign]
+    original_insert = LogRows.insert
+    LogRows.insert = stopwatch.wrap("INSERTs", original_insert)  # type: ignore[method-assign]
     stop = watch(app, stopwatch) if viewer else threading.Event()
     started = time.perf_counter()
     try:
@@ -168,7 +168,7 @@ def through_task_log(app: Any, database: Path, task_id: int, project_id: int, sc
             reader_cpu, bash_cpu = run_script(script, sink)
         seconds = time.perf_counter() - started  # every line stored
     finally:
-        log_module._RowWriter.insert = original_insert  # type: ignore[method-assign]
+        LogRows.insert = original_insert  # type: ignore[method-assign]
         stop.set()
     with sqlite3.connect(database) as db:
         stored = db.execute("SELECT count(*) FROM task__output WHERE task_id = ?", (task_id,)).fetchone()[0]
@@ -182,9 +182,10 @@ def costs_alone(app: Any, database: Path, task_id: int, project_id: int) -> list
     the same statements, and to build their websocket frames."""
     lines = [f"line {i}" for i in range(1, LINES + 1)]
     chunk, batch = 20, 20_000
-    writer = log_module._RowWriter(app_state(app).db, task_id)
+    engine = app_state(app).db.engine
+    writer = LogRows(engine.dialect, task_id)
     stamp = utcnow()
-    chunks = [log_module._Chunk(stamp, first + 1, lines[first:first + chunk], 0) for first in range(0, LINES, chunk)]
+    chunks = [(first + 1, stamp, lines[first:first + chunk]) for first in range(0, LINES, chunk)]
     per_batch = batch // chunk
     results = []
 
@@ -195,11 +196,12 @@ def costs_alone(app: Any, database: Path, task_id: int, project_id: int) -> list
     clear()
     started = time.thread_time()
     for first in range(0, len(chunks), per_batch):
-        writer.insert(chunks[first:first + per_batch])
-    results.append(("TaskLog's row writer (_RowWriter.insert)", time.thread_time() - started))
+        with engine.begin() as conn:
+            writer.insert(conn, chunks[first:first + per_batch])
+    results.append(("TaskLog's row writer (LogRows.insert)", time.thread_time() - started))
     clear()
 
-    rows = log_module.ROWS_PER_STATEMENT
+    rows = ROWS_PER_STATEMENT
 
     def statement(count: int) -> str:
         return "INSERT INTO task__output (task_id, seq, time, output) VALUES " + ", ".join(
@@ -223,7 +225,8 @@ def costs_alone(app: Any, database: Path, task_id: int, project_id: int) -> list
 
     started = time.thread_time()
     for first in range(0, len(chunks), per_batch):
-        LogBatch(task_id, project_id, [(c.stamp, c.first_seq, c.lines) for c in chunks[first:first + per_batch]]).wire()
+        batch = chunks[first:first + per_batch]
+        LogBatch(task_id, project_id, [(stamp, first_seq, lines) for first_seq, stamp, lines in batch]).wire()
     results.append(("websocket frames (LogBatch.wire)", time.thread_time() - started))
     return results
 

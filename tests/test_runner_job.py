@@ -100,7 +100,8 @@ class Received:
 
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
-        self.records: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self.lines: dict[int, dict[int, str]] = defaultdict(dict)  # task id → seq → line
+        self.times: dict[int, list[str]] = defaultdict(list)  # task id → its chunks' times
         self.statuses: dict[int, list[str]] = defaultdict(list)
         self.commits: dict[int, dict[str, str]] = {}
         self.host_results: dict[int, list[dict[str, Any]]] = {}
@@ -111,8 +112,9 @@ class Received:
             return False
         for job in json.loads(json.dumps(batch.body()))["Jobs"]:
             task_id = job["ID"]
-            stored = {record["seq"] for record in self.records[task_id]}
-            self.records[task_id] += [record for record in job.get("LogRecords", []) if record["seq"] not in stored]
+            for seq, line in numbered_lines(job):
+                self.lines[task_id].setdefault(seq, line)
+            self.times[task_id] += [chunk["time"] for chunk in job.get("LogChunks", [])]
             if "Status" in job:
                 self.statuses[task_id].append(job["Status"])
             if "Commit" in job:
@@ -138,7 +140,12 @@ class Received:
                 self.outbox.wait(0.05)
 
     def messages(self, task_id: int) -> list[str]:
-        return [record["message"] for record in self.records[task_id]]
+        return [line for _seq, line in sorted(self.lines[task_id].items())]
+
+
+def numbered_lines(job: dict[str, Any]) -> list[tuple[int, str]]:
+    """(seq, line) of a report's job, from its LogChunks."""
+    return [(chunk["seq"] + n, line) for chunk in job.get("LogChunks", []) for n, line in enumerate(chunk["lines"])]
 
 
 def plan(app: Any, task_id: int) -> JobSpec:
@@ -215,9 +222,9 @@ def test_a_sealed_bash_job_logs_what_the_local_engine_logs_with_secrets_masked(
     assert not any(SECRET in line or ENV_SECRET in line for line in local_lines)
     assert local_lines[-1] == "no newline at the end"
 
-    seqs = [record["seq"] for record in received.records[task_id]]
+    seqs = list(received.lines[task_id])
     assert seqs == list(range(7, 7 + len(seqs)))
-    assert all(record["time"].endswith("Z") and "T" in record["time"] for record in received.records[task_id])
+    assert all(stamp.endswith("Z") and "T" in stamp for stamp in received.times[task_id])
     assert received.statuses[task_id] == ["starting", "running", "success"]
     head = (tmp_path / "scripts" / ".git" / "refs" / "heads" / "main").read_text().strip()
     assert received.commits[task_id] == {"hash": head, "message": "scripts"}
@@ -355,23 +362,23 @@ def test_a_failed_put_sends_the_same_records_again_and_an_acknowledged_batch_is_
     first = outbox.take()  # a status goes only with every line made before it, one status per batch
     entry = first.body()["Jobs"][0]
     assert entry["Status"] == "running"
-    assert [(r["seq"], r["message"]) for r in entry["LogRecords"]] == [(10, "zero"), (11, "one"), (12, "two")]
+    assert numbered_lines(entry) == [(10, "zero"), (11, "one"), (12, "two")]
     job.add_lines(["three"])  # made while the PUT is under way; it fails: nothing is acknowledged
     retried = outbox.take()
-    assert retried.body()["Jobs"][0]["LogRecords"] == entry["LogRecords"]  # same seqs, same times
+    assert retried.body()["Jobs"][0]["LogChunks"] == entry["LogChunks"]  # same seqs, same times
     assert retried.body()["Jobs"][0]["Status"] == "running"
     outbox.acknowledge(first)  # the server confirmed only what the first attempt carried
     outbox.acknowledge(first)  # twice is harmless
     assert job.acknowledged_status == "running"
 
     rest = outbox.take().body()["Jobs"][0]
-    assert [(r["seq"], r["message"]) for r in rest["LogRecords"]] == [(13, "three")]
+    assert numbered_lines(rest) == [(13, "three")]
     assert rest["Status"] == "waiting_confirmation"
     job.commit("abc123", "first commit")
     job.finish("success")
     final = outbox.take()  # the earlier batch was never acknowledged: its reports come again
     assert final.body()["Jobs"][0]["Status"] == "waiting_confirmation"
-    assert final.body()["Jobs"][0]["LogRecords"][0]["seq"] == 13
+    assert final.body()["Jobs"][0]["LogChunks"][0]["seq"] == 13
     assert final.body()["Jobs"][0]["Commit"] == {"hash": "abc123", "message": "first commit"}
     outbox.acknowledge(final)
     assert outbox.task_ids() == [5] and job.acknowledged_status == "waiting_confirmation"
@@ -384,20 +391,20 @@ def test_a_failed_put_sends_the_same_records_again_and_an_acknowledged_batch_is_
 
 
 def test_a_batch_is_bounded_and_a_long_backlog_goes_in_order_over_several_batches():
-    from semaphore.runners.outbox import MAX_BATCH_RECORDS
+    from semaphore.runners.outbox import MAX_BATCH_LINES
 
     outbox = Outbox()
     job = outbox.open(1, first_seq=1)
-    job.add_lines([f"line {n}" for n in range(MAX_BATCH_RECORDS + 10)])
+    job.add_lines([f"line {n}" for n in range(MAX_BATCH_LINES + 10)])
     job.finish("success")
     seen: list[int] = []
     statuses = []
     while batch := outbox.take():
         entry = batch.body()["Jobs"][0]
-        seen += [r["seq"] for r in entry.get("LogRecords", [])]
+        seen += [seq for seq, _line in numbered_lines(entry)]
         statuses.append(entry.get("Status"))
         outbox.acknowledge(batch)
-    assert seen == list(range(1, MAX_BATCH_RECORDS + 11))
+    assert seen == list(range(1, MAX_BATCH_LINES + 11))
     assert statuses == [None, "success"]  # the final status only with the last lines
 
 
@@ -420,4 +427,4 @@ def test_a_log_waits_while_too_much_is_unacknowledged_unless_its_job_is_stopping
 
     job.add_lines(["d"])
     job.add_lines(["stopping now"], give_way=lambda: True)  # a stopping run never waits for the server
-    assert [r["seq"] for r in outbox.take().body()["Jobs"][0]["LogRecords"]] == [3, 4, 5]
+    assert [seq for seq, _line in numbered_lines(outbox.take().body()["Jobs"][0])] == [3, 4, 5]

@@ -70,6 +70,23 @@ def test_log_lines_are_stored_once_and_the_status_follows(app, setup):
     assert _task_state(app, ids["task_id"])[0] == "success"
 
 
+def _chunk(first, *lines):
+    return {"seq": first, "time": "2026-12-07T23:00:00.000001Z", "lines": list(lines)}
+
+
+def test_log_chunks_are_stored_line_by_line_once_whatever_overlaps(app, setup):
+    """The runner's compact form: a chunk numbers its lines on from its seq. A chunk sent again,
+    partly stored, or overlapping another of the same report stores each line once, the first wins."""
+    client, headers, ids = setup
+    first = {"Jobs": [{"ID": ids["task_id"], "Status": "running", "LogChunks": [_chunk(1, "a", "b"), _chunk(3, "c")]}]}
+    assert client.put(URL, json=first, headers=headers).status_code == 204
+    again = {"Jobs": [{"ID": ids["task_id"], "LogChunks": [_chunk(2, "b", "c", "d", "e"), _chunk(5, "E", "f")],
+                       "LogRecords": [{"seq": 7, "time": "2026-12-07T23:00:01Z", "message": "g"}]}]}
+    assert client.put(URL, json=again, headers=headers).status_code == 204
+    assert _task_state(app, ids["task_id"])[1] == [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e"), (6, "f"),
+                                                   (7, "g")]
+
+
 def test_a_late_running_does_not_undo_a_stop(app, setup):
     client, headers, ids = setup
     with app.extensions["semaphore"].db.session() as db:
@@ -109,6 +126,18 @@ def test_the_runner_reports_its_apps_and_version(app, setup):
     ({"ID": 1, "LogRecords": [{"seq": 1, "time": "yesterday", "message": "x"}]}, "Jobs.0.LogRecords.0.time"),
     ({"ID": 1, "LogRecords": [{"seq": 1, "time": "0001-01-01T00:00:00+14:00", "message": "x"}]},
      "Jobs.0.LogRecords.0.time"),
+    ({"ID": 1, "LogChunks": [_chunk(1, "x"), {"seq": 2, "time": "yesterday", "lines": ["y"]}]},
+     "Jobs.0.LogChunks.1.time"),
+    ({"ID": 1, "LogChunks": [{**_chunk(1, "x"), "time": "0001-01-01T00:00:00+14:00"}]}, "Jobs.0.LogChunks.0.time"),
+    ({"ID": 1, "LogChunks": [_chunk(0, "x")]}, "Jobs.0.LogChunks.0.seq"),
+    ({"ID": 1, "LogChunks": [{**_chunk(1, "x"), "seq": True}]}, "Jobs.0.LogChunks.0.seq"),
+    ({"ID": 1, "LogChunks": [_chunk(2**63 - 1, "x", "y")]}, "Jobs.0.LogChunks.0.lines"),
+    ({"ID": 1, "LogChunks": [_chunk(1, "x", 7)]}, "Jobs.0.LogChunks.0.lines"),
+    ({"ID": 1, "LogChunks": [_chunk(1, "x" * (1024 * 1024 + 1))]}, "Jobs.0.LogChunks.0.lines"),
+    ({"ID": 1, "LogChunks": [_chunk(1, "nul \x00 in a line")]}, "Jobs.0.LogChunks.0.lines.0"),
+    ({"ID": 1, "LogChunks": ["x"]}, "Jobs.0.LogChunks.0"),
+    ({"ID": 1, "LogChunks": {"seq": 1}}, "Jobs.0.LogChunks"),
+    ({"ID": 1, "LogChunks": [_chunk(1, *["x"] * 50_000), _chunk(50_001, "one too many")]}, "Jobs.0.LogChunks"),
 ])
 def test_a_bad_report_is_400_naming_the_field_and_changes_nothing(app, setup, job, field):
     client, headers, ids = setup

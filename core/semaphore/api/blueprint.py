@@ -31,7 +31,14 @@ def unstorable_text_at(data: Any) -> str | None:
                     return child
                 pending.append((child, item))
         elif isinstance(value, list):
-            pending.extend((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
+            if all(isinstance(item, str) for item in value) and not UNSTORABLE_TEXT.search("".join(value)):
+                continue  # one search for a list of strings: a runner's report has 10,000s of log lines
+            for index, item in enumerate(value):
+                child = f"{path}.{index}" if path else str(index)
+                if not isinstance(item, str):
+                    pending.append((child, item))
+                elif UNSTORABLE_TEXT.search(item):
+                    return child
     return None
 
 

@@ -10,7 +10,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
 MAX_JSON_DEPTH = 64  # objects and arrays inside each other; Semaphore's bodies need 4
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: a runner's report has 10,000s
 _BRACKET = re.compile(rb"[\[\]{}]")
 
 

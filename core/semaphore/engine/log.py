@@ -16,21 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from semaphore.db.models import TaskOutput
+from semaphore.db.log_rows import LogRows
 from semaphore.db.types import utcnow
 from semaphore.engine.log_lines import FEED_SLICE, MAX_LINE, LogLines, cut_marker
 
 if TYPE_CHECKING:
-    from semaphore.db.engine import Database
     from semaphore.live import LiveHub
     from semaphore.state import AppState
 
@@ -44,8 +41,6 @@ MAX_BATCH_LINES = 20_000  # at most this many lines (or bytes below) per batch, 
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_PENDING_LINES = 50_000  # beyond this many lines (or bytes) waiting, producers wait for the writer
 MAX_PENDING_BYTES = 16 * 1024 * 1024
-ROWS_PER_STATEMENT = 300  # rows in one multi-row INSERT (SQLite and PostgreSQL); 900 parameters fit
-# the 999 that SQLite builds before 3.32 allow
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)  # between attempts to store a batch; the last repeats
 GIVE_UP_AFTER = 60.0  # seconds of failing attempts after which a batch is dropped (and logged)
 
@@ -80,12 +75,14 @@ class TaskLog(LogLines):
         self.task_id = task_id
         self.project_id = project_id
         self._hub: LiveHub = state.live
-        self._rows = _RowWriter(state.db, task_id)
+        self._engine = state.db.engine
+        self._rows = LogRows(self._engine.dialect, task_id)
         self._cond = threading.Condition()  # guards everything below
         self._pending: list[_Chunk] = []
         self._pending_lines = 0
         self._pending_bytes = 0
-        self._next_seq = self._rows.last_seq() + 1
+        with self._engine.connect() as conn:
+            self._next_seq = self._rows.last_seq(conn) + 1
         self._done_seq = self._next_seq - 1  # every line up to this one is stored (or given up)
         self._flush_wanted = False
         self._closing = False
@@ -185,7 +182,8 @@ class TaskLog(LogLines):
         started = time.monotonic()
         for attempt in range(1_000_000):
             try:
-                self._rows.insert(chunks)
+                with self._engine.begin() as conn:
+                    self._rows.insert(conn, [(c.first_seq, c.stamp, c.lines) for c in chunks])
                 return True
             except IntegrityError as exc:  # the task is gone (deleted with its project): retrying cannot help
                 self._report_lost(chunks, exc)
@@ -209,56 +207,3 @@ def _reason(exc: BaseException) -> str:
     """The driver's message, without the statement and its parameters (the log lines)."""
     message = str(getattr(exc, "orig", None) or exc).strip()
     return (message.splitlines() or [type(exc).__name__])[0][:500]
-
-
-class _RowWriter:
-    """Inserts log rows with plain driver statements: the ORM's per-row work would cost more than
-    the database does. Many rows per statement, one transaction per batch."""
-
-    def __init__(self, db: Database, task_id: int) -> None:
-        self.engine = db.engine
-        self.task_id = int(task_id)
-        dialect = self.engine.dialect
-        processor = TaskOutput.__table__.c.time.type.dialect_impl(dialect).bind_processor(dialect)
-        self.to_db_time: Callable[[datetime], Any] = processor or (lambda value: value)
-        self.placeholder = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
-        # pymysql turns one executemany() of a single-row INSERT into multi-row statements itself.
-        self.single_row = dialect.name in ("mysql", "mariadb")
-        self._full: str | None = None  # the statement of a full group, built once
-
-    def last_seq(self) -> int:
-        with self.engine.connect() as conn:
-            found = conn.scalar(select(func.max(TaskOutput.seq)).where(TaskOutput.task_id == self.task_id))
-        return int(found or 0)
-
-    def insert(self, chunks: list[_Chunk]) -> None:
-        rows = chain.from_iterable(
-            zip(range(c.first_seq, c.first_seq + len(c.lines)), repeat(self.to_db_time(c.stamp)), c.lines)
-            for c in chunks)
-        with self.engine.begin() as conn:
-            if self.single_row:
-                p = self.placeholder
-                statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES ({p}, {p}, {p}, {p})"
-                conn.exec_driver_sql(statement, [(self.task_id, *row) for row in rows])
-                return
-            for count, params in self._groups(rows):
-                conn.exec_driver_sql(self._statement(count), tuple(params))
-
-    @staticmethod
-    def _groups(rows: Iterator[tuple[int, Any, str]]) -> Iterator[tuple[int, list[Any]]]:
-        flat = list(chain.from_iterable(rows))
-        width = 3 * ROWS_PER_STATEMENT
-        for start in range(0, len(flat), width):
-            params = flat[start:start + width]
-            yield len(params) // 3, params
-
-    def _statement(self, count: int) -> str:
-        """INSERT of ``count`` rows; the task id is a literal (an int), seq, time and output are bound."""
-        if count == ROWS_PER_STATEMENT and self._full is not None:
-            return self._full
-        p = self.placeholder
-        values = ", ".join([f"({self.task_id}, {p}, {p}, {p})"] * count)
-        statement = f"INSERT INTO task__output (task_id, seq, time, output) VALUES {values}"
-        if count == ROWS_PER_STATEMENT:
-            self._full = statement
-        return statement

@@ -1,10 +1,10 @@
 """What a runner has to tell the server, kept until the server confirmed it.
 
-Each running job writes into its :class:`JobOutbox`: log records (numbered from the job's
-``log_seq``, one RFC 3339 time per chunk of lines), status changes, the commit and per-host
-results, in the order the run made them. The poll loop takes a :class:`Batch`, PUTs
-:meth:`Batch.body` and, only when the server answered that it stored it, calls
-:meth:`Outbox.acknowledge`; until then the same records stay and a retried PUT sends them again
+Each running job writes into its :class:`JobOutbox`: log lines (numbered from the job's
+``log_seq``, in chunks of lines that arrived together, with one RFC 3339 time each), status
+changes, the commit and per-host results, in the order the run made them. The poll loop takes a
+:class:`Batch`, PUTs :meth:`Batch.body` and, only when the server answered that it stored it, calls
+:meth:`Outbox.acknowledge`; until then the same lines stay and a retried PUT sends them again
 with the same sequence numbers (the server skips those it has), so a line is never lost nor
 stored twice::
 
@@ -13,11 +13,15 @@ stored twice::
         put("/api/internal/runners", batch.body())  # raises: nothing is acknowledged, sent again later
         outbox.acknowledge(batch)
 
+Lines go as ``LogChunks`` (``{"seq": first, "time": ..., "lines": [...]}``): a line costs its text
+and little more on the wire and on both ends, where one object per line cost more than the
+database does.
+
 Order is kept across kinds: a status (or commit, or host results) goes in a batch only with every
-log record made before it, and a batch carries at most one of each (the server stores a batch's
-log records before it applies its status), so the server sees ``waiting_confirmation`` after the
+log line made before it, and a batch carries at most one of each (the server stores a batch's
+lines before it applies its status), so the server sees ``waiting_confirmation`` after the
 plan it asks about and the final status after the last line. A job leaves the outbox once its final
-status is acknowledged. Memory is bounded: a job whose unacknowledged records pass
+status is acknowledged. Memory is bounded: a job whose unacknowledged lines pass
 :data:`MAX_PENDING_LINES` or :data:`MAX_PENDING_BYTES` waits (its process blocks on its full pipe)
 until the server takes some.
 """
@@ -31,11 +35,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Batch", "JobOutbox", "LogRecord", "Outbox", "rfc3339_now"]
+__all__ = ["Batch", "JobOutbox", "LogChunk", "Outbox", "rfc3339_now"]
 
-MAX_BATCH_RECORDS = 5_000  # log records in one PUT (all jobs)...
-MAX_BATCH_BYTES = 4 * 1024 * 1024  # ...and characters of their messages; a batch holds at least one record
-MAX_PENDING_LINES = 50_000  # unacknowledged records of one job beyond which its log waits
+MAX_BATCH_LINES = 50_000  # log lines in one PUT (all jobs)...
+MAX_BATCH_BYTES = 4 * 1024 * 1024  # ...and characters of them; a batch holds at least one line
+MAX_PENDING_LINES = 150_000  # unacknowledged lines of one job beyond which its log waits
 MAX_PENDING_BYTES = 16 * 1024 * 1024
 WAIT_SLICE = 0.5  # seconds between looks at ``give_way`` while a log waits for room
 
@@ -47,23 +51,36 @@ def rfc3339_now() -> str:
 
 
 @dataclass(frozen=True)
-class LogRecord:
-    seq: int
+class LogChunk:
+    """Consecutive lines that arrived together."""
+
+    seq: int  # the first line's
     time: str  # RFC 3339, UTC
-    message: str  # masked and cut like every log line
+    lines: Sequence[str]  # masked and cut like every log line
+    size: int  # characters, for the bounds
+
+    @property
+    def end(self) -> int:
+        """The seq after the last line."""
+        return self.seq + len(self.lines)
+
+    def part(self, start: int, stop: int) -> LogChunk:
+        """The lines numbered ``start`` up to (not including) ``stop``."""
+        lines = self.lines[start - self.seq:stop - self.seq]
+        return LogChunk(start, self.time, lines, sum(map(len, lines)))
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": self.time, "message": self.message}
+        return {"seq": self.seq, "time": self.time, "lines": list(self.lines)}
 
 
 @dataclass(frozen=True)
 class _Event:
-    """A report other than a log line, placed between the log records made before and after it."""
+    """A report other than a log line, placed between the log lines made before and after it."""
 
     number: int
     kind: str  # STATUS, COMMIT or HOST_RESULTS
     value: Any  # its JSON value
-    before_seq: int  # the seq of the first log record made after it
+    before_seq: int  # the seq of the first log line made after it
 
 
 class JobOutbox:
@@ -73,7 +90,8 @@ class JobOutbox:
         self.task_id = task_id
         self._outbox = outbox
         self._cond = outbox._cond
-        self._records: deque[LogRecord] = deque()
+        self._chunks: deque[LogChunk] = deque()  # the first starts at the first unacknowledged line
+        self._pending_lines = 0
         self._pending_bytes = 0
         self._next_seq = first_seq
         self._events: list[_Event] = []
@@ -84,19 +102,20 @@ class JobOutbox:
     # -- the run's side --------------------------------------------------------------------------
 
     def add_lines(self, lines: Sequence[str], give_way: Callable[[], bool] = lambda: False) -> None:
-        """Log records for these lines, numbered on; waits while too much is unacknowledged,
-        unless ``give_way`` says to go on (a stop request must not wait for the server)."""
+        """Log lines, numbered on; waits while too much is unacknowledged, unless ``give_way``
+        says to go on (a stop request must not wait for the server)."""
         if not lines:
             return
-        stamp = rfc3339_now()
+        chunk_time = rfc3339_now()
         with self._cond:
-            while ((len(self._records) >= MAX_PENDING_LINES or self._pending_bytes >= MAX_PENDING_BYTES)
+            while ((self._pending_lines >= MAX_PENDING_LINES or self._pending_bytes >= MAX_PENDING_BYTES)
                    and not give_way()):
                 self._cond.wait(WAIT_SLICE)
-            for line in lines:
-                self._records.append(LogRecord(self._next_seq, stamp, line))
-                self._next_seq += 1
-                self._pending_bytes += len(line)
+            chunk = LogChunk(self._next_seq, chunk_time, list(lines), sum(map(len, lines)))
+            self._chunks.append(chunk)
+            self._next_seq = chunk.end
+            self._pending_lines += len(chunk.lines)
+            self._pending_bytes += chunk.size
             self._cond.notify_all()
 
     def status(self, status: str) -> None:
@@ -122,7 +141,7 @@ class JobOutbox:
 
     def pending(self) -> bool:
         with self._cond:
-            return bool(self._records or self._events)
+            return bool(self._chunks or self._events)
 
     def _add(self, kind: str, value: Any) -> None:
         with self._cond:
@@ -136,36 +155,47 @@ class JobOutbox:
 
     def _entry(self, budget: _Budget) -> tuple[dict[str, Any], _Taken] | None:
         """What this job puts in the next batch, in order, within ``budget``; None for nothing."""
-        records: list[LogRecord] = []
+        parts: list[LogChunk] = []
         taken = _Taken(self.task_id)
         entry: dict[str, Any] = {"ID": self.task_id}
-        pending = iter(self._records)
-        record = next(pending, None)
+        chunks = iter(self._chunks)
+        chunk = next(chunks, None)
 
-        def take_records_before(seq: int | None) -> None:
-            nonlocal record
-            while record is not None and (seq is None or record.seq < seq) and budget.allows(record):
-                records.append(record)
-                budget.spend(record)
-                record = next(pending, None)
+        def take_lines_before(seq: int | None) -> None:
+            # An event's seq is a chunk's boundary: lines are added in whole chunks.
+            nonlocal chunk
+            while chunk is not None and (seq is None or chunk.seq < seq):
+                count = budget.fit(chunk)
+                if count:
+                    part = chunk if count == len(chunk.lines) else chunk.part(chunk.seq, chunk.seq + count)
+                    parts.append(part)
+                    budget.spend(part)
+                if count < len(chunk.lines):
+                    return  # the batch is full
+                chunk = next(chunks, None)
 
         for event in self._events:
-            take_records_before(event.before_seq)
-            if (record is not None and record.seq < event.before_seq) or event.kind in entry:
+            take_lines_before(event.before_seq)
+            if (chunk is not None and chunk.seq < event.before_seq) or event.kind in entry:
                 break  # the batch is full before this report, or already carries one of its kind
             entry[event.kind] = event.value
             taken.events.add(event.number)
         else:
-            take_records_before(None)
-        if records:
-            entry["LogRecords"] = [r.as_json() for r in records]
-            taken.last_seq = records[-1].seq
+            take_lines_before(None)
+        if parts:
+            entry["LogChunks"] = [part.as_json() for part in parts]
+            taken.last_seq = parts[-1].end - 1
         return (entry, taken) if len(entry) > 1 else None
 
     def _acknowledge(self, taken: _Taken) -> None:
         if taken.last_seq is not None:
-            while self._records and self._records[0].seq <= taken.last_seq:
-                self._pending_bytes -= len(self._records.popleft().message)
+            while self._chunks and self._chunks[0].seq <= taken.last_seq:
+                head = self._chunks.popleft()
+                rest = head.part(taken.last_seq + 1, head.end) if head.end - 1 > taken.last_seq else None
+                if rest is not None:
+                    self._chunks.appendleft(rest)
+                self._pending_lines -= len(head.lines) - (len(rest.lines) if rest else 0)
+                self._pending_bytes -= head.size - (rest.size if rest else 0)
         for event in self._events:
             if event.number in taken.events and event.kind == STATUS:
                 self.acknowledged_status = event.value
@@ -183,17 +213,25 @@ class _Taken:
 
 @dataclass
 class _Budget:
-    records: int = MAX_BATCH_RECORDS
+    lines: int = MAX_BATCH_LINES
     size: int = MAX_BATCH_BYTES
-    first: bool = True  # the batch has no record yet: one always fits, however long
+    first: bool = True  # the batch has no line yet: one always fits, however long
 
-    def allows(self, record: LogRecord) -> bool:
-        return self.first or (self.records > 0 and self.size >= len(record.message))
+    def fit(self, chunk: LogChunk) -> int:
+        """How many of ``chunk``'s first lines fit."""
+        if len(chunk.lines) <= self.lines and chunk.size <= self.size:
+            return len(chunk.lines)
+        count, size = 0, 0
+        for line in chunk.lines:
+            if not (self.first and count == 0) and (count >= self.lines or size + len(line) > self.size):
+                break
+            count, size = count + 1, size + len(line)
+        return count
 
-    def spend(self, record: LogRecord) -> None:
+    def spend(self, part: LogChunk) -> None:
         self.first = False
-        self.records -= 1
-        self.size -= len(record.message)
+        self.lines -= len(part.lines)
+        self.size -= part.size
 
 
 @dataclass(frozen=True)
@@ -247,7 +285,7 @@ class Outbox:
                 if job is None:
                     continue
                 job._acknowledge(taken)
-                if job.finished and not (job._records or job._events):
+                if job.finished and not (job._chunks or job._events):
                     del self._jobs[taken.task_id]
             self._cond.notify_all()  # logs waiting for room
 
@@ -258,7 +296,7 @@ class Outbox:
 
     def pending(self) -> bool:
         with self._cond:
-            return any(job._records or job._events for job in self._jobs.values())
+            return any(job._chunks or job._events for job in self._jobs.values())
 
     def task_ids(self) -> list[int]:
         """Jobs with reports not yet all acknowledged (or not yet finished)."""

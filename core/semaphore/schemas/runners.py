@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from semaphore.schemas.base import RequestSchema, ResponseSchema, Text, no_control_characters, read_only_id
 
@@ -121,8 +121,8 @@ class RegistrationTokenSchema(ResponseSchema):
 #: Statuses a runner reports of its own run; the others (waiting, confirmed, rejected, stopping) are
 #: decisions of the server or of users.
 RUNNER_STATUSES = ("starting", "running", "waiting_confirmation", "success", "error", "stopped")
-#: Log records in one job of one progress report; a runner sends more in the next.
-MAX_LOG_RECORDS = 10_000
+#: Log lines in one job of one progress report (records and chunks together); a runner sends more in the next.
+MAX_LOG_LINES = 50_000
 #: A log line as long as the server's own log pipeline keeps (engine.log.MAX_LINE, 1 MiB).
 MAX_LOG_LINE = 1024 * 1024
 
@@ -142,6 +142,55 @@ class LogRecordSchema(RequestSchema):
     message = fields.String(required=True, validate=validate.Length(max=MAX_LOG_LINE))
 
 
+class LogChunkSchema(RequestSchema):
+    """One chunk of ``LogChunks``, as the API document shows it (LogChunksField checks it)."""
+
+    seq = fields.Integer(required=True, metadata={"description": "the first line's number in the task's log"})
+    time = fields.AwareDateTime(required=True, metadata={"description": "when the lines came (RFC 3339)"})
+    lines = fields.List(fields.String(), required=True, metadata={"description": "numbered on from seq"})
+
+
+class LogChunksField(fields.List):
+    """``LogChunks``: consecutive lines with one time each, ``{"seq": first, "time": RFC 3339,
+    "lines": [...]}``. Checked in one pass, as a report carries thousands of chunks and a field
+    object per value would cost more than storing the lines; errors name the place
+    (``LogChunks.3.time``) as nested schemas do."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(LogChunkSchema), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise ValidationError("Not a valid list.")
+        return [_log_chunk(index, chunk) for index, chunk in enumerate(value)]
+
+
+def _log_chunk(index: int, chunk: Any) -> dict[str, Any]:
+    def bad(key: str | None, message: str) -> ValidationError:
+        return ValidationError({index: {key: [message]} if key else [message]})
+
+    if not isinstance(chunk, dict):
+        raise bad(None, "Invalid input type.")
+    seq, stamp, lines = chunk.get("seq"), chunk.get("time"), chunk.get("lines")
+    if type(seq) is not int or not 1 <= seq <= 2**63 - 1:
+        raise bad("seq", "must be an integer from 1 to 2**63 - 1")
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise bad("lines", "must be a list of strings")
+    if lines and max(map(len, lines)) > MAX_LOG_LINE:
+        raise bad("lines", f"a line is longer than {MAX_LOG_LINE} characters")
+    if seq + len(lines) - 1 > 2**63 - 1:
+        raise bad("lines", "numbers lines beyond 2**63 - 1")
+    try:
+        when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+        if when is not None:
+            when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        when = None
+    if when is None:
+        raise bad("time", "must be an RFC 3339 time")
+    return {"seq": seq, "time": when, "lines": lines}
+
+
 class CommitSchema(RequestSchema):
     hash = fields.String(load_default="", validate=validate.Length(max=64))
     message = fields.String(load_default="", validate=validate.Length(max=65535))
@@ -152,8 +201,19 @@ class JobProgressSchema(RequestSchema):
     status = fields.String(load_default=None, allow_none=True, data_key="Status",
                            validate=validate.OneOf(RUNNER_STATUSES))
     log_records = fields.List(fields.Nested(LogRecordSchema), load_default=list, allow_none=True,
-                              data_key="LogRecords", validate=validate.Length(max=MAX_LOG_RECORDS))
+                              data_key="LogRecords", validate=validate.Length(max=MAX_LOG_LINES),
+                              metadata={"description": "one object per line (the chunks below cost less)"})
+    log_chunks = LogChunksField(load_default=list, allow_none=True, data_key="LogChunks",
+                                validate=validate.Length(max=MAX_LOG_LINES),
+                                metadata={"description": 'consecutive lines: [{"seq": first, "time": ..., '
+                                                         '"lines": [...]}]'})
     commit = fields.Nested(CommitSchema, load_default=None, allow_none=True, data_key="Commit")
+
+    @validates_schema
+    def _lines_bounded(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        lines = len(data.get("log_records") or ()) + sum(len(c["lines"]) for c in data.get("log_chunks") or ())
+        if lines > MAX_LOG_LINES:
+            raise ValidationError(f"more than {MAX_LOG_LINES} log lines in one report of a job", "LogChunks")
 
 
 class ProgressSchema(RequestSchema):

@@ -1,8 +1,9 @@
 """What a runner reports about its jobs (``PUT /api/internal/runners``): log lines, the commit it
 checked out, status changes.
 
-Log records carry their line number (``seq``) in the task's log, so a report the runner sends again
-(its answer was lost) stores no line twice: records whose seq is stored already are skipped. Lines
+Log lines carry their number (``seq``) in the task's log, one by one (``LogRecords``) or from the
+first line of a chunk on (``LogChunks``), so a report the runner sends again (its answer was lost)
+stores no line twice: lines whose seq is stored already are skipped. Lines
 are stored and committed before the status changes, so a viewer never sees a task finish before
 its last lines. A status goes through :func:`~semaphore.services.task_status.change_status` and its
 guard (a late "running" never undoes a stop). A job that is not this runner's task is ignored and
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.db.log_rows import LogChunk, LogRows
 from semaphore.db.models import Runner, Task, TaskOutput
 from semaphore.services.task_status import change_status, is_finished
 
@@ -42,7 +46,7 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             log.warning("runner %s (%s) reported on task %s, which is not its own: ignored",
                         runner.id, runner.name, job["id"])
             continue
-        _store_log(db, live, task, job.get("log_records") or [])
+        _store_log(db, live, task, job)
         if job.get("commit") and job["commit"]["hash"]:
             task.commit_hash = job["commit"]["hash"]
             task.commit_message = job["commit"]["message"]
@@ -53,16 +57,18 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             change_status(db, events, task, job["status"], also=forget)
 
 
-def _store_log(db: DbSession, live: LiveHub, task: Task, records: list[dict[str, Any]]) -> None:
-    """Store the records whose seq is new (once each even when two reports race), then show them to
-    live viewers."""
+def _store_log(db: DbSession, live: LiveHub, task: Task, job: dict[str, Any]) -> None:
+    """Store the job's lines whose seq is new (once each even when two reports race), then show them
+    to live viewers."""
+    chunks = _chunks(job)
+    if not chunks:
+        return
+    rows = LogRows(db.get_bind().dialect, task.id)
     for _attempt in range(2):
-        new = _unstored(db, task.id, records)
+        new = _unstored(db, task.id, chunks)
         if not new:
             return
-        # one executemany: a report carries thousands of lines, too many for an ORM object each
-        db.execute(insert(TaskOutput), [{"task_id": task.id, "seq": r["seq"], "time": r["time"],
-                                         "output": r["message"]} for r in new])
+        rows.insert(db.connection(), new)
         try:
             db.commit()
             break
@@ -70,17 +76,46 @@ def _store_log(db: DbSession, live: LiveHub, task: Task, records: list[dict[str,
             db.rollback()
     else:
         return
-    live.publish_log(task.id, task.project_id, [(r["time"], r["seq"], [r["message"]]) for r in new])
+    live.publish_log(task.id, task.project_id, [(stamp, first, lines) for first, stamp, lines in new])
 
 
-def _unstored(db: DbSession, task_id: int, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not records:
-        return []
-    seqs = [r["seq"] for r in records]
+def _chunks(job: dict[str, Any]) -> list[LogChunk]:
+    """The job's lines as chunks in seq order: its ``LogChunks``, and each of its ``LogRecords``."""
+    chunks = [(c["seq"], c["time"], c["lines"]) for c in job.get("log_chunks") or () if c["lines"]]
+    chunks += [(r["seq"], r["time"], [r["message"]]) for r in job.get("log_records") or ()]
+    return sorted(chunks, key=lambda chunk: chunk[0])
+
+
+def _unstored(db: DbSession, task_id: int, chunks: list[LogChunk]) -> list[LogChunk]:
+    """``chunks`` (sorted) without the lines stored already or numbered twice (the first wins)."""
+    low, high = chunks[0][0], max(first + len(lines) - 1 for first, _, lines in chunks)
     stored = set(db.scalars(select(TaskOutput.seq).where(TaskOutput.task_id == task_id,
-                                                         TaskOutput.seq.between(min(seqs), max(seqs)))))
-    fresh: dict[int, dict[str, Any]] = {}
-    for record in records:
-        if record["seq"] not in stored:
-            fresh.setdefault(record["seq"], record)  # a seq twice in one report: the first wins
-    return sorted(fresh.values(), key=lambda r: r["seq"])
+                                                         TaskOutput.seq.between(low, high))))
+    fresh: list[LogChunk] = []
+    next_seq = low  # lines numbered below this are stored, or came earlier in this report
+    for first, stamp, lines in chunks:
+        if not stored and first >= next_seq:  # the common case: all new, in order
+            fresh.append((first, stamp, lines))
+        else:
+            fresh += _new_runs(first, stamp, lines, stored, next_seq)
+        next_seq = max(next_seq, first + len(lines))
+    return fresh
+
+
+def _new_runs(first: int, stamp: datetime, lines: Sequence[str], stored: set[int], next_seq: int) -> list[LogChunk]:
+    """The runs of ``lines`` (numbered from ``first``) that are neither stored nor below ``next_seq``."""
+    runs: list[LogChunk] = []
+    run: list[str]
+    run_first, run = 0, []  # the run of new lines under way
+    for seq, line in enumerate(lines, first):
+        if seq < next_seq or seq in stored:
+            if run:
+                runs.append((run_first, stamp, run))
+            run = []
+            continue
+        if not run:
+            run_first = seq
+        run.append(line)
+    if run:
+        runs.append((run_first, stamp, run))
+    return runs
