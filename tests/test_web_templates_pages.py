@@ -196,7 +196,8 @@ def test_template_page_shows_every_runner_tag_and_whether_a_runner_needs_all_or_
 
     assert tags_shown([], "all") is None
     assert tags_shown(["gpu"], "any") == ("Runner tag", "gpu")
-    assert tags_shown(["gpu", "linux", "x86"], "all") == ("Runner tags", "gpu, linux, x86 · a runner needs every one of them")
+    assert tags_shown(["gpu", "linux", "x86"], "all") == \
+        ("Runner tags", "gpu, linux, x86 · a runner needs every one of them")
     assert tags_shown(["gpu", "arm"], "any") == ("Runner tags", "gpu, arm · a runner needs one of them")
 
 

@@ -24,8 +24,8 @@ from semaphore.schemas.tasks import (
     TaskWithTplSchema,
 )
 from semaphore.services import host_results, tasks
-from semaphore.services.task_log_search import search_output
 from semaphore.services.task_detail import task_detail
+from semaphore.services.task_log_search import search_output
 from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",

@@ -13,9 +13,9 @@ from semaphore.api import context
 from semaphore.db.models import Task
 from semaphore.schemas.tasks import TaskDetailSchema, TaskSchema
 from semaphore.services import tasks
+from semaphore.services.task_detail import task_detail
 from semaphore.services.task_log_range import output_bounds
 from semaphore.services.task_status import is_finished
-from semaphore.services.task_detail import task_detail
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import page_for_users, project_page_access, render_project_page
