@@ -190,10 +190,11 @@ def test_members_receive_the_log_and_updates_of_their_projects_only(app, server,
         assert logs[0]["time"].endswith("Z") and "T" in logs[0]["time"]
         update = seen[-1]
         assert set(update) == {"type", "start", "end", "status", "task_id", "template_id", "project_id", "version",
-                               "commit_hash", "commit_message"}
+                               "commit_hash", "commit_message", "runner_id"}
         assert (update["status"], update["project_id"], update["template_id"]) == ("stopped", a.id,
                                                                                   task_a["template_id"])
         assert update["start"] is None and update["end"].endswith("Z")
+        assert update["runner_id"] is None  # run by this server
 
     # Bob sees project B's messages, which were published after A's, and none of A's.
     seen = bob_viewer.collect(last_update_of(task_b))

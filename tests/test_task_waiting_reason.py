@@ -53,7 +53,7 @@ def test_a_waiting_task_says_why_no_runner_takes_it(remote, admin_client, projec
 
     app_state(remote).config.use_remote_runner = False
     assert reason(admin_client, project, task_id) is None
-    assert 'id="task-waiting-reason"' not in admin_client.get(f"/project/{project.id}/tasks/{task_id}").get_data(
+    assert '<div id="task-waiting-row" hidden>' in admin_client.get(f"/project/{project.id}/tasks/{task_id}").get_data(
         as_text=True)
 
 

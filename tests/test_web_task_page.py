@@ -62,7 +62,7 @@ def test_the_header_shows_template_status_author_message_commit_version_and_time
     assert f"Task #{ids['running']}" in html
     assert re.search(r'id="task-status" class="status status-running"[^>]*>running<', html)
     assert '<dd id="task-run-by">Root Admin</dd>' in html
-    assert 'id="task-runner"' not in html  # run by this server
+    assert '<div id="task-runner-row" hidden>' in html  # run by this server
     assert "hotfix 42" in html and "<code>0123456789</code> Fix the login" in html and "1.4.2" in html
     assert 'datetime="2026-03-01T12:00:00+00:00">2026-03-01 12:00:00 UTC<' in html
     # The history section is the current one in the project navigation.
@@ -121,8 +121,17 @@ def test_a_task_run_on_a_remote_runner_names_it(site):
     app, admin, _, pid, _, ids = site
     with app.extensions["semaphore"].db.session() as db:
         runner = Runner(name="dmz-1", token="0" * 64)
-        db.add(runner)
+        unnamed = Runner(token="1" * 64)
+        db.add_all([runner, unnamed])
         db.flush()
         db.get(Task, ids["running"]).runner_id = runner.id
+        db.get(Task, ids["confirm"]).runner_id = unnamed.id
+        runner_id, unnamed_id = runner.id, unnamed.id
     html = html_of(admin, f"/project/{pid}/tasks/{ids['running']}")
     assert '<dd id="task-runner">dmz-1</dd>' in html
+    assert json.loads(data_attribute(html, "task"))["runner_name"] == "dmz-1"  # what the page script starts from
+    answer = admin.get(f"/api/project/{pid}/tasks/{ids['running']}").get_json()
+    assert (answer["runner_id"], answer["runner_name"]) == (runner_id, "dmz-1")
+    answer = admin.get(f"/api/project/{pid}/tasks/{ids['confirm']}").get_json()
+    assert (answer["runner_id"], answer["runner_name"]) == (unnamed_id, f"#{unnamed_id}")
+    assert f'<dd id="task-runner">#{unnamed_id}</dd>' in html_of(admin, f"/project/{pid}/tasks/{ids['confirm']}")

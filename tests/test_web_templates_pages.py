@@ -181,6 +181,26 @@ def test_template_page_shows_settings_schedules_and_its_own_tasks(site):
     html_of(admin, f"/project/{pid}/templates/99999", status=404)
 
 
+def test_template_page_shows_every_runner_tag_and_whether_a_runner_needs_all_or_one(site):
+    app, admin, pid, repository_id = site
+    template = insert_template(app, pid, repository_id, "Render", app="bash")
+
+    def tags_shown(tags, match):
+        body = admin.get(f"/api/project/{pid}/templates/{template}").get_json()
+        response = admin.put(f"/api/project/{pid}/templates/{template}",
+                             json={**body, "runner_tags": tags, "runner_tags_match": match})
+        assert response.status_code == 204, response.get_json()
+        html = html_of(admin, f"/project/{pid}/templates/{template}")
+        found = re.search(r'<dt>(Runner tags?)</dt><dd id="template-runner-tags">([^<]*)</dd>', html)
+        return (found.group(1), unescape(found.group(2))) if found else None
+
+    assert tags_shown([], "all") is None
+    assert tags_shown(["gpu"], "any") == ("Runner tag", "gpu")
+    assert tags_shown(["gpu", "linux", "x86"], "all") == \
+        ("Runner tags", "gpu, linux, x86 · a runner needs every one of them")
+    assert tags_shown(["gpu", "arm"], "any") == ("Runner tags", "gpu, arm · a runner needs one of them")
+
+
 def test_the_new_template_page_offers_every_installed_app_then_its_form(site):
     app, admin, pid, repository_id = site
     html = html_of(admin, f"/project/{pid}/templates/new")

@@ -117,7 +117,9 @@ class LogBatch(LiveItem):
 
 class TaskUpdate(LiveItem):
     """A task's new status (and start, end, version), as the original's ``update`` message, plus
-    the commit the run checked out (ours: it is known from the "running" update on)."""
+    the commit the run checked out (ours: it is known from the "running" update on) and the remote
+    runner it was handed to (``runner_id``; its name, and why a task waits, need the database: a
+    page reads them from the task's endpoint when the status or the runner changes)."""
 
     def __init__(self, task: Task) -> None:
         self.project_id = task.project_id
@@ -125,6 +127,7 @@ class TaskUpdate(LiveItem):
             "type": "update", "start": rfc3339(task.start), "end": rfc3339(task.end), "status": task.status,
             "task_id": task.id, "template_id": task.template_id, "project_id": task.project_id,
             "version": task.version, "commit_hash": task.commit_hash, "commit_message": task.commit_message,
+            "runner_id": task.runner_id,
         }
         self.cost = 256 + len(task.commit_message or "")
 

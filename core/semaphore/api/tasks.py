@@ -24,8 +24,8 @@ from semaphore.schemas.tasks import (
     TaskWithTplSchema,
 )
 from semaphore.services import host_results, tasks
+from semaphore.services.task_detail import task_detail
 from semaphore.services.task_log_search import search_output
-from semaphore.services.task_waiting import waiting_reason
 from semaphore.state import app_state
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/project/<int:project_id>/tasks",
@@ -61,19 +61,7 @@ def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyp
     db = context.db()
     task = tasks.create_task(db, app_state(), project_id, access().user, body)
     tasks.enqueue(db, app_state().events, [task])
-    return _TaskWithReason(task, waiting_reason(db, app_state().config, task))
-
-
-class _TaskWithReason:
-    """A task as the schema reads it, with why it waits."""
-
-    def __init__(self, task: Any, waiting_reason: str | None) -> None:
-        self._task = task
-        self.waiting_reason = waiting_reason
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._task, name)
-
+    return task_detail(db, app_state().config, task)
 
 @blp.route("/<int:task_id>", methods=["GET"], endpoint="get")
 @blp.response(200, TaskDetailSchema)
@@ -81,7 +69,7 @@ class _TaskWithReason:
 def get_task(project_id: int, task_id: int):  # type: ignore[no-untyped-def]
     db = context.db()
     task = tasks.get_task(db, project_id, task_id)
-    return _TaskWithReason(task, waiting_reason(db, app_state().config, task))
+    return task_detail(db, app_state().config, task)
 
 
 @blp.route("/<int:task_id>", methods=["DELETE"], endpoint="delete")

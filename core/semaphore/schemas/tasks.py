@@ -55,6 +55,10 @@ class TaskSchema(ResponseSchema):
 class TaskDetailSchema(TaskSchema):
     """One task as its own endpoint answers it."""
 
+    runner_id = fields.Integer(allow_none=True, metadata={
+        "description": "the remote runner the task was handed to; null when none (yet) or the server runs it"})
+    runner_name = fields.String(allow_none=True, metadata={
+        "description": "that runner's name (#id for a runner without one); null without a runner"})
     waiting_reason = fields.String(allow_none=True, metadata={
         "description": "why no remote runner takes the waiting task (no online runner, app, tags; all busy); "
                        "null otherwise"})

@@ -17,6 +17,7 @@ from semaphore.services.inventories import INVENTORIES
 from semaphore.services.schedules import SCHEDULES
 from semaphore.services.tasks import last_tasks
 from semaphore.services.template_fields import json_fields
+from semaphore.services.template_runner_tags import runner_tags_by_template
 from semaphore.services.templates import TEMPLATES
 from semaphore.services.views import VIEWS
 from semaphore.state import app_state
@@ -74,6 +75,7 @@ def template_page(project_id: int, template_id: int) -> str:
     return render_project_page(
         "template.html", access, "templates", tpl=template, fields=json_fields(template),
         names=referenced_names(template), apps=app_titles(), types=TYPE_TITLES,
+        runner_tags=runner_tags_by_template(db, [template.id]).get(template.id, []),
         schedules=SCHEDULES.list_for_template(db, project_id, template_id),
         listing=task_page(project_id, template_id),
         **(run_dialog_values(project_id) if access.permissions & Permission.RUN_TASKS else {}))

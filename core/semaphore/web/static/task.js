@@ -4,6 +4,8 @@
 // endpoint, so no line is lost or shown twice (lines are kept in seq order, each seq once). A line
 // found by the whole-log search is shown in a window of the lines around it, which pages both ways
 // and takes no live lines until it reaches the tail; Follow (or End) goes back to the tail.
+// The remote runner and why the task waits come from the task's endpoint: read again when an update
+// changes the status or the runner, and every few seconds while the task waits.
 import { errorText, getJson, postJson } from "./api.js";
 import { LogSearch } from "./log_search.js";
 import { LogView } from "./log_view.js";
@@ -13,6 +15,7 @@ const BEFORE_FOUND = 1000; // lines of a window above the line it was opened for
 const FINISHED = new Set(["success", "error", "stopped", "rejected"]);
 const RECONNECT_DELAYS = [500, 1000, 2000, 5000, 10000];
 const LIVE_BATCH_MS = 50; // live lines are shown in batches: one layout per batch, not per line
+const WAITING_REFRESH_MS = 5000; // why a waiting task waits changes as runners come, go and finish tasks
 
 const root = document.getElementById("task-page");
 const api = root.dataset.api;
@@ -67,7 +70,31 @@ function showCommit() {
   $("task-commit-row").hidden = false;
 }
 
+// The runner the task was handed to, and while it waits, why no runner takes it.
+function showPlacement() {
+  $("task-runner").textContent = task.runner_name ?? "";
+  $("task-runner-row").hidden = !task.runner_name;
+  const reason = task.status === "waiting" ? task.waiting_reason : null;
+  $("task-waiting-reason").textContent = reason ?? "";
+  $("task-waiting-row").hidden = !reason;
+}
+
 let ticker = null;
+let waitingTimer = null;
+
+// Reads the task again while it waits and the page is seen (a hidden tab asks nothing).
+function refreshWhileWaiting() {
+  const waiting = task.status === "waiting";
+  if (waiting && waitingTimer === null) {
+    waitingTimer = setInterval(() => {
+      if (!document.hidden) refreshTask(true);
+    }, WAITING_REFRESH_MS);
+  }
+  if (!waiting && waitingTimer !== null) {
+    clearInterval(waitingTimer);
+    waitingTimer = null;
+  }
+}
 
 function updateTask(changes) {
   const wasFinished = FINISHED.has(task.status);
@@ -78,6 +105,8 @@ function updateTask(changes) {
   setTime("task-end", task.end);
   showDuration();
   showCommit();
+  showPlacement();
+  refreshWhileWaiting();
   const finished = FINISHED.has(task.status);
   if (!finished && task.start && ticker === null) ticker = setInterval(showDuration, 1000);
   if (finished && ticker !== null) {
@@ -100,16 +129,22 @@ function showButtons() {
 }
 
 // Status updates received over the socket: an answer of the API that was on its way while one
-// came is older than it and is dropped (it would turn "running" back into "starting").
+// came is older than it, and its status is dropped (it would turn "running" back into "starting").
+// An update that changes the status or the runner starts a read of its own; only the answer to the
+// newest read is shown.
 let socketUpdates = 0;
+let reads = 0;
 
-async function refreshTask() {
+async function refreshTask(quiet = false) {
   const before = socketUpdates;
+  const read = ++reads;
   try {
     const fresh = await getJson(api);
-    if (socketUpdates === before) updateTask(fresh);
+    if (read !== reads) return;
+    const { runner_id, runner_name, waiting_reason } = fresh;
+    updateTask(socketUpdates === before ? fresh : { runner_id, runner_name, waiting_reason });
   } catch (error) {
-    actionError.textContent = error.message;
+    if (!quiet) actionError.textContent = error.message;
   }
 }
 
@@ -406,7 +441,12 @@ function connect() {
       socketUpdates += 1;
       const { status, start, end, version } = message;
       const commit = message.commit_hash ? { commit_hash: message.commit_hash, commit_message: message.commit_message } : {};
-      updateTask({ status, start, end, version, ...commit });
+      // Another runner (or none): its name is read from the endpoint.
+      const newRunner = "runner_id" in message && message.runner_id !== (task.runner_id ?? null);
+      const runner = newRunner ? { runner_id: message.runner_id, runner_name: null } : {};
+      const changed = newRunner || status !== task.status;
+      updateTask({ status, start, end, version, ...commit, ...runner });
+      if (changed) refreshTask(true);
     }
   });
   socket.addEventListener("close", () => {
