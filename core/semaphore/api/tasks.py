@@ -63,6 +63,7 @@ def create_task(body: dict[str, Any], project_id: int):  # type: ignore[no-untyp
     tasks.enqueue(db, app_state().events, [task])
     return task_detail(db, app_state().config, task)
 
+
 @blp.route("/<int:task_id>", methods=["GET"], endpoint="get")
 @blp.response(200, TaskDetailSchema)
 @project_endpoint()
