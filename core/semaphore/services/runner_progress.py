@@ -61,8 +61,8 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
 
 def _confirm_receipt(db: DbSession, task: Task) -> None:
     """The runner has the task's job: it is not to be handed over again."""
-    db.execute(update(Task).where(Task.id == task.id, Task.status == TaskStatus.STARTING.value)
-               .values(heartbeat=None))
+    db.execute(update(Task).where(Task.id == task.id, Task.runner_id == task.runner_id,
+                                  Task.status == TaskStatus.STARTING.value).values(heartbeat=None))
     db.commit()
 
 
