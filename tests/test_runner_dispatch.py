@@ -1,6 +1,7 @@
 """The poll (GET /api/internal/runners) on every database: which waiting tasks a runner is given
 (use_remote_runner, active, capacity, project or global, apps, tags), the sealed job it opens, a
-task whose preparation fails, and the reconcile step for runners that stopped polling."""
+job handed over again only until the runner confirms it, a task whose preparation fails, the
+reconcile step for runners that stopped polling, and the tasks of a runner that is removed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 
 from semaphore.db.models import Project, Runner, Task, TaskOutput, Template, TemplateRunnerTag
 from semaphore.db.types import utcnow
-from semaphore.engine import runner_reconcile
+from semaphore.engine import runner_dispatch, runner_reconcile
 from semaphore.runners.sealed import SealedBoxError, generate_private_key, open_job, public_key_pem
 from semaphore.state import app_state
 
@@ -55,6 +56,16 @@ def queue(app, project_id, template_id, count=1, **fields):
         db.add_all(tasks)
         db.commit()
         return [task.id for task in tasks]
+
+
+def report(app, headers, *jobs):
+    response = app.test_client().put(URL, headers=headers, json={"Jobs": list(jobs)})
+    assert response.status_code == 204, response.get_json()
+
+
+def last_line(db, task_id):
+    return db.scalar(select(TaskOutput.output).where(TaskOutput.task_id == task_id)
+                     .order_by(TaskOutput.seq.desc()).limit(1))
 
 
 def poll(app, headers):
@@ -182,6 +193,57 @@ def test_reconcile_gives_back_starting_tasks_and_fails_running_ones_of_runners_g
         runner_reconcile.reconcile(app_state(remote), db)
         db.expire_all()
         assert db.get(Task, running).status == "error"
-        last = db.scalar(select(TaskOutput.output).where(TaskOutput.task_id == running)
-                         .order_by(TaskOutput.seq.desc()).limit(1))
+        last = last_line(db, running)
     assert "runner 'faraway'" in last and f"{config.runners.task_fail_timeout_sec} s" in last
+
+
+def test_a_job_is_handed_over_again_only_until_the_runner_confirms_it(remote, project, monkeypatch):
+    config = app_state(remote).config
+    task_id, = queue(remote, project.id, template(remote, project))
+    runner_id, headers = register(remote)
+    assert new_ids(poll(remote, headers)) == [task_id]
+    assert poll(remote, headers)["new_jobs"] == []  # handed over a moment ago
+    monkeypatch.setattr(runner_dispatch, "HAND_OVER_AGAIN_AFTER", timedelta(0))
+    assert new_ids(poll(remote, headers)) == [task_id]  # unconfirmed: the answer may have been lost
+    assert new_ids(poll(remote, headers)) == [task_id]
+
+    report(remote, headers, {"ID": task_id, "Status": "starting"})  # the runner opened the job
+    assert poll(remote, headers)["new_jobs"] == []
+    assert poll(remote, headers)["CurrentJobs"] == [{"id": task_id, "status": "starting"}]
+
+    with app_state(remote).db.session() as db:  # a runner gone with a confirmed job still gives it back
+        db.execute(update(Runner).where(Runner.id == runner_id)
+                   .values(touched=utcnow() - timedelta(seconds=config.runners.offline_timeout_sec + 1)))
+        db.commit()
+        runner_reconcile.reconcile(app_state(remote), db)
+        assert (db.get(Task, task_id).status, db.get(Task, task_id).runner_id) == ("waiting", None)
+    _, other = register(remote)
+    assert new_ids(poll(remote, other)) == [task_id]
+    assert new_ids(poll(remote, other)) == [task_id]  # unconfirmed by this runner yet
+
+
+@pytest.mark.parametrize("removal", ["admin", "unregister"])
+def test_a_removed_runners_tasks_are_decided_at_once(remote, project, admin_client, removal):
+    running, stopping, starting = queue(remote, project.id, template(remote, project), count=3)
+    runner_id, headers = register(remote, name="doomed", max_parallel_tasks=0)
+    assert new_ids(poll(remote, headers)) == [running, stopping, starting]
+    report(remote, headers, {"ID": running, "Status": "running",
+                             "LogRecords": [{"seq": 1, "time": "2026-12-08T01:00:00Z", "message": "halfway"}]},
+           {"ID": stopping, "Status": "running"}, {"ID": starting, "Status": "starting"})
+    assert admin_client.post(f"/api/project/{project.id}/tasks/{stopping}/stop", json={}).status_code == 204
+
+    if removal == "admin":
+        assert admin_client.delete(f"/api/runners/{runner_id}").status_code == 204
+    else:
+        assert remote.test_client().delete(URL, headers=headers).status_code == 204
+    with app_state(remote).db.session() as db:
+        assert db.get(Runner, runner_id) is None
+        assert db.get(Task, running).status == "error"
+        assert db.scalars(select(TaskOutput.output).where(TaskOutput.task_id == running)
+                          .order_by(TaskOutput.seq)).all() == [
+            "halfway", f"Task failed: its runner 'doomed' (id {runner_id}) was removed."]
+        assert db.get(Task, stopping).status == "stopped"
+        assert last_line(db, stopping) == f"Task failed: its runner 'doomed' (id {runner_id}) was removed."
+        assert (db.get(Task, starting).status, db.get(Task, starting).runner_id) == ("waiting", None)
+    _, other = register(remote)
+    assert new_ids(poll(remote, other)) == [starting]

@@ -4,7 +4,9 @@ on a runner equals a local run's, with its secret masked and absent from every b
 TLS-terminating proxy between them sees; a stop arrives within 2 s; tags choose the runner; two
 runners share a queue within their max_parallel_tasks; a runner killed mid-task fails its task
 after runners.task_fail_timeout_sec, its output kept; a task a runner took but never started runs
-on another."""
+on another; a job is handed over once however long its checkout takes, and again only when its
+answer was lost; a runner removed mid-task fails its run at once and its starting task runs on
+another."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import contextlib
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import sqlite3
 import time
@@ -24,6 +28,8 @@ from process_helpers import ServerProcess
 from runner_helpers import registration_body, runner_call
 from runner_processes import RunnerDir, RunnerProcess
 from tls_proxy import TlsProxy
+
+from semaphore.runners.sealed import generate_private_key, open_job, public_key_pem
 
 GLOBAL = "global registration token of the dispatch tests"
 SECRET = "pa55-w0rd-that-travels-sealed"
@@ -56,10 +62,11 @@ def runners(tmp_path: Path) -> Iterator[list[RunnerProcess]]:
                 os.killpg(process.process.pid, signal.SIGKILL)  # what a killed runner left running
 
 
-def start_runner(runners: list[RunnerProcess], directory: Path, web_host: str, **config: object) -> RunnerProcess:
+def start_runner(runners: list[RunnerProcess], directory: Path, web_host: str, env: dict[str, str] | None = None,
+                 **config: object) -> RunnerProcess:
     runner = RunnerDir(directory, web_host)
     runner.write_config(registration_token=GLOBAL, name=directory.name, **config)
-    process = runner.start()
+    process = runner.start(env)
     runners.append(process)
     process.wait_for_log("polling")
     return process
@@ -74,6 +81,30 @@ def task_rows(server: ServerProcess) -> dict[int, tuple[str, int | None]]:
     with sqlite3.connect(server.directory / "data" / "database.sqlite") as db:
         return {task_id: (status, runner_id) for task_id, status, runner_id in
                 db.execute("SELECT id, status, runner_id FROM task")}
+
+
+def wait_for_cloning(admin: Api, pid: int, task_id: int) -> None:
+    """Until the task's log says its runner is cloning the repository: the runner has the job."""
+    deadline = time.monotonic() + 30
+    while not any(line.startswith("Cloning repository") for line in admin.output(pid, task_id)):
+        assert time.monotonic() < deadline, admin.output(pid, task_id)
+        time.sleep(0.1)
+
+
+def hand_overs(server: ServerProcess, task_id: int) -> int:
+    return server.stderr.count(f"task {task_id} handed to runner")
+
+
+def gated_git(directory: Path, gate: Path) -> dict[str, str]:
+    """A runner's environment whose `git` fetches (and so clones) only while ``gate`` is absent: a
+    repository as slow to check out as the test wants."""
+    directory.mkdir(parents=True)
+    script = directory / "git"
+    script.write_text(f'#!/bin/sh\ncase " $* " in *" fetch "*)\n'
+                      f'  while [ -e {shlex.quote(str(gate))} ]; do sleep 0.1; done ;;\nesac\n'
+                      f'exec {shlex.quote(shutil.which("git") or "git")} "$@"\n')
+    script.chmod(0o755)
+    return {"PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
 
 
 def runner_ids(admin: Api) -> dict[str, int]:
@@ -301,3 +332,92 @@ def test_a_server_away_mid_task_loses_no_line_and_stores_none_twice(server, tmp_
     counted = [line for line in lines if line.startswith("line ")]
     assert counted == [f"line {i}" for i in range(1, 41)], lines
     assert process.log.count("server back") == 1
+
+
+def test_a_job_is_handed_over_once_however_long_its_checkout_takes(server, tmp_path, runners):
+    """The runner confirms the job as soon as it opened it; the server then never hands it over
+    again, while the checkout keeps the task ``starting`` for seconds."""
+    admin = Api.logged_in(server.url)
+    pid, template_id = bash_template(admin, tmp_path / "scripts", "show.sh", SHOW, project={"name": "Slow clone"},
+                                     template="Show")
+    gate = tmp_path / "clone-is-slow"
+    gate.touch()
+    start_runner(runners, tmp_path / "patient", server.url, env=gated_git(tmp_path / "bin", gate))
+    task_id = run(admin, pid, template_id)
+    wait_for_cloning(admin, pid, task_id)
+    starting_until = time.monotonic() + 6  # twice the time after which an unconfirmed job goes again
+    while time.monotonic() < starting_until:
+        assert task_rows(server)[task_id][0] == "starting"
+        time.sleep(0.2)
+    gate.unlink()
+    assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success", \
+        admin.output(pid, task_id)
+    assert hand_overs(server, task_id) == 1, server.stderr
+
+
+def test_a_job_whose_answer_was_lost_is_handed_over_again_until_confirmed(server, tmp_path):
+    """A runner that never saw the answer carrying its job (here: one that ignores it) is given the
+    job again a few seconds later, and no more once it confirmed it."""
+    admin = Api.logged_in(server.url)
+    pid, template_id = bash_template(admin, tmp_path / "scripts", "show.sh", SHOW, project={"name": "Lost"},
+                                     template="Show")
+    key = generate_private_key()
+    status, forgetful = runner_call(server.url, "POST",
+                                    registration_body(GLOBAL, name="forgetful", public_key=public_key_pem(key)))
+    assert status == 200, forgetful
+    token = forgetful["token"]
+    task_id = run(admin, pid, template_id)
+
+    def new_jobs() -> list[dict[str, object]]:
+        status, answer = runner_call(server.url, "GET", token=token)
+        assert status == 200, answer
+        return list(answer["new_jobs"])
+
+    assert [job["task_id"] for job in new_jobs()] == [task_id]  # this answer is "lost"
+    lost = time.monotonic()
+    again = new_jobs()
+    while not again:
+        assert time.monotonic() - lost < 15, "the job was not handed over again"
+        time.sleep(0.5)
+        again = new_jobs()
+    assert time.monotonic() - lost >= 2.5  # not at every poll: three seconds after the hand-over
+    assert open_job(key, str(again[0]["job"]), task_id).task.id == task_id
+
+    status, _ = runner_call(server.url, "PUT", {"Jobs": [{"ID": task_id, "Status": "starting"}]}, token=token)
+    assert status == 204
+    quiet_until = time.monotonic() + 5
+    while time.monotonic() < quiet_until:
+        assert new_jobs() == []
+        time.sleep(0.5)
+    assert hand_overs(server, task_id) == 2, server.stderr
+
+
+def test_a_runner_removed_mid_task_fails_its_run_at_once_and_its_starting_task_runs_on_another(
+        server, tmp_path, runners):
+    admin = Api.logged_in(server.url)
+    pid, slow = bash_template(admin, tmp_path / "slow", "slow.sh", SLOW, project={"name": "Removed"}, template="Slow")
+    other_pid, show = bash_template(admin, tmp_path / "show", "show.sh", SHOW, project={"name": "Moved"},
+                                    template="Show")
+    gate = tmp_path / "clone-is-slow"
+    doomed = start_runner(runners, tmp_path / "doomed", server.url, env=gated_git(tmp_path / "bin", gate),
+                          max_parallel_tasks=2)
+    running = run(admin, pid, slow)
+    wait_for_line(admin, pid, running, "started")
+    gate.touch()  # the next task stays starting on the doomed runner, checking out
+    starting = run(admin, other_pid, show)
+    wait_for_cloning(admin, other_pid, starting)
+    doomed_id = runner_ids(admin)["doomed"]
+
+    assert admin("DELETE", f"/api/runners/{doomed_id}")[0] == 204
+    assert admin("GET", f"/api/project/{pid}/tasks/{running}")[1]["status"] == "error"
+    lines = admin.output(pid, running)
+    assert "started" in lines
+    assert lines[-1] == f"Task failed: its runner 'doomed' (id {doomed_id}) was removed.", lines
+    assert task_rows(server)[starting] == ("waiting", None)
+
+    gate.unlink()
+    assert doomed.wait() != 0 and "the runner was removed" in doomed.log
+    start_runner(runners, tmp_path / "alive", server.url)
+    assert admin.wait_for_status(other_pid, starting, {"success", "error"})["status"] == "success"
+    assert task_rows(server)[starting][1] == runner_ids(admin)["alive"]
+    assert admin.output(pid, running)[-1] == lines[-1]  # nothing the doomed runner sent later counts

@@ -18,6 +18,7 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import Runner
 from semaphore.engine.runner_dispatch import answer_poll
+from semaphore.engine.runner_reconcile import release_removed
 from semaphore.schemas.runners import PollSchema, ProgressSchema, RegisteredSchema, RegistrationSchema
 from semaphore.services import runner_progress, runner_registration
 from semaphore.services.runner_registration import TOKEN_HEADER
@@ -67,8 +68,11 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(204)
 @runner_token_required
 def unregister() -> None:
-    """The runner leaves: its record is deleted and its token stops working."""
-    runner_registration.unregister(context.db(), current_runner())
+    """The runner leaves: its record is deleted and its token stops working; its tasks are decided
+    as when an admin removes it."""
+    runner = current_runner()
+    release_removed(app_state(), context.db(), runner)
+    runner_registration.unregister(context.db(), runner)
 
 
 @blp.route("", methods=["GET"])

@@ -12,6 +12,7 @@ from typing import Any
 from semaphore.api import context
 from semaphore.api.blueprint import Blueprint
 from semaphore.db.models import User
+from semaphore.engine.runner_reconcile import release_removed
 from semaphore.schemas.runners import (
     RegistrationRequestSchema,
     RegistrationTokenSchema,
@@ -95,6 +96,9 @@ def add_runner_routes(blp: Blueprint, guard: Guard, caller: Callable[[], User]) 
     @blp.response(204)
     @guard
     def delete(runner_id: int, **path: int) -> None:
-        """Remove the runner: its token stops working at once."""
+        """Remove the runner: its token stops working at once; its tasks that are starting wait again
+        for another runner, those it was running end ``error``."""
         db = context.db()
-        runners.delete_runner(db, caller(), runners.get_runner(db, runner_id, _scope(path)))
+        runner = runners.get_runner(db, runner_id, _scope(path))
+        release_removed(app_state(), db, runner)
+        runners.delete_runner(db, caller(), runner)

@@ -14,10 +14,16 @@ SKIP LOCKED, the global, project and per-template limits), narrowed to the tasks
 A claimed task is ``starting`` with the runner's id; its job is planned as the local engine plans
 it (:func:`~semaphore.engine.prepare.plan_job`, with the task's secret variables), numbered on
 after the lines its log has, and sealed to the runner's key. A task whose preparation fails ends
-``error`` with the reason in its log, as a local run does. A task still ``starting`` a few seconds
-after its claim is handed over again at the next poll (the answer that carried it may have been
-lost); a runner ignores a job it already has. A cache clean asked for in the UI or API is told
-once, as ``"cleaning_requested": true``.
+``error`` with the reason in its log, as a local run does.
+
+The answer that carries a job may be lost. A task's ``heartbeat`` holds when its job was last handed
+over, until the runner confirms it has the job: its first progress report on the task (the runner
+reports ``starting`` as soon as it opened the job) clears it
+(:func:`semaphore.services.runner_progress.report`). A task still unconfirmed
+:data:`HAND_OVER_AGAIN_AFTER` after a hand-over is handed over again at the next poll (a runner
+ignores a job it already has); a confirmed one never is, however long it stays ``starting``
+(cloning a big repository). A cache clean asked for in the UI or API is told once, as
+``"cleaning_requested": true``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, Task, TaskOutput, Template, TemplateRunnerTag
@@ -45,7 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: A ``starting`` task older than this is handed over again (the poll answer may have been lost).
+#: A task whose runner has not confirmed its job this long after the hand-over is handed over again.
 HAND_OVER_AGAIN_AFTER = timedelta(seconds=3)
 #: Finished tasks stay in ``CurrentJobs`` this long, so a force stop or a rejection reaches the run.
 FINISHED_TOLD_FOR = timedelta(minutes=10)
@@ -135,6 +141,7 @@ def hand_over(state: AppState, db: DbSession, runner: Runner, task_id: int) -> d
         _fail_preparation(state, db, task, exc)
         return None
     db.rollback()
+    _note_hand_over(db, task.id)
     log.info("task %s handed to runner %s (%s)", task.id, runner.id, runner.name)
     return {"task_id": task.id, "job": sealed}
 
@@ -145,13 +152,22 @@ def next_log_seq(db: DbSession, task_id: int) -> int:
 
 
 def _unreceived(db: DbSession, runner_id: int) -> list[int]:
-    """The runner's tasks still ``starting`` a while after their claim: perhaps never received."""
+    """The runner's ``starting`` tasks handed over a while ago and not confirmed: perhaps never received."""
     before = utcnow() - HAND_OVER_AGAIN_AFTER
     ids = list(db.scalars(select(Task.id).where(Task.runner_id == runner_id,
                                                 Task.status == TaskStatus.STARTING.value,
-                                                Task.heartbeat < before).order_by(Task.id)))
+                                                Task.heartbeat.is_not(None), Task.heartbeat < before)
+                          .order_by(Task.id)))
     db.rollback()
     return ids
+
+
+def _note_hand_over(db: DbSession, task_id: int) -> None:
+    """The next hand-over of an unconfirmed task waits :data:`HAND_OVER_AGAIN_AFTER` from now. A
+    confirmation that came meanwhile stands (the update only touches an unconfirmed task)."""
+    db.execute(update(Task).where(Task.id == task_id, Task.status == TaskStatus.STARTING.value,
+                                  Task.heartbeat.is_not(None)).values(heartbeat=utcnow()))
+    db.commit()
 
 
 def _fail_preparation(state: AppState, db: DbSession, task: Task, exc: RunPreparationError) -> None:

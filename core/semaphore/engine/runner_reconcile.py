@@ -1,5 +1,5 @@
-"""Tasks of runners that stopped polling. Nothing marks a runner offline (that is derived from
-``touched``); its tasks are what needs deciding:
+"""Tasks of runners that stopped polling or were removed. Nothing marks a runner offline (that is
+derived from ``touched``); its tasks are what needs deciding:
 
 - a task still ``starting`` on a runner unseen for ``runners.offline_timeout_sec`` goes back to
   ``waiting`` (its runner cleared), so that another runner takes it: it ran nothing yet;
@@ -9,6 +9,10 @@
 
 The task engine's monitor runs :func:`reconcile` every ``runners.reconcile_interval_sec``; the
 timeouts count from the server's start at the earliest, as runners cannot poll a server that is down.
+
+A runner that is removed (an admin or project manager deletes it, or it unregisters) can never
+report again: its token stops working. :func:`release_removed` decides its tasks at once, the
+same way, before its row goes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, Task
 from semaphore.db.types import utcnow
-from semaphore.engine.recovery import end_abandoned
+from semaphore.engine.recovery import ACTIVE_VALUES, end_abandoned
 from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
 
 if TYPE_CHECKING:
@@ -32,6 +36,9 @@ if TYPE_CHECKING:
     from semaphore.state import AppState
 
 log = logging.getLogger(__name__)
+
+#: Statuses of a task whose run is under way on its runner.
+LATER = [status for status in ACTIVE if status != TaskStatus.STARTING]
 
 
 def reconcile(state: AppState, db: DbSession, up_since: datetime | None = None) -> None:
@@ -41,15 +48,40 @@ def reconcile(state: AppState, db: DbSession, up_since: datetime | None = None) 
     settings: RunnersConfig = state.config.runners
     unseen = functools.partial(_tasks_of_runners_unseen, db, up_since=up_since)
     for task, runner in unseen(settings.offline_timeout_sec, [TaskStatus.STARTING]):
-        if change_status(db, state.events, task, TaskStatus.WAITING, also={"runner_id": None, "heartbeat": None}):
-            log.warning("task %s: its runner %s went offline before running it; the task waits again",
-                        task.id, runner.id)
-    later = [status for status in ACTIVE if status != TaskStatus.STARTING]
-    for task, runner in unseen(settings.task_fail_timeout_sec, later):
-        reason = (f"Task failed: its runner {runner.name!r} (id {runner.id}) has not been seen for more than "
-                  f"{settings.task_fail_timeout_sec} s.")
-        end_abandoned(state, db, task, reason)
+        _wait_again(state, db, task, f"its runner {runner.id} went offline before running it")
+    for task, runner in unseen(settings.task_fail_timeout_sec, LATER):
+        end_abandoned(state, db, task, f"Task failed: its runner {_named(runner)} has not been seen for more than "
+                                       f"{settings.task_fail_timeout_sec} s.")
     db.rollback()
+
+
+def release_removed(state: AppState, db: DbSession, runner: Runner) -> None:
+    """Decide the unfinished tasks of ``runner``, which is about to be deleted: its ``starting``
+    tasks wait again, the others end with a log line saying it was removed. The caller deletes
+    the runner afterwards, in the same session.
+
+    The runner is switched off first, under its row lock, and committed: a poll of it claims
+    nothing from then on, and a claim it was making is committed before its tasks are read."""
+    db.scalar(select(Runner.id).where(Runner.id == runner.id).with_for_update())
+    runner.active = False
+    db.commit()  # also frees the lock: the task log writes its lines through its own sessions
+    tasks = list(db.scalars(select(Task).where(Task.runner_id == runner.id, Task.status.in_(ACTIVE_VALUES))
+                            .order_by(Task.id)))
+    for task in tasks:
+        if task.status == TaskStatus.STARTING:
+            _wait_again(state, db, task, f"its runner {runner.id} was removed before running it")
+        else:
+            end_abandoned(state, db, task, f"Task failed: its runner {_named(runner)} was removed.")
+
+
+def _wait_again(state: AppState, db: DbSession, task: Task, why: str) -> None:
+    """A ``starting`` task ran nothing yet: it waits again, for any runner."""
+    if change_status(db, state.events, task, TaskStatus.WAITING, also={"runner_id": None, "heartbeat": None}):
+        log.warning("task %s: %s; the task waits again", task.id, why)
+
+
+def _named(runner: Runner) -> str:
+    return f"{runner.name!r} (id {runner.id})"
 
 
 def _tasks_of_runners_unseen(db: DbSession, seconds: int, statuses: Collection[TaskStatus], *,

@@ -8,6 +8,10 @@ are stored and committed before the status changes, so a viewer never sees a tas
 its last lines. A status goes through :func:`~semaphore.services.task_status.change_status` and its
 guard (a late "running" never undoes a stop). A job that is not this runner's task is ignored and
 logged, never an error for the whole report.
+
+The first report on a task also confirms that the runner has its job (the runner reports
+``starting`` as soon as it opened it): the task's ``heartbeat``, the time of its last hand-over, is
+cleared, and the poll never hands that job over again (:mod:`semaphore.engine.runner_dispatch`).
 """
 
 from __future__ import annotations
@@ -18,13 +22,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.log_rows import LogChunk, LogRows
 from semaphore.db.models import Runner, Task, TaskOutput
-from semaphore.services.task_status import change_status, is_finished
+from semaphore.services.task_status import TaskStatus, change_status, is_finished
 
 if TYPE_CHECKING:
     from semaphore.live import LiveHub
@@ -46,6 +50,8 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             log.warning("runner %s (%s) reported on task %s, which is not its own: ignored",
                         runner.id, runner.name, job["id"])
             continue
+        if task.status == TaskStatus.STARTING and task.heartbeat is not None:
+            _confirm_receipt(db, task)
         _store_log(db, live, task, job)
         if job.get("commit") and job["commit"]["hash"]:
             task.commit_hash = job["commit"]["hash"]
@@ -55,6 +61,13 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             # A finished task's secret variables are forgotten, as after a local run.
             forget = {"secret": None} if is_finished(job["status"]) else None
             change_status(db, events, task, job["status"], also=forget)
+
+
+def _confirm_receipt(db: DbSession, task: Task) -> None:
+    """The runner has the task's job: it is not to be handed over again."""
+    db.execute(update(Task).where(Task.id == task.id, Task.runner_id == task.runner_id,
+                                  Task.status == TaskStatus.STARTING.value).values(heartbeat=None))
+    db.commit()
 
 
 def _store_log(db: DbSession, live: LiveHub, task: Task, job: dict[str, Any]) -> None:

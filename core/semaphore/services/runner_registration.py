@@ -108,7 +108,8 @@ def authenticate(db: DbSession, token: str | None) -> Runner:
 
 
 def unregister(db: DbSession, runner: Runner) -> None:
-    """The runner asked to leave: its row goes; its tasks keep their history (runner_id null)."""
+    """The runner asked to leave: its row goes; its finished tasks keep their history (runner_id
+    null); the caller has decided its unfinished tasks first (engine.runner_reconcile.release_removed)."""
     activity.record(db, None, runner.project_id, "runner", runner.id, runner.name, activity.DELETED,
                     f"Runner {runner.name} unregistered")
     db.delete(runner)

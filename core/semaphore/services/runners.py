@@ -123,7 +123,8 @@ def request_cleaning(db: DbSession, user: User, runner: Runner) -> None:
 
 
 def delete_runner(db: DbSession, user: User, runner: Runner) -> None:
-    """The runner's token stops working at once; its tasks keep their history (runner_id null)."""
+    """The runner's token stops working at once; its finished tasks keep their history (runner_id
+    null); the caller has decided its unfinished tasks first (engine.runner_reconcile.release_removed)."""
     _record(db, user, runner, activity.DELETED)
     db.delete(runner)
 
