@@ -20,6 +20,8 @@ from semaphore.config.core import (
     AuthConfig,
     Config,
     DbConfig,
+    HaConfig,
+    HaRedisConfig,
     RunnerConfig,
     RunnersConfig,
     ScheduleConfig,
@@ -40,7 +42,8 @@ from semaphore.config.plugin_sections import PluginSections, SettingsDeclaration
 from semaphore.config.validation import validate
 
 __all__ = [
-    "CONFIG_SEARCH_PATHS", "DIALECTS", "DIALECT_ALIASES", "AuthConfig", "Config", "DbConfig", "PluginSections",
+    "CONFIG_SEARCH_PATHS", "DIALECTS", "DIALECT_ALIASES", "AuthConfig", "Config", "DbConfig", "HaConfig",
+    "HaRedisConfig", "PluginSections",
     "RunnerConfig", "RunnersConfig", "ScheduleConfig", "SettingsDeclaration", "TotpConfig", "default_config",
     "default_data_dir",
     "find_config_file", "installed_settings", "iter_settings", "load_config", "read_json_object",

@@ -92,6 +92,32 @@ class RunnersConfig:
 
 
 @dataclass
+class HaRedisConfig:
+    """The Redis of several server processes (``ha.redis``); required for several nodes on MySQL/MariaDB."""
+
+    addr: str = setting("", "SEMAPHORE_HA_REDIS_ADDR", "Redis address, host:port (e.g. 127.0.0.1:6379).")
+    db: int = setting(0, "SEMAPHORE_HA_REDIS_DB", "Redis database number.")
+    password: str = setting("", "SEMAPHORE_HA_REDIS_PASS", "Redis password.", json_key="pass", secret=True)
+    user: str = setting("", "SEMAPHORE_HA_REDIS_USER", "Redis user (ACL); empty: the default user.")
+    tls: bool = setting(False, "SEMAPHORE_HA_REDIS_TLS", "Connect to Redis over TLS.")
+    tls_skip_verify: bool = setting(False, "SEMAPHORE_HA_REDIS_TLS_SKIP_VERIFY",
+                                    "Accept any certificate from Redis (testing only).")
+
+
+@dataclass
+class HaConfig:
+    """Several server processes on one database (the ``ha`` block): see docs/high-availability.md."""
+
+    enabled: bool = setting(False, "SEMAPHORE_HA_ENABLED",
+                            "Use Redis (ha.redis) as the cluster bus between server processes. Without it, several "
+                            "nodes on PostgreSQL use its LISTEN/NOTIFY; SQLite is single-node.")
+    node_id: str = setting("", "SEMAPHORE_HA_NODE_ID",
+                           "This server's node id (each worker adds -<n>); empty: generated from the host name.",
+                           pattern=r"^[A-Za-z0-9._-]{0,48}$")
+    redis: HaRedisConfig = field(default_factory=HaRedisConfig)
+
+
+@dataclass
 class Config:
     dialect: str = setting("sqlite", "SEMAPHORE_DB_DIALECT", "Database: sqlite (embedded default), postgres or mysql. 'bolt' is read as sqlite.",
                            choices=DIALECTS + tuple(DIALECT_ALIASES))
@@ -146,6 +172,9 @@ class Config:
     disable_plugins: list[str] = setting([], "SEMAPHORE_DISABLE_PLUGINS", "Entry-point plugins not to load (comma-separated or JSON).")
     plugins_strict: bool = setting(False, "SEMAPHORE_PLUGINS_STRICT", "Fail instead of skipping a plugin that cannot load (tests, CI).")
     web_threads: int = setting(32, "SEMAPHORE_WEB_THREADS", "HTTP worker threads; each open websocket holds one.")
+    web_workers: int = setting(1, "SEMAPHORE_WEB_WORKERS",
+                               "Server processes (gunicorn workers), each a full node (`semaphore server --workers N`); "
+                               "more than one needs PostgreSQL, or MySQL with ha.redis.")
     session_idle_days: int = setting(7, "SEMAPHORE_SESSION_IDLE_DAYS", "A login session unused for this many days expires.")
     password_min_length: int = setting(8, "SEMAPHORE_PASSWORD_MIN_LENGTH",
                                        "Fewest characters a new password may have (API, web UI, `semaphore user`); existing passwords keep working.")
@@ -161,6 +190,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     runners: RunnersConfig = field(default_factory=RunnersConfig)
+    ha: HaConfig = field(default_factory=HaConfig)
 
     #: The settings plugins declare (``register_settings``): no keys of the core's own.
     plugin_sections: PluginSections = field(default_factory=PluginSections, repr=False, compare=False)

@@ -46,8 +46,27 @@ def validate(config: Config) -> None:
     for name in ("offline_timeout_sec", "task_fail_timeout_sec", "reconcile_interval_sec"):
         if getattr(config.runners, name) < 1:
             raise ConfigError(f"runners.{name}: must be at least 1")
+    _validate_nodes(config)
     for name in ("cookie_hash", "cookie_encryption"):
         try:
             base64.b64decode(getattr(config, name), validate=True)
         except (binascii.Error, ValueError):
             raise ConfigError(f"{name}: not valid base64") from None
+
+
+def _validate_nodes(config: Config) -> None:
+    """Several server processes need a shared database and a bus between them (docs/high-availability.md)."""
+    if not 1 <= config.web_workers <= 64:
+        raise ConfigError("web_workers: must be from 1 to 64")
+    if config.ha.enabled and not config.ha.redis.addr and config.db_dialect != "sqlite":
+        raise ConfigError("ha.redis.addr: required when ha.enabled is on (the Redis the server processes share)")
+    if config.db_dialect == "sqlite":
+        if config.ha.enabled:
+            log.warning("config: ha.enabled is ignored: SQLite serves one server process; use PostgreSQL or "
+                        "MySQL for several")
+        if config.web_workers > 1:
+            raise ConfigError("web_workers: SQLite serves one server process; several need PostgreSQL, or MySQL "
+                              "with ha.redis")
+    elif config.db_dialect == "mysql" and config.web_workers > 1 and not config.ha.enabled:
+        raise ConfigError("web_workers: several server processes on MySQL need Redis between them: set ha.enabled "
+                          "and ha.redis.addr")

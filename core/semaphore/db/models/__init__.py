@@ -1,6 +1,7 @@
 """Every table of the schema; import from here."""
 
 from semaphore.db.models.base import Base
+from semaphore.db.models.cluster import AlertOutbox, ClusterMessage, Node
 from semaphore.db.models.integrations import (
     Integration,
     IntegrationAlias,
@@ -16,8 +17,9 @@ from semaphore.db.models.templates import Template, TemplateRunnerTag, TemplateV
 from semaphore.db.models.users import APIToken, LoginFailure, Session, User, UserTotp
 
 __all__ = [
-    "APIToken", "AccessKey", "Base", "Environment", "Event", "Integration", "IntegrationAlias",
-    "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Option", "Project",
+    "APIToken", "AccessKey", "AlertOutbox", "Base", "ClusterMessage", "Environment", "Event", "Integration",
+    "IntegrationAlias",
+    "IntegrationExtractValue", "IntegrationMatcher", "Inventory", "LoginFailure", "Node", "Option", "Project",
     "ProjectUser", "Repository", "Runner", "RunnerRegistration", "Schedule", "ScheduleFire", "Session", "Task",
     "TaskHostResult", "TaskOutput", "Template", "TemplateRunnerTag", "TemplateVault", "User", "UserTotp", "View",
 ]
