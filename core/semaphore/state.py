@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from semaphore.cluster.node_id import new_node_id
 from semaphore.config import Config
 from semaphore.crypto import SecretBox
 from semaphore.db.engine import Database
@@ -31,6 +32,8 @@ class AppState:
     engine: TaskEngine | None = None
     #: Task events of this process (queued, status changed): see semaphore.task_events.
     events: TaskEvents = field(default_factory=TaskEvents)
+    #: This server process's id among the nodes on the database (semaphore.cluster).
+    node_id: str = field(default_factory=new_node_id)
 
 
 def app_state(app: Flask | None = None) -> AppState:
