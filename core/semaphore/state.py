@@ -16,6 +16,7 @@ from semaphore.registry import Registry
 from semaphore.task_events import TaskEvents
 
 if TYPE_CHECKING:
+    from semaphore.engine.runner_webhook import RunnerWebhooks
     from semaphore.engine.task_engine import TaskEngine
 
 
@@ -31,6 +32,9 @@ class AppState:
     engine: TaskEngine | None = None
     #: Task events of this process (queued, status changed): see semaphore.task_events.
     events: TaskEvents = field(default_factory=TaskEvents)
+    #: The calls to runners' webhooks, once the built-in listeners are subscribed; closed when the
+    #: server stops, after the task engine.
+    runner_webhooks: RunnerWebhooks | None = None
 
 
 def app_state(app: Flask | None = None) -> AppState:
