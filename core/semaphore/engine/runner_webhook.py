@@ -12,8 +12,8 @@ Calls go out a few at a time, and a task's finish only once its start has answer
 server stops, :meth:`RunnerWebhooks.close` (after the task engine's shutdown, before the database
 closes) sends every call still waiting at once, each on its own thread (a finish gives its start
 a head start of :data:`HEAD_START` instead of waiting for its answer), then waits for the answers
-and the log lines: a stop waits at most ``TIMEOUT`` plus :data:`CLOSE_GRACE` for them. Calls are kept in memory only: those of a server
-that is killed (``kill -9``, out of memory) are lost.
+and the log lines: a stop waits at most ``TIMEOUT`` plus :data:`CLOSE_GRACE` for them. Calls are
+kept in memory only: those of a server that is killed (``kill -9``, out of memory) are lost.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class RunnerWebhooks:
     def __init__(self, state: AppState, workers: int = 4) -> None:
         self._state = state
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runner-webhook")
-        self._lock = threading.Condition()  # guards everything below and the calls' fields
+        self._changed = threading.Condition()  # guards what follows and the calls; told of each answer
         self._calls: dict[_Call, None] = {}  # not yet done with, in the order they were made
         self._started: dict[int, _Call] = {}  # task id → its start call
         self._closing = False
@@ -82,7 +82,7 @@ class RunnerWebhooks:
             return
         payload = {"project_id": task.project_id, "task_id": task.id, "template_id": task.template_id,
                    "runner_id": task.runner_id}
-        with self._lock:
+        with self._changed:
             if event.new == TaskStatus.STARTING:
                 call = self._started[task.id] = _Call(url, {"action": "start", **payload})
             else:
@@ -100,22 +100,22 @@ class RunnerWebhooks:
         has answered and each finished task's log has its lines. Calls made later (a task that
         finishes meanwhile) are sent at once too."""
         deadline = time.monotonic() + timeout
-        with self._lock:
+        with self._changed:
             self._closing = True
             waiting = [call for call in self._calls if not call.taken]
             for call in waiting:
                 call.queued = True
         for call in waiting:  # in the order they were made: a start goes before its finish
             self._queue(call)
-        with self._lock:
-            self._lock.wait_for(lambda: not self._calls, max(0.0, deadline - time.monotonic()))
+        with self._changed:
+            self._changed.wait_for(lambda: not self._calls, max(0.0, deadline - time.monotonic()))
             left = len(self._calls)
         if left:
             log.warning("%s calls to runners' webhooks had not answered when the server stopped", left)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _queue(self, call: _Call) -> None:
-        with self._lock:
+        with self._changed:
             closing = self._closing
         if not closing:
             try:
@@ -126,18 +126,18 @@ class RunnerWebhooks:
         threading.Thread(target=self._send, args=(call,), name="runner-webhook-stop", daemon=True).start()
 
     def _send(self, call: _Call) -> None:
-        with self._lock:
+        with self._changed:
             if call.taken:  # queued twice: by the pool and by close
                 return
             call.taken = True
             start = call.start
             if start is not None and start.answer is None:  # only at a stop: the start may have left just now
-                self._lock.wait_for(lambda: start.answer is not None, HEAD_START)
+                self._changed.wait_for(lambda: start.answer is not None, HEAD_START)
         try:
             answer = self._post(call.url, call.payload)
-            with self._lock:
+            with self._changed:
                 call.answer = answer
-                self._lock.notify_all()
+                self._changed.notify_all()
                 follow = call.finish if call.finish is not None and not call.finish.queued else None
                 if follow is not None:
                     follow.queued = True
@@ -147,9 +147,9 @@ class RunnerWebhooks:
             if lines:
                 self._write(call.payload, lines)
         finally:
-            with self._lock:
+            with self._changed:
                 del self._calls[call]
-                self._lock.notify_all()
+                self._changed.notify_all()
 
     @staticmethod
     def _lines_if_done(call: _Call) -> list[str]:
