@@ -6,11 +6,13 @@ what each call answered. (A webhook URL that is not http(s) is refused: test_api
 from __future__ import annotations
 
 import json
+import time
 
 from live_server import Api, bash_template
 from test_runner_dispatch_e2e import run, runner_ids, runners, server, start_runner, wait_for_line
 
 from semaphore.alerts.testing import WebhookRecorder
+from semaphore.engine.runner_webhook import TIMEOUT
 
 __all__ = ["runners", "server"]  # the fixtures, shared with the dispatch tests
 
@@ -40,3 +42,22 @@ def test_the_webhook_hears_start_and_finish_and_its_failure_never_fails_the_task
         wait_for_line(admin, pid, second, "The runner's webhook failed (finish): the server answered HTTP 500.")
         assert "hi" in admin.output(pid, second)
 
+
+
+def test_a_finish_call_queued_when_the_server_stops_is_sent_and_its_line_written(tmp_path, server, runners):
+    admin = Api.logged_in(server.url)
+    pid, template_id = bash_template(admin, tmp_path / "scripts", "hi.sh", "echo hi\n", project={"name": "Stopping"},
+                                     template="Hi")
+    with WebhookRecorder(answer_delay=1.5) as hook:  # slow: the finish call is still queued at the stop
+        start_runner(runners, tmp_path / "hooked", server.url, webhook=hook.url + "/runner-hook")
+        task_id = run(admin, pid, template_id)
+        assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+        asked = time.monotonic()
+        server.stop()
+        took = time.monotonic() - asked
+        assert [call.json["action"] for call in hook.received] == ["start", "finish"]
+    assert took < TIMEOUT + 3
+    server.start()
+    admin = Api.logged_in(server.url)
+    assert admin.output(pid, task_id)[-2:] == ["The runner's webhook answered 200 (start).",
+                                                "The runner's webhook answered 200 (finish)."]

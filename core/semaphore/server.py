@@ -4,12 +4,17 @@ One worker process with ``web_threads`` threads (gthread): the websocket hub and
 live in that process's memory, and each open websocket holds a thread. The application is built
 in the master before the fork, so configuration and plugin errors end the command with one clear
 line instead of a worker that fails to boot. SIGTERM and SIGINT (Ctrl-C) both stop gracefully:
-requests in progress finish, for at most ``GRACEFUL_TIMEOUT`` seconds.
+requests in progress finish, for at most ``GRACEFUL_TIMEOUT`` seconds; then the worker stops the
+scheduler and the task engine (whose tasks end), sends the runners' webhook calls still queued
+(at most ``WEBHOOKS_CLOSE_TIMEOUT`` seconds) and closes the database last. The master waits for
+the worker ``GRACEFUL_TIMEOUT + WEBHOOKS_CLOSE_TIMEOUT`` seconds before it kills it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
 import signal
 import socket
 from collections.abc import Callable, Mapping
@@ -23,6 +28,7 @@ from semaphore.app import create_app
 from semaphore.config import Config, resolve_file_variables
 from semaphore.db.engine import Database
 from semaphore.db.migrate import upgrade
+from semaphore.engine import runner_webhook
 from semaphore.engine.task_engine import TaskEngine
 from semaphore.errors import SemaphoreError
 from semaphore.generated_secrets import ensure_secrets
@@ -31,6 +37,7 @@ from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
 from semaphore.state import app_state
 
 GRACEFUL_TIMEOUT = 10
+WEBHOOKS_CLOSE_TIMEOUT = math.ceil(runner_webhook.TIMEOUT + runner_webhook.CLOSE_GRACE)
 GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
                        logging.ERROR: "error", logging.CRITICAL: "critical"}
 
@@ -99,7 +106,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "workers": 1,
             "threads": max(1, self.semaphore_config.web_threads),
             "preload_app": True,
-            "graceful_timeout": GRACEFUL_TIMEOUT,
+            # The master's wait before it kills the worker; the worker's own for its requests is
+            # GRACEFUL_TIMEOUT (set in the worker): after them it still has its stop to make.
+            "graceful_timeout": GRACEFUL_TIMEOUT + WEBHOOKS_CLOSE_TIMEOUT,
             "accesslog": "-" if self.log_level <= logging.DEBUG else None,
             "loglevel": GUNICORN_LOG_LEVELS.get(self.log_level, "info"),
             "proc_name": "semaphore",
@@ -119,6 +128,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         GracefulArbiter(self).run()
 
     def _post_worker_init(self, worker: Any) -> None:
+        worker.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT)  # this process's copy: the master keeps its own
         # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
         signal.signal(signal.SIGINT, worker.handle_exit)
         # The task engine runs in the worker: its threads would not survive the fork.
@@ -127,13 +137,19 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         self.scheduler = Scheduler(app_state(self.application))
         self.scheduler.start()
 
-    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+    def _worker_exit(self, _server: Any, worker: Any) -> None:
+        if worker.pid != os.getpid():
+            return  # the master, told of a worker that died unseen: the app runs in the worker only
         state = app_state(self.application)
         state.live.close_all()  # open websockets would hold the graceful stop
         if self.scheduler is not None:
             self.scheduler.shutdown(timeout=2)
         if state.engine is not None:
             state.engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
+        # After the engine, whose stop may finish tasks; before the database, which the log lines need.
+        if state.runner_webhooks is not None:
+            state.runner_webhooks.close()
+        state.db.dispose()
 
     def _when_ready(self, _arbiter: Arbiter) -> None:
         if self.on_ready is not None:

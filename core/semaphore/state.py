@@ -17,6 +17,7 @@ from semaphore.registry import Registry
 from semaphore.task_events import TaskEvents
 
 if TYPE_CHECKING:
+    from semaphore.engine.runner_webhook import RunnerWebhooks
     from semaphore.engine.task_engine import TaskEngine
 
 
@@ -34,6 +35,9 @@ class AppState:
     events: TaskEvents = field(default_factory=TaskEvents)
     #: This server process's id among the nodes on the database (semaphore.cluster).
     node_id: str = field(default_factory=new_node_id)
+    #: The calls to runners' webhooks, once the built-in listeners are subscribed; closed when the
+    #: server stops, after the task engine.
+    runner_webhooks: RunnerWebhooks | None = None
 
 
 def app_state(app: Flask | None = None) -> AppState:

@@ -34,5 +34,6 @@ def subscribe_builtin_listeners(app: Flask) -> None:
             with state.db.session() as db:
                 enqueue(db, state.events, queue_autorun_deploys(db, state, event.task.id))
 
-    for listener in (show_to_viewers, call_status_hook, autorun_deploys, RunnerWebhooks(state).on_event):
+    state.runner_webhooks = RunnerWebhooks(state)
+    for listener in (show_to_viewers, call_status_hook, autorun_deploys, state.runner_webhooks.on_event):
         state.events.subscribe(listener)
