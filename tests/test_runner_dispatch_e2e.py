@@ -52,6 +52,18 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
+def patient_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server that gives its runners the default minute to come back after it was down: a runner's
+    backoff grows up to 30 s while the server is away."""
+    directory = tmp_path / "server"
+    directory.mkdir()
+    env = {**ADMIN, **REMOTE, "SEMAPHORE_RUNNERS_TASK_FAIL_TIMEOUT_SEC": "60"}
+    process = ServerProcess(directory, env=env).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
 def runners(tmp_path: Path) -> Iterator[list[RunnerProcess]]:
     started: list[RunnerProcess] = []
     yield started
@@ -312,9 +324,10 @@ def test_a_one_off_runner_runs_one_job_and_exits_once_it_is_reported(server, tmp
     assert "one-off: the job finished and was reported" in process.log
 
 
-def test_a_server_away_mid_task_loses_no_line_and_stores_none_twice(server, tmp_path, runners):
-    """The runner keeps its reports while the server is down and sends them again when it is back:
-    each line is stored once, in order, and the task finishes."""
+def test_a_server_away_mid_task_loses_no_line_and_stores_none_twice(patient_server, tmp_path, runners):
+    """The runner keeps its reports while the server is down for 10 s and sends them again when it is
+    back: each line is stored once, in order, and the task finishes."""
+    server = patient_server
     admin = Api.logged_in(server.url)
     script = 'for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done\n'
     pid, template_id = bash_template(admin, tmp_path / "scripts", "count.sh", script, project={"name": "Away"},
@@ -324,10 +337,10 @@ def test_a_server_away_mid_task_loses_no_line_and_stores_none_twice(server, tmp_
     wait_for_line(admin, pid, task_id, "line 5")
     server.stop()
     process.wait_for_log("server away")
-    time.sleep(2)
+    time.sleep(10)
     server.start()
     admin = Api.logged_in(server.url)
-    assert admin.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+    assert admin.wait_for_status(pid, task_id, {"success", "error"}, timeout=90)["status"] == "success"
     lines = admin.output(pid, task_id)
     counted = [line for line in lines if line.startswith("line ")]
     assert counted == [f"line {i}" for i in range(1, 41)], lines
