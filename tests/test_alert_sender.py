@@ -9,8 +9,12 @@ from datetime import timedelta
 
 import pytest
 from alert_helpers import alert_app, change_and_wait, close_app, project_with_task, task_log
+from task_helpers import ScriptExecutorPlugin, build_app
 
+from semaphore import hookimpl
 from semaphore.alerts import outbox
+from semaphore.alerts.dispatch import AlertJob
+from semaphore.alerts.mail import EmailNotifier
 from semaphore.alerts.testing import WebhookRecorder, sample_alert
 from semaphore.builtin.task_alerts import dispatcher, stop_dispatcher
 from semaphore.db.models import AlertOutbox, Task
@@ -145,3 +149,46 @@ def test_a_channel_this_process_does_not_send_waits_in_the_outbox(make_app):
         (row,) = outbox_rows(app)
         assert (row.claimed_by, row.attempts, row.finished) == (None, 0, None)
         assert hook.received == []
+
+
+class HalfwayMailer(EmailNotifier):
+    """E-mail to two recipients where the second always fails: its progress is kept in ``alert.extra``."""
+
+    channel = "halfway"
+
+    def __init__(self):
+        self.mailed = []
+
+    def enabled(self, config):
+        return True
+
+    def send(self, alert, config):
+        delivered = alert.extra.setdefault("email_delivered", [])
+        for address in alert.recipients:
+            if address not in delivered:
+                if address.startswith("broken"):
+                    raise OSError("mailbox unavailable")
+                self.mailed.append(address)
+                delivered.append(address)
+
+
+def test_what_a_notifier_kept_in_the_alert_carries_over_to_later_attempts(config):
+    mailer = HalfwayMailer()
+
+    class Plugin:
+        @hookimpl
+        def register_notifiers(self, register):
+            register(mailer)
+
+    app = build_app(config, script_executor=ScriptExecutorPlugin(), halfway=Plugin())
+    try:
+        sender = dispatcher(app)
+        sender.retry_delay, sender.poll_seconds, sender.later_attempts = 0.05, 0.05, (0.1, 0.1)
+        _project, _template_id, task_id = project_with_task(app)
+        alert = sample_alert(task_id=task_id, recipients=["ok@example.test", "broken@example.test"])
+        sender.submit(AlertJob(alert, [mailer], to_task_log=True))
+        (row,) = wait_until_finished(app)
+    finally:
+        close_app(app)
+    assert row.attempts == 4 and row.last_error == "mailbox unavailable"
+    assert mailer.mailed == ["ok@example.test"]  # once, not once per attempt

@@ -154,48 +154,48 @@ class AlertDispatcher:
         return True
 
     def _deliver(self, claimed: outbox.Claimed, notifier: Notifier) -> None:
-        channel = claimed.channel
         try:
             alert, to_task_log = outbox.decode_payload(self.state.secrets, claimed.payload)
         except DecryptionError:
             self._record(claimed, claimed.attempts, "cannot decrypt the alert: the servers' access_key_encryption "
-                         "differs or changed", retry=False)
-            log.error("alert %s (%s): cannot decrypt it; given up", claimed.id, channel)
+                         "differs or changed", retry_in=None)
+            log.error("alert %s (%s): cannot decrypt it; given up", claimed.id, claimed.channel)
             return
         # A project's setting of the channel may be a secret (a routing key, a webhook of its own).
         mask = self._masker(v for v in alert.settings.values() if len(v) >= MIN_SECRET_LENGTH)
-        attempt = claimed.attempts + 1
-        lines = [f"Sending {channel} alert" + (f" (attempt {attempt} of {self.max_attempts})" if attempt > 1 else "")]
+        first = attempt = claimed.attempts + 1
         error = self._try(notifier, alert, mask)
         if error is not None and attempt == 1:
-            log.warning("task %s: %s alert failed (%s), retrying", alert.task_id, channel, error)
+            log.warning("task %s: %s alert failed (%s), retrying", alert.task_id, claimed.channel, error)
             if self._stopping.wait(self.retry_delay) or not self._renew(claimed):
                 # Stopping (or the lease is gone): the next attempt is due at once, on any process.
-                self._record(claimed, attempt, error, retry=True, retry_in=0.0)
+                self._record(claimed, attempt, error, retry_in=0.0, alert=(alert, to_task_log))
                 return
             attempt += 1
             error = self._try(notifier, alert, mask)
-        if error is None:
-            self._record(claimed, attempt, None, retry=False)
-            lines.append(f"{channel} alert sent")
-            log.info("task %s: %s alert sent", alert.task_id, channel)
-        else:
-            retry_in = self._pause_after(attempt)
-            self._record(claimed, attempt, error, retry=retry_in is not None, retry_in=retry_in or 0.0)
-            lines.append(f"{channel} alert failed: {error}")
-            if retry_in is not None:
-                lines.append(f"{channel} alert: trying again in {_duration(retry_in)}")
-                log.warning("task %s: %s alert failed: %s; trying again in %s", alert.task_id, channel, error,
-                            _duration(retry_in))
-            else:
-                lines.append(f"{channel} alert given up after {attempt} attempts")
-                log.error("task %s: %s alert failed: %s; given up after %d attempts", alert.task_id, channel,
-                          error, attempt)
+        retry_in = None if error is None else self._pause_after(attempt)
+        self._record(claimed, attempt, error, retry_in=retry_in, alert=(alert, to_task_log))
+        lines = self._outcome(claimed.channel, alert.task_id, first, attempt, error, retry_in)
         if to_task_log and claimed.task_id is not None and self.report is not None:
             try:
                 self.report(claimed.task_id, alert.project_id, lines)
             except Exception:
                 log.exception("task %s: the alert's outcome could not be written to its log", claimed.task_id)
+
+    def _outcome(self, channel: str, task_id: int, first: int, attempt: int, error: str | None,
+                 retry_in: float | None) -> list[str]:
+        """The outcome, logged; its lines for the task's log."""
+        lines = [f"Sending {channel} alert" + (f" (attempt {first} of {self.max_attempts})" if first > 1 else "")]
+        if error is None:
+            log.info("task %s: %s alert sent", task_id, channel)
+            return [*lines, f"{channel} alert sent"]
+        lines.append(f"{channel} alert failed: {error}")
+        if retry_in is not None:
+            log.warning("task %s: %s alert failed: %s; trying again in %s", task_id, channel, error,
+                        _duration(retry_in))
+            return [*lines, f"{channel} alert: trying again in {_duration(retry_in)}"]
+        log.error("task %s: %s alert failed: %s; given up after %d attempts", task_id, channel, error, attempt)
+        return [*lines, f"{channel} alert given up after {attempt} attempts"]
 
     def _try(self, notifier: Notifier, alert: Alert, mask: Callable[[str], str]) -> str | None:
         """None when sent; else the masked reason."""
@@ -214,18 +214,29 @@ class AlertDispatcher:
         with self.state.db.session() as db:
             return outbox.renew(db, claimed, self.state.node_id, self._lease, utcnow())
 
-    def _record(self, claimed: outbox.Claimed, attempts: int, error: str | None, *, retry: bool,
-                retry_in: float = 0.0) -> None:
+    def _record(self, claimed: outbox.Claimed, attempts: int, error: str | None, *, retry_in: float | None,
+                alert: tuple[Alert, bool] | None = None) -> None:
+        """Sent (no ``error``), due again in ``retry_in`` seconds, or given up (``retry_in`` None);
+        a retried ``alert`` is stored again with what its notifier keeps in ``extra``."""
         now = utcnow()
         with self.state.db.session() as db:
             if error is None:
                 held = outbox.sent(db, claimed, self.state.node_id, attempts, now)
             else:
-                retry_at = now + timedelta(seconds=retry_in) if retry else None
-                held = outbox.failed(db, claimed, self.state.node_id, attempts, error, retry_at, now)
+                retry_at = None if retry_in is None else now + timedelta(seconds=retry_in)
+                payload = self._payload(*alert) if alert is not None and retry_at is not None else None
+                held = outbox.failed(db, claimed, self.state.node_id, attempts, error, retry_at, now, payload)
         if not held:
             log.warning("alert %s (%s): the lease ran out during the send; another process may send it again",
                         claimed.id, claimed.channel)
+
+    def _payload(self, alert: Alert, to_task_log: bool) -> str | None:
+        try:
+            return outbox.encode_payload(self.state.secrets, alert, to_task_log)
+        except (TypeError, ValueError):
+            log.warning("task %s: a notifier kept a value that is not JSON in the alert; later attempts start afresh",
+                        alert.task_id)
+            return None
 
     def _prune(self) -> None:
         now = utcnow()

@@ -96,10 +96,13 @@ def sent(db: DbSession, claimed: Claimed, node_id: str, attempts: int, now: date
 
 
 def failed(db: DbSession, claimed: Claimed, node_id: str, attempts: int, error: str,
-           retry_at: datetime | None, now: datetime) -> bool:
-    """A send failed with ``error`` (already masked): due again at ``retry_at`` by any node, or
-    given up (finished) when ``retry_at`` is None."""
-    later = {"next_attempt": retry_at} if retry_at is not None else {"finished": now}
+           retry_at: datetime | None, now: datetime, payload: str | None = None) -> bool:
+    """A send failed with ``error`` (already masked): due again at ``retry_at`` by any node, with
+    ``payload`` if given (what the notifier keeps between attempts), or given up (finished) when
+    ``retry_at`` is None."""
+    later: dict[str, Any] = {"next_attempt": retry_at} if retry_at is not None else {"finished": now}
+    if payload is not None and retry_at is not None:
+        later["payload"] = payload
     return _held_update(db, claimed, node_id, attempts=attempts, last_error=error, claimed_until=None, **later)
 
 
