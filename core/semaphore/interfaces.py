@@ -138,7 +138,7 @@ class Notifier(Component):
         return True
 
     def send(self, alert: Alert, config: Any) -> None:
-        """Send one alert; raise on failure (the core logs it, retries once and carries on)."""
+        """Send one alert; raise on failure (the core logs it and tries again: soon, then later)."""
         raise NotImplementedError
 
 
