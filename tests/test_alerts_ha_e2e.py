@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from live_server import ADMIN, Api, bash_template
-from process_helpers import ServerProcess
+from process_helpers import ServerProcess, servers_on_one_database
 from sqlalchemy import text
 
 from semaphore.db.engine import create_db_engine
-from semaphore.testing import TEST_KEY, make_config
+from semaphore.testing import make_config
 
 SLACK_PATH = "/services/T000/B000/ha-webhook-secret"
 MESSAGE = "rotate the key hunter2-in-the-message"
@@ -84,18 +84,9 @@ def webhook():
 
 @pytest.fixture
 def servers(database_env, tmp_path, webhook):
-    env = {**database_env, **ADMIN, "SEMAPHORE_ACCESS_KEY_ENCRYPTION": TEST_KEY, "SEMAPHORE_COOKIE_HASH": TEST_KEY,
-           "SEMAPHORE_COOKIE_ENCRYPTION": TEST_KEY, "SEMAPHORE_SLACK_ALERT": "true",
-           "SEMAPHORE_SLACK_URL": webhook.url + SLACK_PATH}
-    started = []
-    try:
-        for name in ("one", "two"):
-            (tmp_path / name).mkdir()
-            started.append(ServerProcess(tmp_path / name, env=env).start())
+    env = {**database_env, **ADMIN, "SEMAPHORE_SLACK_ALERT": "true", "SEMAPHORE_SLACK_URL": webhook.url + SLACK_PATH}
+    with servers_on_one_database(tmp_path, env) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture
