@@ -73,6 +73,7 @@ class AlertDispatcher:
         self._progress = threading.Condition()  # guards the two counters below
         self._submitted = 0  # submits so far
         self._idle_after = -1  # the sender found nothing due after this many submits
+        self._failing = False  # the last round failed (logged once)
         self._thread = threading.Thread(target=self._run, name="semaphore-alerts", daemon=True)
 
     @property
@@ -120,13 +121,21 @@ class AlertDispatcher:
             with self._progress:
                 submitted = self._submitted
             try:
-                if self._send_next():
-                    continue
-                if time.monotonic() >= next_prune:
+                sent = self._send_next()
+                if not sent and time.monotonic() >= next_prune:
                     next_prune = time.monotonic() + self.prune_every
                     self._prune()
             except Exception:  # a bug or a database outage must not end the sender
-                log.exception("the alert sender failed; trying again in %g s", self.poll_seconds)
+                sent = False
+                if not self._failing:  # once per outage, not every poll
+                    log.exception("the alert sender failed; trying again every %g s", self.poll_seconds)
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("the alert sender works again")
+                self._failing = False
+            if sent:
+                continue
             with self._progress:
                 self._idle_after = max(self._idle_after, submitted)
                 self._progress.notify_all()
