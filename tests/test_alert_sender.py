@@ -192,3 +192,55 @@ def test_what_a_notifier_kept_in_the_alert_carries_over_to_later_attempts(config
         close_app(app)
     assert row.attempts == 4 and row.last_error == "mailbox unavailable"
     assert mailer.mailed == ["ok@example.test"]  # once, not once per attempt
+
+
+class LeakyNotifier(EmailNotifier):
+    """Fails with a reason that quotes the project's own setting of the channel (a secret)."""
+
+    channel = "leaky"
+    project_fields = ()
+
+    def enabled(self, config):
+        return True
+
+    def send(self, alert, config):
+        raise RuntimeError(f"refused key {alert.settings['key']} (severity {alert.settings['level']})")
+
+
+@pytest.fixture
+def leaky_app(config):
+    class Plugin:
+        @hookimpl
+        def register_notifiers(self, register):
+            register(LeakyNotifier())
+
+    app = build_app(config, script_executor=ScriptExecutorPlugin(), leaky=Plugin())
+    sender = dispatcher(app)
+    sender.retry_delay, sender.poll_seconds, sender.later_attempts = 0.05, 0.05, ()
+    yield app
+    close_app(app)
+
+
+def test_a_reason_quoting_the_projects_secret_setting_is_masked_in_the_row_and_the_logs(leaky_app, caplog):
+    _project, _template_id, task_id = project_with_task(leaky_app)
+    settings = {"leaky": {"key": "pk-live-0123456789", "level": "high"}}  # the project's, of this channel
+    with caplog.at_level("INFO", logger="semaphore.alerts"):
+        dispatcher(leaky_app).submit(AlertJob(sample_alert(task_id=task_id), [LeakyNotifier()], True, settings))
+        (row,) = wait_until_finished(leaky_app)
+    assert row.last_error == "refused key ******** (severity high)"  # short values are no secret
+    lines = task_log(leaky_app, task_id)
+    assert lines[-2:] == ["leaky alert failed: refused key ******** (severity high)",
+                          "leaky alert given up after 2 attempts"]
+    assert "pk-live-0123456789" not in caplog.text
+
+
+def test_an_alert_stored_under_another_key_is_given_up_with_the_reason(leaky_app):
+    from semaphore.crypto import SecretBox
+
+    _project, _template_id, task_id = project_with_task(leaky_app)
+    with leaky_app.extensions["semaphore"].db.session() as db:
+        outbox.store(db, SecretBox.from_config_value("A" * 43 + "="), [("leaky", sample_alert(task_id=task_id))],
+                     True, utcnow())
+    (row,) = wait_until_finished(leaky_app)
+    assert row.attempts == 0 and row.last_error.startswith("cannot decrypt the alert")
+    assert task_log(leaky_app, task_id) == []
