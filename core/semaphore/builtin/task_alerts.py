@@ -12,7 +12,7 @@ from flask import Flask
 from semaphore import hookimpl
 from semaphore.alerts.building import ALERT_STATUSES, build_alert, project_notifier_settings
 from semaphore.alerts.dispatch import AlertDispatcher, AlertJob, Reporter
-from semaphore.engine.log import TaskLog
+from semaphore.engine.log_append import append_lines
 from semaphore.state import AppState, app_state
 
 EXTENSION = "semaphore.alerts"
@@ -62,9 +62,7 @@ def task_status_changed(app, task, new_status):
 
 def _task_log_writer(state: AppState) -> Reporter:
     def write(task_id: int, project_id: int, lines: list[str]) -> None:
-        with TaskLog(state, task_id, project_id) as task_log:
-            for line in lines:
-                task_log.write(line)
+        append_lines(state, task_id, project_id, lines)  # another process may write its own outcome
     return write
 
 
