@@ -102,6 +102,11 @@ class AlertDispatcher:
                          job.to_task_log, utcnow())
         with self._progress:
             self._submitted += 1
+        self.wake()
+
+    def wake(self) -> None:
+        """Look for due alerts now (one was stored here, or by a process that does not send its
+        channel); without a wake-up the sender looks every :attr:`poll_seconds`."""
         self._wake.set()
 
     def join(self, timeout: float = 60.0) -> None:
