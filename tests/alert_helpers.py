@@ -12,7 +12,7 @@ import semaphore_notify_teams
 import semaphore_notify_telegram
 from task_helpers import ScriptExecutorPlugin, build_app, create_project, create_template, query, run_task
 
-from semaphore.builtin.task_alerts import dispatcher
+from semaphore.builtin.task_alerts import dispatcher, stop_dispatcher
 from semaphore.db.models import Project, Task, Template
 from semaphore.services.task_status import change_status
 from semaphore.state import app_state
@@ -36,6 +36,13 @@ def alert_app(config: Any, **settings: Any) -> Any:
     app = build_app(config, script_executor=ScriptExecutorPlugin(), **NOTIFIERS)
     dispatcher(app).retry_delay = 0.05
     return app
+
+
+def close_app(app: Any) -> None:
+    """Stop the app's alert sender (another test's app on the same database must not meet it) and
+    close its database connections."""
+    stop_dispatcher(app)
+    app.extensions["semaphore"].db.dispose()
 
 
 def project_with_task(app: Any, *, alert: bool = True, alert_chat: str | None = None,

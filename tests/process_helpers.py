@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,3 +132,22 @@ class ServerProcess:
         if not found:
             return None
         return found["login"].strip(), found["password"].strip()
+
+
+@contextmanager
+def servers_on_one_database(directory: Path, env: dict[str, str], count: int = 2) -> Iterator[list[ServerProcess]]:
+    """``count`` servers (in ``directory``/one, /two, ...) with ``env`` and the same keys, as several
+    server processes on one database need; all stopped at the end."""
+    from semaphore.testing import TEST_KEY
+
+    env = {**env, "SEMAPHORE_ACCESS_KEY_ENCRYPTION": TEST_KEY, "SEMAPHORE_COOKIE_HASH": TEST_KEY,
+           "SEMAPHORE_COOKIE_ENCRYPTION": TEST_KEY}
+    started: list[ServerProcess] = []
+    try:
+        for name in ("one", "two", "three", "four", "five")[:count]:
+            (directory / name).mkdir()
+            started.append(ServerProcess(directory / name, env=env).start())
+        yield started
+    finally:
+        for server in started:
+            server.stop()

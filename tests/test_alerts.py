@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from alert_helpers import WEB_HOST, alert_app, change_and_wait, project_with_task, task_log
+from alert_helpers import WEB_HOST, alert_app, change_and_wait, close_app, project_with_task, task_log
 from pager_plugin import semaphore_test_pager
 from task_helpers import ScriptExecutorPlugin, build_app
 
@@ -47,7 +47,7 @@ def make_app(config):
 
     yield make
     for app in apps:
-        app.extensions["semaphore"].db.dispose()
+        close_app(app)
 
 
 def by_path(received):
@@ -206,7 +206,7 @@ def settings_app(config):
     """The test pager (sends only with a routing key) and the siren: notifiers with project settings."""
     app = build_app(config, script_executor=ScriptExecutorPlugin(), pager=semaphore_test_pager, siren=SirenPlugin())
     yield app
-    app.extensions["semaphore"].db.dispose()
+    close_app(app)
 
 
 def test_each_notifier_gets_its_own_channels_project_settings_in_the_alert(settings_app):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from alert_helpers import WEB_HOST, alert_app, change_and_wait, project_with_task, task_log
+from alert_helpers import WEB_HOST, alert_app, change_and_wait, close_app, project_with_task, task_log
 from mail_server import PASSWORD, USERNAME, self_signed_certificate, start_mail_server
 
 from semaphore.db.models import ProjectUser, User
@@ -53,7 +53,7 @@ def make_app(config):
 
     yield make
     for app in apps:
-        app.extensions["semaphore"].db.dispose()
+        close_app(app)
 
 
 def add_people(app, project_id):

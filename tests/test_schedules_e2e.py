@@ -12,28 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from live_server import ADMIN, Api, bash_template
-from process_helpers import ServerProcess
-
-from semaphore.testing import TEST_KEY
+from process_helpers import servers_on_one_database
 
 MARGIN = 8  # seconds after a boundary by which its task must be queued (and no second one)
 
 
 @pytest.fixture
 def servers(database_env, tmp_path):
-    env = {**database_env, **ADMIN, "SEMAPHORE_SCHEDULE_TICK_SECONDS": "1",
-           # a shared database needs the same keys in every server
-           "SEMAPHORE_ACCESS_KEY_ENCRYPTION": TEST_KEY, "SEMAPHORE_COOKIE_HASH": TEST_KEY,
-           "SEMAPHORE_COOKIE_ENCRYPTION": TEST_KEY}
-    started = []
-    try:
-        for name in ("one", "two"):
-            (tmp_path / name).mkdir()
-            started.append(ServerProcess(tmp_path / name, env=env).start())
+    env = {**database_env, **ADMIN, "SEMAPHORE_SCHEDULE_TICK_SECONDS": "1"}
+    with servers_on_one_database(tmp_path, env) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 def seconds_to_next_minute() -> float:

@@ -91,6 +91,8 @@ class Alert:
     version: str | None
     url: str
     chat_override: str | None = None
+    #: what a notifier keeps between the attempts of one alert (e-mail: the addresses already
+    #: mailed); JSON values only, since a later attempt may run in another server process
     extra: dict[str, Any] = field(default_factory=dict)
     #: the task's message (what the user typed when starting it), "" when none
     message: str = ""
@@ -136,7 +138,7 @@ class Notifier(Component):
         return True
 
     def send(self, alert: Alert, config: Any) -> None:
-        """Send one alert; raise on failure (the core logs it, retries once and carries on)."""
+        """Send one alert; raise on failure (the core logs it and tries again: soon, then later)."""
         raise NotImplementedError
 
 

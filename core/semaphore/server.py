@@ -25,6 +25,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from semaphore.app import create_app
+from semaphore.builtin import task_alerts
 from semaphore.config import Config, resolve_file_variables
 from semaphore.db.engine import Database
 from semaphore.db.migrate import upgrade
@@ -136,6 +137,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         # Every server process ticks: the fire-time claims decide which one fires.
         self.scheduler = Scheduler(app_state(self.application))
         self.scheduler.start()
+        # Alerts queued by any server process (or left by one that died) are sent from here too.
+        task_alerts.dispatcher(self.application)
 
     def _worker_exit(self, _server: Any, worker: Any) -> None:
         if worker.pid != os.getpid():
@@ -146,6 +149,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.scheduler.shutdown(timeout=2)
         if state.engine is not None:
             state.engine.shutdown(timeout=GRACEFUL_TIMEOUT - 2)
+        # After the engine: the alerts of tasks it ended are in the outbox; what is not sent in
+        # time stays there for another process (or this one's next start).
+        task_alerts.stop_dispatcher(self.application, timeout=1)
         # After the engine, whose stop may finish tasks; before the database, which the log lines need.
         if state.runner_webhooks is not None:
             state.runner_webhooks.close()

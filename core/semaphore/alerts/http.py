@@ -10,7 +10,7 @@ from typing import Any
 
 from semaphore.errors import SemaphoreError
 
-#: Seconds one attempt may take (connect plus answer). The dispatcher retries once.
+#: Seconds one attempt may take (connect plus answer); the alert sender holds an alert 30 s per attempt.
 TIMEOUT = 10.0
 
 

@@ -84,16 +84,16 @@ class EmailNotifier(Notifier):
         return alert.status == "error" and bool(alert.recipients)
 
     def send(self, alert: Alert, config: Any) -> None:
-        # A retry must not mail again whoever already got it.
-        delivered: set[str] = alert.extra.setdefault("email_delivered", set())
+        # A retry must not mail again whoever already got it (``extra`` is kept between attempts).
+        delivered: list[str] = alert.extra.setdefault("email_delivered", [])
         pending = [address for address in alert.recipients if address not in delivered]
         subject, body = subject_of(alert), body_of(alert)
         try:
             for address in pending:
                 send_mails(config, [build_message(config.email_sender, address, subject, body)])
-                delivered.add(address)
+                delivered.append(address)
         except (smtplib.SMTPException, OSError) as exc:
-            raise AlertSendError(f"{len(pending) - len(delivered & set(pending))} of {len(alert.recipients)} "
+            raise AlertSendError(f"{len(set(pending) - set(delivered))} of {len(alert.recipients)} "
                                  f"mails not sent: {_reason(exc)}") from None
 
 

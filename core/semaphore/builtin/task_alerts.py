@@ -1,19 +1,19 @@
 """Task alerts: on success, error and waiting for confirmation, every enabled channel is told,
-in the background (:mod:`semaphore.alerts.dispatch`), each with its own channel's settings of the
-project (``Alert.settings``)."""
+in the background from the database's outbox (:mod:`semaphore.alerts.dispatch`), each with its own
+channel's settings of the project (``Alert.settings``). `semaphore server` starts the sender at
+once (it also sends what other processes left); elsewhere it starts on the first alert."""
 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from flask import Flask
 
 from semaphore import hookimpl
 from semaphore.alerts.building import ALERT_STATUSES, build_alert, project_notifier_settings
-from semaphore.alerts.dispatch import AlertDispatcher, AlertJob
-from semaphore.engine.log import TaskLog
-from semaphore.state import app_state
+from semaphore.alerts.dispatch import AlertDispatcher, AlertJob, Reporter
+from semaphore.engine.log_append import append_lines
+from semaphore.state import AppState, app_state
 
 EXTENSION = "semaphore.alerts"
 _create_lock = threading.Lock()
@@ -28,9 +28,17 @@ def dispatcher(app: Flask) -> AlertDispatcher:
     with _create_lock:
         found = app.extensions.get(EXTENSION)
         if found is None:
-            config = app_state(app).config
-            found = app.extensions[EXTENSION] = AlertDispatcher(config, config.secret_values())
+            state = app_state(app)
+            found = app.extensions[EXTENSION] = AlertDispatcher(state, _task_log_writer(state)).start()
         return found  # type: ignore[no-any-return]
+
+
+def stop_dispatcher(app: Flask, timeout: float = 5.0) -> None:
+    """Stop the sender, if it started; an alert being sent is finished or left to the lease."""
+    with _create_lock:
+        found = app.extensions.pop(EXTENSION, None)
+    if found is not None:
+        found.shutdown(timeout)
 
 
 @hookimpl
@@ -46,18 +54,15 @@ def task_status_changed(app, task, new_status):
         if alert is None:
             return
         settings = project_notifier_settings(db, task.project_id)
-    report = _task_log_writer(app, task.id, task.project_id) if new_status in _LOGGED_TO_TASK else None
-    job = AlertJob(alert, [], report, settings)
+    job = AlertJob(alert, [], new_status in _LOGGED_TO_TASK, settings)
     job.notifiers = [n for n in channels if n.accepts(job.alert_for(n), state.config)]
     if job.notifiers:
         dispatcher(app).submit(job)
 
 
-def _task_log_writer(app: Flask, task_id: int, project_id: int) -> Any:
-    def write(lines: list[str]) -> None:
-        with TaskLog(app_state(app), task_id, project_id) as task_log:
-            for line in lines:
-                task_log.write(line)
+def _task_log_writer(state: AppState) -> Reporter:
+    def write(task_id: int, project_id: int, lines: list[str]) -> None:
+        append_lines(state, task_id, project_id, lines)  # another process may write its own outcome
     return write
 
 

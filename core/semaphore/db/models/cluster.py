@@ -43,8 +43,9 @@ class ClusterMessage(Base):
 
 
 class AlertOutbox(Base):
-    """An alert to send, kept until it was sent or given up: a node claims it for a while
-    (``claimed_by`` until ``claimed_until``), and a node that dies mid-send leaves it to another."""
+    """An alert to one channel, kept until it was sent or given up: a node that has the channel
+    claims it for a while (``claimed_by`` until ``claimed_until``), and a node that dies mid-send
+    leaves it to another (semaphore.alerts.outbox)."""
 
     __tablename__ = "alert_outbox"
     __table_args__ = (Index("ix_alert_outbox_due", "finished", "next_attempt"),)
@@ -52,11 +53,12 @@ class AlertOutbox(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"), nullable=True,
                                                 index=True)
-    payload: Mapped[str] = mapped_column(Text)  # the alert and its channels, JSON encrypted with the SecretBox
+    channel: Mapped[str] = mapped_column(String(100))  # the notifier's channel (slack, email, ...)
+    payload: Mapped[str] = mapped_column(Text)  # the alert and where to report, JSON encrypted with the SecretBox
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # sends tried so far
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # sent or given up
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked: no secret

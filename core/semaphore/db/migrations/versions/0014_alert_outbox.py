@@ -1,5 +1,5 @@
-"""Alerts wait in the database until sent or given up, so a node that stops mid-send leaves them
-to another.
+"""Alerts wait in the database until sent or given up, one row per channel, so a node that stops
+mid-send leaves them to another.
 
 Revision ID: 0014
 Revises: 0013
@@ -22,6 +22,7 @@ def upgrade() -> None:
         'alert_outbox',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('task_id', sa.Integer(), nullable=True),
+        sa.Column('channel', sa.String(length=100), nullable=False),
         sa.Column('payload', sa.Text(), nullable=False),
         sa.Column('created', UTCDateTime(), nullable=False),
         sa.Column('next_attempt', UTCDateTime(), nullable=False),
