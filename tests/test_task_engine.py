@@ -332,6 +332,27 @@ def test_a_claim_of_this_node_that_it_does_not_run_ends_once_the_claim_is_old(ap
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_draining_node_claims_nothing_until_it_is_resumed(app, admin_client, project):
+    start_engine(app)
+    node_id = app_state(app).node_id
+    with app_state(app).db.session() as db:
+        nodes.set_draining(db, db.get(Node, node_id), True)
+    template = create_template(admin_client, project, playbook="hello.sh")
+    task_id = run_task(admin_client, project, template["id"])["id"]  # wakes the dispatcher at once
+    deadline = time.monotonic() + nodes.HEARTBEAT_SECONDS + 10
+    while True:  # the next heartbeat finds the node with no task: drained
+        with app_state(app).db.session() as db:
+            if db.get(Node, node_id).drained is not None:
+                break
+        assert time.monotonic() < deadline, "the node never said it was drained"
+        time.sleep(0.1)
+    assert task_row(app, task_id).status == "waiting"
+    with app_state(app).db.session() as db:
+        nodes.set_draining(db, db.get(Node, node_id), False)
+    assert wait_for(app, task_id).status == "success"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_retention_keeps_the_newest_finished_tasks_of_a_template(app, admin_client, project):
     start_engine(app, max_tasks_per_template=2)
     template = create_template(admin_client, project, playbook="hello.sh")
