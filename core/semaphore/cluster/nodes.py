@@ -50,7 +50,8 @@ def register(db: DbSession, node_id: str) -> None:
 
 def beat(db: DbSession, node_id: str) -> None:
     """Renew the heartbeat; a draining node whose last task ended says it is drained."""
-    if not db.execute(update(Node).where(Node.id == node_id).values(heartbeat=utcnow())).rowcount:
+    renewed = db.execute(update(Node).where(Node.id == node_id).values(heartbeat=utcnow()))
+    if not renewed.rowcount:  # type: ignore[attr-defined]
         db.rollback()
         register(db, node_id)  # its row was deleted (forgotten while this node was frozen)
         return

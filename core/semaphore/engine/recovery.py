@@ -66,9 +66,9 @@ def _take_over(db: DbSession, task: Task, node_id: str) -> bool:
     its log line; a node that dies before finishing it leaves it to the next sweep."""
     holder = Task.claimed_by.is_(None) if task.claimed_by is None else Task.claimed_by == task.claimed_by
     taken = db.execute(update(Task).where(Task.id == task.id, Task.status == task.status, holder)
-                       .values(claimed_by=node_id), execution_options={"synchronize_session": False}).rowcount
+                       .values(claimed_by=node_id), execution_options={"synchronize_session": False})
     db.commit()
-    return bool(taken)
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
 def end_abandoned(state: AppState, db: DbSession, task: Task, reason: str) -> bool:
