@@ -1,4 +1,5 @@
-"""Two real `semaphore server` processes on one PostgreSQL database (the same keys), each a node:
+"""Two real `semaphore server` processes on one PostgreSQL or MariaDB database (the same keys),
+each a node:
 ``kill -9`` of the node running a task ends the task as ``error`` with its output kept within the
 node timeout while the other node keeps working, and a drained node finishes its running task,
 leaves new ones to the other node and then says it is drained."""
@@ -23,7 +24,7 @@ from semaphore.db.engine import create_db_engine
 from semaphore.db.models import Task
 from semaphore.testing import TEST_KEY, make_config
 
-pytestmark = pytest.mark.parametrize("dialect", ["postgres"], indirect=True)
+pytestmark = pytest.mark.parametrize("dialect", ["postgres", "mysql"], indirect=True)
 
 HOLD_SH = """\
 echo $$ > "$HOLD_PID_FILE"
