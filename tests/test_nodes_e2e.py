@@ -1,8 +1,7 @@
 """Two real `semaphore server` processes on one PostgreSQL or MariaDB database (the same keys),
-each a node:
-``kill -9`` of the node running a task ends the task as ``error`` with its output kept within the
-node timeout while the other node keeps working, and a drained node finishes its running task,
-leaves new ones to the other node and then says it is drained."""
+each a node: ``kill -9`` of the node running a task ends the task as ``error`` with its output
+kept within the node timeout while the other node keeps working, and a drained node finishes its
+running task, leaves new ones to the other node and then says it is drained."""
 
 from __future__ import annotations
 
