@@ -26,6 +26,7 @@ from semaphore.db.models import (
     IntegrationExtractValue,
     IntegrationMatcher,
     Inventory,
+    Node,
     Option,
     Project,
     ProjectUser,
@@ -195,6 +196,13 @@ def _app(db: Session, ids: Ids) -> Any:
     return "matrix"
 
 
+def _node(db: Session, ids: Ids) -> Any:
+    """Another server process's node row (string ids: ha.node_id or generated)."""
+    node_id = f"node-{ids['project_id']}"
+    db.add(Node(id=node_id, host="matrix-host", pid=1, version="0"))
+    return node_id
+
+
 def _runner(db: Session, ids: Ids, project: bool = True) -> int:
     """A registered runner: of the fresh project, or global."""
     number = len(ids)
@@ -245,6 +253,7 @@ BUILDERS: dict[str, Callable[[Session, Ids], int]] = {
     "integration_id": _integration, "matcher_id": _matcher, "value_id": _value, "alias_id": _alias,
     "project_alias_id": _project_alias, "runner_id": _runner,
     "global_runner_id": lambda db, ids: _runner(db, ids, project=False), "other_user_id": _other_user, "app_id": _app,
+    "node_id": _node,
     # user_id in member routes: the extra guest member, made with every project
     "user_id": lambda db, ids: ids["target"],
 }

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from test_role_matrix import GLOBAL_ROWS, ROWS
 
 from semaphore.api.json_depth import MAX_JSON_DEPTH
-from semaphore.db.models import Event, IntegrationAlias, Runner
+from semaphore.db.models import Event, IntegrationAlias, Node, Runner
 from semaphore.testing import create_app_with_plugins, create_user_row, log_in
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -228,3 +228,19 @@ def test_a_poll_without_a_valid_runner_token_is_401_and_nothing_else(world, toke
     headers = {} if token is None else {"X-Runner-Token": token.encode().decode("latin-1")}
     response = world.app.test_client().get("/api/internal/runners", headers=headers)
     assert response.status_code == 401 and set(response.get_json()) == {"error"}, response.get_json()
+
+
+@pytest.mark.parametrize("body", [{}, {"draining": None}, {"draining": "maybe"}, {"draining": [True]},
+                                  {"draining": {"on": True}}], ids=repr)
+def test_a_drain_with_a_bad_body_is_400_naming_the_field_and_drains_nothing(world, body):
+    row = next(row for row in GLOBAL_ROWS if row.rule.endswith("/drain"))
+    status, answer = _call(world, row, lambda ids: body)
+    assert (status, answer.get("field")) == (400, "draining"), answer
+    with world.app.extensions["semaphore"].db.session() as db:
+        assert db.scalars(select(Node.draining)).all() == [False]
+
+
+@pytest.mark.parametrize("node_id", ["no-such-node", "x" * 300, "%00", "..", "n\u00f6de"], ids=repr)
+def test_draining_an_unknown_node_is_404(world, node_id):
+    response = world.clients["admin"].post(f"/api/nodes/{node_id}/drain", json={"draining": True})
+    assert response.status_code == 404 and response.get_json() == {"error": "node not found"}

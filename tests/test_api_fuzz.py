@@ -12,7 +12,7 @@ The requests go to the real application (installed plugins, SQLite database) thr
 interface rather than to a server process: the same code answers, several times faster, and the
 database can be restored before each operation, which a running server would not allow. The seeded
 project holds one object of each kind (keys, repository, inventory, variable group, view, template,
-schedule, task with output, integration with matcher, value and alias); path ids are mostly drawn
+schedule, task with output, integration with matcher, value and alias, a node); path ids are mostly drawn
 from those, so requests get past the 404 of an unknown id to the code behind it. Because each
 operation starts from the seeded database, a destructive request (deleting the project, demoting
 the admin, removing the guest) only affects the rest of that operation's examples.
@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from task_helpers import add_output, create_project, run_task
 
 from semaphore.app import create_app
+from semaphore.db.models import Node
 from semaphore.testing import _empty_tables, create_user_row, log_in, make_config
 
 EXAMPLES = 25  # fuzzing-phase requests per operation and role (fewer where the inputs run out)
@@ -154,6 +155,10 @@ def seed(app: Any) -> dict[str, str]:
         assert value, (name, ids)
         SEEDED[name] = [value]
     SEEDED["user_id"].append(admin_id)
+    with app.extensions["semaphore"].db.session() as db:  # a server process's node row, to drain
+        db.add(Node(id="fuzz-node", host="fuzz-host", pid=1, version="0"))
+        db.commit()
+    SEEDED["node_id"] = ["fuzz-node"]
     SEEDED["key_id"].append(project.vault_key_id)  # a login_password key beside the ssh one
     return {"admin": api_token(admin), "guest": api_token(log_in(app.test_client(), "guest"))}
 

@@ -193,6 +193,9 @@ GLOBAL_ROWS: list[Row] = [
         body=lambda ids: {"active": False}),
     Row("runners", "POST", "/api/runners/<int:runner_id>/cache", access="admin", use=GLOBAL_RUNNER),
     Row("runners", "DELETE", "/api/runners/<int:runner_id>", access="admin", use=GLOBAL_RUNNER),
+    # the server processes on the database, and draining one
+    Row("nodes", "GET", "/api/nodes", access="admin", needs=("node_id",)),
+    Row("nodes", "POST", "/api/nodes/<string:node_id>/drain", access="admin", body=lambda ids: {"draining": True}),
     Row("options", "POST", "/api/options", access="admin", body=lambda ids: {"key": "matrix.setting", "value": "1"}),
 ]
 

@@ -23,7 +23,8 @@ from sqlalchemy import select, update
 from task_helpers import build_app, create_project, create_template, events, run_task
 
 from semaphore import Executor, Job, ProcessSpec, hookimpl
-from semaphore.db.models import Repository, Task, TaskOutput
+from semaphore.cluster import nodes
+from semaphore.db.models import Node, Repository, Runner, Task, TaskOutput
 from semaphore.db.types import utcnow
 from semaphore.engine.task_engine import TaskEngine
 from semaphore.live import Viewer
@@ -246,16 +247,25 @@ def test_no_more_than_max_parallel_tasks_run_at_once_and_all_finish(app, admin_c
     assert most == 2  # parallel, but never more than the limit
 
 
-def test_orphans_of_a_dead_server_end_as_error_and_waiting_tasks_run(app, admin_client, project, dialect):
+def add_node(app: Any, node_id: str, *, age: float = 0, stopped: bool = False) -> None:
+    """Another server process's node row: its last heartbeat ``age`` seconds ago."""
+    beat = utcnow() - timedelta(seconds=age)
+    with app_state(app).db.session() as db:
+        db.add(Node(id=node_id, host="other-host", pid=7, version="0", started=beat, heartbeat=beat,
+                    stopped=beat if stopped else None))
+        db.commit()
+
+
+def test_orphans_of_a_dead_node_end_as_error_and_waiting_tasks_run(app, admin_client, project, dialect):
     template = create_template(admin_client, project, playbook="hello.sh", allow_parallel_tasks=True)
     orphan = run_task(admin_client, project, template["id"])["id"]
     alive_elsewhere = run_task(admin_client, project, template["id"])["id"]
     waiting = run_task(admin_client, project, template["id"])["id"]
+    add_node(app, "dead-node", age=nodes.NODE_TIMEOUT_SECONDS + 5)
+    add_node(app, "live-node")
     with app_state(app).db.session() as db:
-        db.execute(update(Task).where(Task.id == orphan).values(
-            status="running", claimed_by="gone-host:4242:dead", heartbeat=utcnow() - timedelta(minutes=5)))
-        db.execute(update(Task).where(Task.id == alive_elsewhere).values(
-            status="running", claimed_by="other-host:7:cafe", heartbeat=utcnow()))
+        db.execute(update(Task).where(Task.id == orphan).values(status="running", claimed_by="dead-node"))
+        db.execute(update(Task).where(Task.id == alive_elsewhere).values(status="running", claimed_by="live-node"))
         db.add(TaskOutput(task_id=orphan, seq=1, output="written before the crash"))
 
     start_engine(app)
@@ -263,27 +273,83 @@ def test_orphans_of_a_dead_server_end_as_error_and_waiting_tasks_run(app, admin_
     assert crashed.status == "error" and crashed.end
     lines = output(app, orphan)
     assert lines[0] == "written before the crash"
-    assert "stopped before the task finished" in lines[-1]
+    assert lines[1:] == ["Task interrupted: the server process running it (node dead-node) stopped before the task "
+                         "finished."]
     assert wait_for(app, waiting).status == "success"
     if dialect == "sqlite":  # one server per database file: every active task at start is an orphan
         assert task_row(app, alive_elsewhere).status == "error"
-    else:  # another live server's lease is respected
+    else:  # a live node's task is left to it
         assert task_row(app, alive_elsewhere).status == "running"
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "mysql"], indirect=True)
-def test_a_running_server_finishes_tasks_whose_lease_expired(app, admin_client, project):
+def test_a_running_server_finishes_the_tasks_of_a_node_that_stops_or_dies_and_leaves_runners_theirs(
+        app, admin_client, project):
     engine = TaskEngine(app_state(app))
     engine.sweep_seconds = 0.2
     engine.start()
+    template = create_template(admin_client, project, playbook="hello.sh", allow_parallel_tasks=True)
+    ids = [run_task(admin_client, project, template["id"])["id"] for _ in range(4)]
+    for task_id in ids:
+        wait_for(app, task_id)
+    add_node(app, "stopped-node", stopped=True)
+    add_node(app, "silent-node", age=nodes.NODE_TIMEOUT_SECONDS + 1)
+    add_node(app, "live-node")
+    with app_state(app).db.session() as db:  # nodes that died after this one started
+        runner = Runner(name="remote", token="t" * 64, webhook="")
+        db.add(runner)
+        db.flush()
+        for task_id, holder in zip(ids, ("stopped-node", "silent-node", "live-node"), strict=False):
+            db.execute(update(Task).where(Task.id == task_id).values(status="running", end=None, claimed_by=holder))
+        db.execute(update(Task).where(Task.id == ids[3]).values(status="running", end=None, claimed_by=None,
+                                                               runner_id=runner.id))
+    assert wait_for(app, ids[0], timeout=10).status == "error"
+    assert wait_for(app, ids[1], timeout=10).status == "error"
+    assert "(node silent-node) stopped before the task finished" in output(app, ids[1])[-1]
+    time.sleep(3 * engine.sweep_seconds)  # sweeps that must leave them alone
+    assert task_row(app, ids[2]).status == "running"  # a live node's
+    assert task_row(app, ids[3]).status == "running"  # a remote runner's: its runner's to report
+
+
+@pytest.mark.parametrize("dialect", ["postgres"], indirect=True)
+def test_a_claim_of_this_node_that_it_does_not_run_ends_once_the_claim_is_old(app, admin_client, project):
+    """A run whose thread was lost before it wrote its final status: the claim is this node's, the
+    run is gone; a fresh claim is left to its run's set-up."""
+    engine = TaskEngine(app_state(app))
+    engine.sweep_seconds = 0.2
+    engine.start()
+    template = create_template(admin_client, project, playbook="hello.sh", allow_parallel_tasks=True)
+    lost, fresh = (run_task(admin_client, project, template["id"])["id"] for _ in range(2))
+    for task_id in (lost, fresh):
+        wait_for(app, task_id)
+    old = utcnow() - timedelta(seconds=nodes.NODE_TIMEOUT_SECONDS + 1)
+    with app_state(app).db.session() as db:
+        for task_id, claimed in ((lost, old), (fresh, utcnow())):
+            db.execute(update(Task).where(Task.id == task_id).values(
+                status="running", end=None, claimed_by=app_state(app).node_id, heartbeat=claimed))
+    assert wait_for(app, lost, timeout=10).status == "error"
+    assert task_row(app, fresh).status == "running"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_draining_node_claims_nothing_until_it_is_resumed(app, admin_client, project):
+    start_engine(app)
+    node_id = app_state(app).node_id
+    with app_state(app).db.session() as db:
+        nodes.set_draining(db, db.get(Node, node_id), True)
     template = create_template(admin_client, project, playbook="hello.sh")
-    task_id = run_task(admin_client, project, template["id"])["id"]
-    wait_for(app, task_id)
-    with app_state(app).db.session() as db:  # a server that died after this one started
-        db.execute(update(Task).where(Task.id == task_id).values(
-            status="running", end=None, claimed_by="gone-host:4242:dead", heartbeat=utcnow() - timedelta(minutes=5)))
-    assert wait_for(app, task_id, timeout=10).status == "error"
-    assert "stopped before the task finished" in output(app, task_id)[-1]
+    task_id = run_task(admin_client, project, template["id"])["id"]  # wakes the dispatcher at once
+    deadline = time.monotonic() + nodes.HEARTBEAT_SECONDS + 10
+    while True:  # the next heartbeat finds the node with no task: drained
+        with app_state(app).db.session() as db:
+            if db.get(Node, node_id).drained is not None:
+                break
+        assert time.monotonic() < deadline, "the node never said it was drained"
+        time.sleep(0.1)
+    assert task_row(app, task_id).status == "waiting"
+    with app_state(app).db.session() as db:
+        nodes.set_draining(db, db.get(Node, node_id), False)
+    assert wait_for(app, task_id).status == "success"
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)

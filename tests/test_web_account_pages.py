@@ -122,7 +122,7 @@ def test_admin_pages_are_forbidden_to_other_users(site):
     create_user_row(site, "bob")
     bob = log_in(site.test_client(), "bob")
     for path in ("/admin/users", "/admin/users/new", "/admin/users/1", "/admin/tasks", "/admin/activity",
-                 "/admin/plugins", "/admin/runners"):
+                 "/admin/plugins", "/admin/runners", "/admin/nodes"):
         response = bob.get(path)
         assert response.status_code == 403 and "administrators" in response.get_data(as_text=True), path
     assert 'href="/admin/users"' not in html_of(bob.get("/account"))

@@ -18,7 +18,7 @@ from semaphore.version import __version__
 RESOURCE_MODULES = (
     "system", "auth", "user", "users", "totp", "projects", "members", "keys", "repositories", "inventories",
     "environments", "templates", "views", "schedules", "tasks", "integrations", "webhooks", "events", "ws",
-    "apps", "options", "task_queue", "runners", "project_runners", "runner_protocol",
+    "apps", "options", "task_queue", "runners", "project_runners", "runner_protocol", "nodes",
 )
 
 SWAGGER_ASSETS = "/api/swagger-ui/"

@@ -50,7 +50,7 @@ class DatabaseReports:
 
 def run_task(engine: TaskEngine, running: RunningTask) -> None:
     """The thread of one run. Whatever fails, the engine forgets the run at the end; a run whose
-    final status could not be written is found by the lease sweep."""
+    final status could not be written is found by the orphan sweep."""
     try:
         _run_and_finish(engine, running)
     except Exception:

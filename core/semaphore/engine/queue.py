@@ -50,10 +50,10 @@ class Claimer:
 
 
 class TaskQueue:
-    def __init__(self, events: TaskEvents, limits: Limits, server_id: str = "") -> None:
+    def __init__(self, events: TaskEvents, limits: Limits, node_id: str = "") -> None:
         self.events = events  # told of each claim (``starting``)
         self.limits = limits
-        self.server_id = server_id  # written as the claimed task's lease holder
+        self.node_id = node_id  # this server process (cluster/nodes.py), written as the claimed task's holder
 
     def claim_next(self, db: DbSession, claimer: Claimer | None = None) -> Task | None:
         """Move the oldest task that may start now from ``waiting`` to ``starting``, leased to this
@@ -67,7 +67,8 @@ class TaskQueue:
 
     @property
     def _this_server(self) -> Claimer:
-        return Claimer(lease=lambda: {"claimed_by": self.server_id, "heartbeat": utcnow()})
+        # heartbeat: when it was claimed (engine/recovery.py leaves a fresh claim to its run's set-up)
+        return Claimer(lease=lambda: {"claimed_by": self.node_id, "heartbeat": utcnow()})
 
     def _claim(self, db: DbSession, claimer: Claimer) -> Task | None:
         if self._global_limit_reached(db) or not claimer.has_room(db):

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from semaphore.db.models import Runner, Task
 from semaphore.db.types import utcnow
-from semaphore.engine.recovery import ACTIVE_VALUES, end_abandoned
-from semaphore.services.task_status import ACTIVE, TaskStatus, change_status
+from semaphore.engine.recovery import end_abandoned
+from semaphore.services.task_status import ACTIVE, ACTIVE_VALUES, TaskStatus, change_status
 
 if TYPE_CHECKING:
     from semaphore.config import RunnersConfig

@@ -2,13 +2,16 @@
 
 Dispatch is woken at once when a task is queued or a slot frees (an in-process event), with a
 short fallback poll for tasks queued by other server processes. Stop requests, confirmations and
-rejections made in this process arrive as task events (semaphore.task_events). A monitor thread
-renews the leases of running tasks, notices stop and confirm requests made through other
-processes, enforces ``max_task_duration_sec``, finishes orphans of dead servers, decides the tasks
-of remote runners that stopped polling (:mod:`semaphore.engine.runner_reconcile`) and applies
-retention. With ``use_remote_runner`` on, the engine claims nothing: runners claim tasks when they
-poll (:mod:`semaphore.engine.runner_dispatch`). The engine is given the app's state and needs no
-Flask app context.
+rejections made in this process arrive as task events (semaphore.task_events). The engine is this
+server process's node (:mod:`semaphore.cluster.nodes`): it registers the node's row at start and
+marks it stopped at a clean stop, and claims tasks under the node's id unless the node drains. A
+monitor thread renews the node's heartbeat, notices stop and confirm requests made through other
+processes, enforces ``max_task_duration_sec``, finishes orphans of dead nodes
+(:mod:`semaphore.engine.recovery`), decides the tasks of remote runners that stopped polling
+(:mod:`semaphore.engine.runner_reconcile`) and applies retention. With ``use_remote_runner`` on,
+the engine claims nothing: runners claim tasks when they poll
+(:mod:`semaphore.engine.runner_dispatch`). The engine is given the app's state and needs no Flask
+app context.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
+from semaphore.cluster import nodes
 from semaphore.db.models import Task
 from semaphore.db.types import utcnow
 from semaphore.engine import recovery, retention, runner_reconcile
@@ -42,18 +46,16 @@ log = logging.getLogger(__name__)
 
 FALLBACK_POLL_SECONDS = 1.0  # tasks queued by another server process
 MONITOR_SECONDS = 0.5
-SWEEP_SECONDS = 30
 
 
 class TaskEngine:
-    sweep_seconds: float = SWEEP_SECONDS  # how often expired leases are looked for
+    sweep_seconds: float = nodes.HEARTBEAT_SECONDS  # how often orphans of dead nodes are looked for
 
     def __init__(self, state: AppState) -> None:
         self.state = state
         config = state.config
         self.config = config
-        self.server_id = recovery.server_identity()
-        self.queue = TaskQueue(state.events, Limits(config.max_parallel_tasks), self.server_id)
+        self.queue = TaskQueue(state.events, Limits(config.max_parallel_tasks), state.node_id)
         self.isolation = Isolation.from_config(config)
         self.repositories = RepositoryCache(Path(config.tmp_path) / "repositories",
                                             ssh_config_path=config.ssh_config_path)
@@ -70,12 +72,13 @@ class TaskEngine:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Finish orphans of earlier server lives, then start dispatching."""
+        """Register the node, finish orphans of dead nodes, then start dispatching."""
         # Traversable but not listable: a task running as another user reaches only its own run.
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.runs_dir.chmod(0o711)
         self.started_at = utcnow()
         with self.state.db.session() as db:
+            nodes.register(db, self.state.node_id)
             recovery.finish_orphans(self.state, db, (), at_start=True)
         self.state.engine = self
         self._unsubscribe = self.state.events.subscribe(self._on_task_event)
@@ -105,6 +108,11 @@ class TaskEngine:
                 running.thread.join(max(0.0, deadline - time.monotonic()))
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        try:
+            with self.state.db.session() as db:
+                nodes.mark_stopped(db, self.state.node_id)
+        except Exception:
+            log.exception("could not mark node %s stopped; it is dead once its heartbeat is old", self.state.node_id)
         if self.state.engine is self:
             self.state.engine = None
 
@@ -200,6 +208,8 @@ class TaskEngine:
         limit = self.config.max_parallel_tasks
         while not self._stopping.is_set() and not (limit and len(self._running) >= limit):
             with self.state.db.session() as db:
+                if nodes.is_draining(db, self.state.node_id):
+                    return
                 task = self.queue.claim_next(db)
                 if task is None:
                     return
@@ -219,8 +229,8 @@ class TaskEngine:
                     self._enforce_duration()
                     now = time.monotonic()
                     if now >= next_heartbeat:
-                        recovery.renew_leases(db, self.server_id, self._running_ids())
-                        next_heartbeat = now + recovery.HEARTBEAT_SECONDS
+                        nodes.beat(db, self.state.node_id)
+                        next_heartbeat = now + nodes.HEARTBEAT_SECONDS
                     if now >= next_sweep:
                         if recovery.finish_orphans(self.state, db, self._running_ids(), at_start=False):
                             self.wake()

@@ -44,6 +44,7 @@ FINISHED = frozenset({TaskStatus.STOPPED, TaskStatus.SUCCESS, TaskStatus.ERROR, 
 # Claimed by a server and not finished: these count against the parallel-task limits.
 ACTIVE = frozenset({TaskStatus.STARTING, TaskStatus.WAITING_CONFIRMATION, TaskStatus.CONFIRMED,
                     TaskStatus.RUNNING, TaskStatus.STOPPING})
+ACTIVE_VALUES = [status.value for status in ACTIVE]  # for SQL: Task.status.in_(ACTIVE_VALUES)
 # Not finished: queued, or claimed by a server and not yet ended.
 UNFINISHED = frozenset({TaskStatus.WAITING, *ACTIVE})
 

@@ -1,15 +1,17 @@
 """The administration pages under /admin (403 for anyone but an admin): users, the tasks queued or
-running in every project, the activity log, the installed plugins and what runs the tasks (this server's
-engine and the remote runners). Their scripts write through /api/users, /api/users/<id>/2fas/totp,
-/api/project/<id>/tasks/<id>/stop and /api/runners."""
+running in every project, the activity log, the installed plugins, what runs the tasks (this server's
+engine and the remote runners) and the server processes on the database (nodes). Their scripts write
+through /api/users, /api/users/<id>/2fas/totp, /api/project/<id>/tasks/<id>/stop, /api/runners and
+/api/nodes."""
 
 from __future__ import annotations
 
 from flask import request
 
 from semaphore.api import context
+from semaphore.cluster.nodes import HEARTBEAT_SECONDS, NODE_TIMEOUT_SECONDS
 from semaphore.schemas.tasks import MAX_SEQ
-from semaphore.services import admin_overview, events, runners, totp, users
+from semaphore.services import admin_overview, events, nodes, runners, totp, users
 from semaphore.state import app_state
 from semaphore.web import blp
 from semaphore.web.pages import admin_page_user, page_for_users, page_number, render_page
@@ -25,6 +27,7 @@ ADMIN_SECTIONS = (
     ("activity", "Activity", "/admin/activity"),
     ("plugins", "Plugins", "/admin/plugins"),
     ("runners", "Runners", "/admin/runners"),
+    ("nodes", "Servers", "/admin/nodes"),
 )
 
 
@@ -106,3 +109,12 @@ def admin_runners_page() -> str:
                              projects=runners.project_names(db, listed),
                              use_remote_runner=state.config.use_remote_runner,
                              global_token_set=bool(state.config.runner_registration_secret))
+
+
+@blp.get("/admin/nodes")
+@page_for_users
+def admin_nodes_page() -> str:
+    admin_page_user()
+    return render_admin_page("admin_nodes.html", "nodes", nodes=nodes.list_nodes(context.db()),
+                             this_node=app_state().node_id, heartbeat_seconds=HEARTBEAT_SECONDS,
+                             node_timeout=NODE_TIMEOUT_SECONDS)

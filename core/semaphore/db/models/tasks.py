@@ -47,8 +47,8 @@ class Task(Base):
     commit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     commit_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    # The lease: the server process running the task and when it last renewed it. A task that is
-    # active but whose server stopped renewing is finished as an orphan (see engine/recovery.py).
+    # The claim: the node (server process, see cluster/nodes.py) running the task and when it claimed
+    # it. A task that is active but whose node died is finished as an orphan (see engine/recovery.py).
     # A task handed to a runner has no claimed_by; its heartbeat is when its job was last handed
     # over, cleared once the runner confirmed it has the job (see engine/runner_dispatch.py).
     claimed_by: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
