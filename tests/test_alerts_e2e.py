@@ -47,7 +47,8 @@ def test_a_failing_task_sends_one_slack_message_and_one_mail(tmp_path, smtp, sla
 
         task = api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})
         api.wait_for_status(pid, task["id"], {"error"})
-        lines = api.wait_for_output(pid, task["id"], "email alert sent")
+        api.wait_for_output(pid, task["id"], "email alert sent")  # each channel is sent on its own
+        lines = api.wait_for_output(pid, task["id"], "slack alert sent")
         (post,) = slack.wait_for(1)
         deadline = time.monotonic() + 30
         while not mail.deliveries and time.monotonic() < deadline:
