@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json import dumps
@@ -204,6 +204,9 @@ class LiveHub:
         self.max_cost = max_cost
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
+        #: Told of each log batch stored on this node, ``(task_id, project_id, first_seq, last_seq)``:
+        #: the cluster bus tells the other nodes (semaphore.cluster.task_bridge).
+        self.on_local_log: Callable[[int, int, int, int], None] | None = None
 
     # The viewer's side (its connection thread): these may read the database.
 
@@ -249,9 +252,19 @@ class LiveHub:
         return self._deliver(self._viewers_of(item.project_id), item)
 
     def publish_log(self, task_id: int, project_id: int, chunks: Sequence[LogChunk]) -> int:
-        """Stored log lines of a task; nothing is built when nobody watches the project."""
+        """Log lines of a task stored on this node; nothing is built when nobody watches the project."""
+        if self.on_local_log is not None and chunks:
+            self.on_local_log(task_id, project_id, chunks[0][1], chunks[-1][1] + len(chunks[-1][2]) - 1)
+        return self.deliver_log(task_id, project_id, chunks)
+
+    def deliver_log(self, task_id: int, project_id: int, chunks: Sequence[LogChunk]) -> int:
+        """Stored log lines of a task, to this node's viewers only."""
         viewers = self._viewers_of(project_id)
         return self._deliver(viewers, LogBatch(task_id, project_id, chunks)) if viewers else 0
+
+    def watched(self, project_id: int) -> bool:
+        """Whether a viewer on this node may see the project's tasks."""
+        return bool(self._viewers_of(project_id))
 
     def publish_update(self, task: Task) -> int:
         return self.publish(TaskUpdate(task))

@@ -26,6 +26,9 @@ from gunicorn.arbiter import Arbiter
 
 from semaphore.app import create_app
 from semaphore.builtin import task_alerts
+from semaphore.cluster.choose import make_bus
+from semaphore.cluster.node_id import new_node_id
+from semaphore.cluster.task_bridge import connect
 from semaphore.config import Config, resolve_file_variables
 from semaphore.db.engine import Database
 from semaphore.db.migrate import upgrade
@@ -35,12 +38,20 @@ from semaphore.errors import SemaphoreError
 from semaphore.generated_secrets import ensure_secrets
 from semaphore.scheduler.ticker import Scheduler
 from semaphore.services.bootstrap import Bootstrapped, bootstrap_admin
-from semaphore.state import app_state
+from semaphore.state import AppState, app_state
 
 GRACEFUL_TIMEOUT = 10
 WEBHOOKS_CLOSE_TIMEOUT = math.ceil(runner_webhook.TIMEOUT + runner_webhook.CLOSE_GRACE)
 GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
                        logging.ERROR: "error", logging.CRITICAL: "critical"}
+
+
+def start_node(state: AppState) -> None:
+    """This process joins the nodes on the database: its id, and the bus to the others."""
+    state.node_id = new_node_id(state.config.ha.node_id)
+    state.bus = make_bus(state.config, state.db, state.node_id)
+    connect(state, state.bus)
+    state.bus.start()
 
 
 def prepare(config: Config, environ: Mapping[str, str]) -> tuple[Flask, Bootstrapped | None]:
@@ -132,6 +143,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         worker.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT)  # this process's copy: the master keeps its own
         # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
         signal.signal(signal.SIGINT, worker.handle_exit)
+        start_node(app_state(self.application))
         # The task engine runs in the worker: its threads would not survive the fork.
         TaskEngine(app_state(self.application)).start()
         # Every server process ticks: the fire-time claims decide which one fires.
@@ -155,6 +167,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         # After the engine, whose stop may finish tasks; before the database, which the log lines need.
         if state.runner_webhooks is not None:
             state.runner_webhooks.close()
+        state.bus.close()
         state.db.dispose()
 
     def _when_ready(self, _arbiter: Arbiter) -> None:

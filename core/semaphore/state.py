@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from semaphore.cluster.bus import ClusterBus, LocalBus
 from semaphore.cluster.node_id import new_node_id
 from semaphore.config import Config
 from semaphore.crypto import SecretBox
@@ -35,6 +36,8 @@ class AppState:
     events: TaskEvents = field(default_factory=TaskEvents)
     #: This server process's id among the nodes on the database (semaphore.cluster).
     node_id: str = field(default_factory=new_node_id)
+    #: The bus to the other nodes on the database; a server worker starts the right one.
+    bus: ClusterBus = field(default_factory=LocalBus)
     #: The calls to runners' webhooks, once the built-in listeners are subscribed; closed when the
     #: server stops, after the task engine.
     runner_webhooks: RunnerWebhooks | None = None

@@ -7,6 +7,12 @@ task engine subscribe. This is the seam where a cluster bus (several servers) an
 An event is published after its change was committed, and delivered synchronously, one listener
 at a time in the order they subscribed; a failing listener is logged and never stops the others
 or the publisher.
+
+With several server processes, the cluster bus brings the events of the other nodes
+(:mod:`semaphore.cluster.task_bridge`): :meth:`TaskEvents.publish_remote` delivers them only to
+the listeners that subscribed with ``remote=True`` — those that act for this node (its websocket
+viewers, its engine). The others (alerts, autorun deploys, the status hook) hear each event once,
+on the node where it happened.
 """
 
 from __future__ import annotations
@@ -53,23 +59,33 @@ Listener = Callable[[TaskEvent], None]
 
 class TaskEvents:
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._listeners: list[tuple[Listener, bool]] = []  # (listener, hears other nodes' events)
         self._lock = threading.Lock()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Listen to every event from now on; returns the function that stops listening."""
+    def subscribe(self, listener: Listener, *, remote: bool = False) -> Callable[[], None]:
+        """Listen to every event of this node from now on, and with ``remote`` to those of the
+        other nodes too; returns the function that stops listening."""
+        entry = (listener, remote)
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners.append(entry)
 
         def unsubscribe() -> None:
             with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+                if entry in self._listeners:
+                    self._listeners.remove(entry)
         return unsubscribe
 
     def publish(self, event: TaskEvent) -> None:
+        """An event of this node: every listener hears it."""
+        self._deliver(event, remote=False)
+
+    def publish_remote(self, event: TaskEvent) -> None:
+        """An event of another node: the listeners that asked for those hear it."""
+        self._deliver(event, remote=True)
+
+    def _deliver(self, event: TaskEvent, *, remote: bool) -> None:
         with self._lock:
-            listeners = list(self._listeners)
+            listeners = [listener for listener, hears_remote in self._listeners if hears_remote or not remote]
         for listener in listeners:
             try:
                 listener(event)

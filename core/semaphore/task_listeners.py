@@ -35,5 +35,6 @@ def subscribe_builtin_listeners(app: Flask) -> None:
                 enqueue(db, state.events, queue_autorun_deploys(db, state, event.task.id))
 
     state.runner_webhooks = RunnerWebhooks(state)
-    for listener in (show_to_viewers, call_status_hook, autorun_deploys, state.runner_webhooks.on_event):
+    state.events.subscribe(show_to_viewers, remote=True)  # viewers on this node of tasks on any node
+    for listener in (call_status_hook, autorun_deploys, state.runner_webhooks.on_event):
         state.events.subscribe(listener)

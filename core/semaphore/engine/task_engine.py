@@ -81,7 +81,7 @@ class TaskEngine:
             nodes.register(db, self.state.node_id)
             recovery.finish_orphans(self.state, db, (), at_start=True)
         self.state.engine = self
-        self._unsubscribe = self.state.events.subscribe(self._on_task_event)
+        self._unsubscribe = self.state.events.subscribe(self._on_task_event, remote=True)  # other nodes: wake, stop
         loops = [] if self.config.use_remote_runner else [(self._dispatch_loop, "dispatch")]  # else runners claim
         loops += [(self._monitor_loop, "monitor"), (self._retention_loop, "retention")]
         for target, name in loops:
