@@ -1,7 +1,8 @@
 """`semaphore server`: prepare the database and the first admin, then serve with gunicorn.
 
-One worker process with ``web_threads`` threads (gthread): the websocket hub and the task engine
-live in that process's memory, and each open websocket holds a thread. The application is built
+``web_workers`` worker processes (``--workers``), each with ``web_threads`` threads (gthread) and
+each a full node (semaphore.cluster): its own task engine, scheduler, alert sender and websocket
+hub, with the cluster bus between them; each open websocket holds a thread. The application is built
 in the master before the fork, so configuration and plugin errors end the command with one clear
 line instead of a worker that fails to boot. SIGTERM and SIGINT (Ctrl-C) both stop gracefully:
 requests in progress finish, for at most ``GRACEFUL_TIMEOUT`` seconds; then the worker stops the
@@ -46,9 +47,10 @@ GUNICORN_LOG_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WAR
                        logging.ERROR: "error", logging.CRITICAL: "critical"}
 
 
-def start_node(state: AppState) -> None:
-    """This process joins the nodes on the database: its id, and the bus to the others."""
-    state.node_id = new_node_id(state.config.ha.node_id)
+def start_node(state: AppState, worker: int | None = None) -> None:
+    """This process joins the nodes on the database: its id (``worker``: its number among several
+    workers), and the bus to the others."""
+    state.node_id = new_node_id(state.config.ha.node_id, worker)
     state.bus = make_bus(state.config, state.db, state.node_id)
     connect(state, state.bus)
     state.bus.start()
@@ -115,7 +117,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         settings: dict[str, Any] = {
             "bind": [bind_address(self.semaphore_config)],
             "worker_class": "gthread",
-            "workers": 1,
+            "workers": self.semaphore_config.web_workers,
             "threads": max(1, self.semaphore_config.web_threads),
             "preload_app": True,
             # The master's wait before it kills the worker; the worker's own for its requests is
@@ -143,7 +145,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         worker.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT)  # this process's copy: the master keeps its own
         # A terminal's Ctrl-C reaches the worker too; let it finish its requests like on SIGTERM.
         signal.signal(signal.SIGINT, worker.handle_exit)
-        start_node(app_state(self.application))
+        # Several workers: each is a node. A worker that is replaced gets a new number (gunicorn's
+        # age), so a dead worker's node and its tasks are recovered as any dead node's.
+        start_node(app_state(self.application), worker.age if self.semaphore_config.web_workers > 1 else None)
         # The task engine runs in the worker: its threads would not survive the fork.
         TaskEngine(app_state(self.application)).start()
         # Every server process ticks: the fire-time claims decide which one fires.

@@ -8,11 +8,15 @@ import sys
 import click
 
 from semaphore.cli.root import state
+from semaphore.config import validate
 from semaphore.version import __version__
 
 
 @click.command("server")
-def server_command() -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes, each a full node (overrides web_workers); more than one needs "
+                   "PostgreSQL, or MySQL with ha.redis.")
+def server_command(workers: int | None) -> None:
     """Run the web UI and API (alias: service). Migrates the database first.
 
     \b
@@ -25,6 +29,9 @@ def server_command() -> None:
 
     cli = state()
     config = cli.config()
+    if workers is not None:
+        config.web_workers = workers
+        validate(config)  # several workers need a shared database and a bus
     check_can_listen(config)  # before the migration, so that a taken port is reported at once
     app, admin = prepare(config, os.environ)
     if admin is not None and admin.password is not None:
