@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALERTS_TOPIC = "alerts"  # the cluster bus's topic: an alert was stored
 MIN_SECRET_LENGTH = 8  # shorter project settings of a channel (a tone, a severity) are not masked
 
 #: Writes outcome lines to a task's log: ``report(task_id, project_id, lines)``.
@@ -84,6 +85,7 @@ class AlertDispatcher:
 
     def start(self) -> AlertDispatcher:
         log.info("alert sender of node %s started", self.state.node_id)
+        self.state.bus.subscribe(ALERTS_TOPIC, lambda _message: self.wake())  # stored by another node
         self._thread.start()
         return self
 
@@ -103,6 +105,7 @@ class AlertDispatcher:
         with self._progress:
             self._submitted += 1
         self.wake()
+        self.state.bus.publish(ALERTS_TOPIC, {})  # nodes that send a channel this one lacks look now
 
     def wake(self) -> None:
         """Look for due alerts now (one was stored here, or by a process that does not send its
