@@ -1,0 +1,190 @@
+"""Three real `semaphore server` processes on one database behind a real nginx (tests/cluster_helpers.py),
+on PostgreSQL and on MariaDB with Redis (``ha.enabled``): what a team running several servers notices.
+
+The cluster is shared by the tests of a backend (starting it takes a few seconds); a test that
+kills a node starts it again before the next one. All tests of this module run on one pytest-xdist
+worker (``xdist_group``, with ``--dist loadgroup``), so each backend's cluster starts once.
+
+Timing constants at the top are what today's code needs; the node heartbeat shortens some of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cluster_helpers import BACKENDS, Cluster, alive, ping, running_cluster
+from live_server import Api, Viewer, bash_template
+
+pytestmark = pytest.mark.xdist_group("cluster")
+
+# Seconds until the tasks of a killed node end `error`: the lease (engine/recovery.py LEASE_SECONDS, 60)
+# plus the sweep interval (engine/task_engine.py SWEEP_SECONDS, 30) plus a margin.
+ORPHAN_TIMEOUT = 100
+MINUTES = 3  # the schedule test watches this many minute boundaries
+MARGIN = 8  # seconds after a minute boundary by which its scheduled task must be queued
+STOP_WITHIN = 2.0  # seconds from a stop request through one node to the end of the process on another
+
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def cluster_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    env = {"SEMAPHORE_SCHEDULE_TICK_SECONDS": "1"}
+    with running_cluster(request.param, tmp_path_factory.mktemp(f"cluster-{request.param}"), env) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def cluster(cluster_once: Cluster) -> Iterator[Cluster]:
+    """The backend's cluster with every node up, before and after the test."""
+    cluster_once.restore()
+    yield cluster_once
+    cluster_once.restore()
+
+
+def postgres_only(cluster: Cluster) -> None:
+    if cluster.backend != "postgres":
+        pytest.skip("runs on PostgreSQL only: it takes minutes, and the claim it checks is the database's")
+
+
+def create(api: Api, pid: int, template_id: int) -> int:
+    return int(api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"])
+
+
+def test_nginx_spreads_requests_over_every_node_and_passes_websockets(cluster, tmp_path):
+    """The documented nginx configuration: round robin over the three nodes, a websocket through it
+    upgraded and fed by the node it reached."""
+    before = len(cluster.nginx.access_log)
+    for _ in range(3 * len(cluster.nodes)):
+        assert ping(cluster.url)
+    answered = [line.split()[-1] for line in cluster.nginx.access_log[before:] if "/api/ping" in line]
+    assert sorted(set(answered)) == sorted(node.address for node in cluster.nodes), answered
+    assert all(answered.count(node.address) == 3 for node in cluster.nodes), answered
+
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "hi.sh", "echo hi\n",
+                                     project={"name": "Through nginx"}, template="hi")
+    # Opened one after another with nothing in between, round robin gives each viewer another node.
+    viewers = [Viewer(cluster.url, cluster.api.token) for _ in cluster.nodes]
+    try:
+        task_id = create(cluster.api, pid, template_id)
+        assert cluster.api.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+        runner = cluster.node_running(task_id)
+        finished = []
+        for viewer in viewers:
+            with contextlib.suppress(AssertionError):  # a viewer of another node, without the bus
+                finished.append(viewer.until_finished(task_id, timeout=5)[-1]["status"])
+    finally:
+        for viewer in viewers:
+            viewer.close()
+    assert finished and set(finished) == {"success"}  # at least the viewer of the running node
+    time.sleep(0.5)  # nginx logs a websocket when it closed
+    upgrades = [line.split()[-1] for line in cluster.nginx.access_log if line.startswith("GET /api/ws 101")]
+    assert sorted(upgrades[-3:]) == sorted(node.address for node in cluster.nodes), upgrades
+    assert runner.address in upgrades[-3:]
+
+
+def test_a_task_through_the_load_balancer_runs_once_and_every_node_shows_its_output(cluster, tmp_path):
+    runs = tmp_path / "runs"
+    script = f'echo "$$" >> {runs}\nfor i in $(seq 1 300); do echo "line $i"; done\n'
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "count.sh", script,
+                                     project={"name": "Once"}, template="count")
+    task_id = create(cluster.api, pid, template_id)
+    assert cluster.api.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+    time.sleep(2)  # every engine polled the queue again: none may run it a second time
+
+    assert len(runs.read_text().split()) == 1
+    expected = [f"line {i}" for i in range(1, 301)]
+    for node in cluster.nodes:
+        api = cluster.direct(node)
+        lines = api.output(pid, task_id)
+        assert [line for line in lines if line.startswith("line ")] == expected, node.node_id
+        tasks = api("GET", f"/api/project/{pid}/tasks")[1]
+        assert [(task["id"], task["status"]) for task in tasks] == [(task_id, "success")]
+
+
+def test_a_schedule_fires_exactly_once_a_minute_across_three_nodes(cluster, tmp_path):
+    """``* * * * *`` for three minute boundaries: one task each, whichever node claimed the fire."""
+    postgres_only(cluster)
+    api = cluster.api
+    pid, template_id = bash_template(api, tmp_path / "scripts", "tick.sh", "echo scheduled run\n",
+                                     project={"name": "Cron"}, template="tick")
+    if seconds_to_next_minute() < 3:  # too close to call which minute the schedule starts in
+        time.sleep(seconds_to_next_minute() + 0.5)
+    schedule = api.created(f"/api/project/{pid}/schedules", {
+        "template_id": template_id, "cron_format": "* * * * *", "name": "every minute"})
+    first = datetime.fromisoformat(schedule["next_runs"][0])
+
+    tasks: list[dict] = []
+    for boundary in range(MINUTES):
+        time.sleep(seconds_to_next_minute() + MARGIN)
+        status, listed = cluster.direct(cluster.nodes[boundary % len(cluster.nodes)])("GET", f"/api/project/{pid}/tasks")
+        assert status == 200, listed
+        tasks = [task for task in listed if task["template_id"] == template_id]
+        assert len(tasks) == boundary + 1, tasks
+    api("DELETE", f"/api/project/{pid}/schedules/{schedule['id']}")
+
+    minutes = sorted(datetime.fromisoformat(task["created"]).astimezone(UTC).replace(second=0, microsecond=0)
+                     for task in tasks)
+    assert minutes == [first + timedelta(minutes=n) for n in range(MINUTES)]
+    for task in tasks:
+        assert api.wait_for_status(pid, task["id"], {"success", "error"})["status"] == "success"
+    fired = [line for node in cluster.nodes for line in node.server.stderr.splitlines()
+             if "fired for" in line and f"schedule {schedule['id']}" in line]
+    assert len(fired) == MINUTES, fired
+
+
+def seconds_to_next_minute() -> float:
+    return 60 - time.time() % 60
+
+
+def test_kill_9_of_the_node_running_a_task_ends_it_in_error_with_its_output(cluster, tmp_path):
+    script = 'for i in $(seq 1 5); do echo "before $i"; done\nsleep 600\necho never\n'
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "long.sh", script,
+                                     project={"name": "Doomed"}, template="long")
+    quick_pid, quick_template = bash_template(cluster.api, tmp_path / "quick", "quick.sh", "echo still here\n",
+                                              project={"name": "Survivors"}, template="quick")
+    task_id = create(cluster.api, pid, template_id)
+    cluster.api.wait_for_output(pid, task_id, "before 5")
+    victim = cluster.node_running(task_id)
+    victim.kill()
+
+    survivors = cluster.others(victim)
+    for node in survivors:
+        assert ping(node.url), node.node_id
+    # Through nginx too: a request nginx sends to the dead node is passed to the next one.
+    for _ in range(len(cluster.nodes)):
+        quick = create(cluster.api, quick_pid, quick_template)
+        assert cluster.api.wait_for_status(quick_pid, quick, {"success", "error"})["status"] == "success"
+
+    task = cluster.direct(survivors[0]).wait_for_status(pid, task_id, {"error", "success", "stopped"},
+                                                        timeout=ORPHAN_TIMEOUT)
+    assert task["status"] == "error"
+    for node in survivors:
+        lines = cluster.direct(node).output(pid, task_id)
+        assert [line for line in lines if line.startswith("before ")] == [f"before {i}" for i in range(1, 6)]
+        assert "never" not in lines
+        assert any("Task interrupted" in line and "stopped before the task finished" in line for line in lines), lines
+
+
+def test_a_stop_through_one_node_ends_the_process_on_the_node_running_it(cluster, tmp_path):
+    pids = tmp_path / "pids"
+    script = f'echo "$$" > {pids}\necho started\nsleep 600\n'
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "wait.sh", script,
+                                     project={"name": "Stoppable"}, template="wait")
+    task_id = create(cluster.api, pid, template_id)
+    cluster.api.wait_for_output(pid, task_id, "started")
+    runner = cluster.node_running(task_id)
+    other = cluster.others(runner)[0]
+    process = int(pids.read_text())
+    assert alive(process)
+
+    asked = time.monotonic()
+    assert cluster.direct(other)("POST", f"/api/project/{pid}/tasks/{task_id}/stop", {})[0] == 204
+    while alive(process) and time.monotonic() - asked < STOP_WITHIN + 5:
+        time.sleep(0.02)
+    took = time.monotonic() - asked
+    assert not alive(process)
+    assert took <= STOP_WITHIN, f"the script ran {took:.2f} s after the stop request"
+    assert cluster.api.wait_for_status(pid, task_id, {"stopped", "error"})["status"] == "stopped"
