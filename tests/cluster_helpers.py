@@ -284,9 +284,10 @@ def running_cluster(backend: str, directory: Path, env: dict[str, str] | None = 
         common = {**database.config_env(), **SHARED_KEYS, **ADMIN, **backend_env, **(env or {})}
         servers = []
         for number in range(1, nodes + 1):
-            (directory / f"node-{number}").mkdir(parents=True)
-            server = ServerProcess(directory / f"node-{number}", env={**common, "SEMAPHORE_HA_NODE_ID": f"node-{number}"})
-            started.append(Node(f"node-{number}", server))
+            node_id = f"node-{number}"
+            (directory / node_id).mkdir(parents=True)
+            server = ServerProcess(directory / node_id, env={**common, "SEMAPHORE_HA_NODE_ID": node_id})
+            started.append(Node(node_id, server))
             servers.append(server)
         servers[0].start()  # the first migrates the database; the others then start side by side
         _start_all(servers[1:])

@@ -14,10 +14,13 @@ import contextlib
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from cluster_helpers import BACKENDS, Cluster, alive, ping, running_cluster
+from cluster_helpers import BACKENDS, Cluster, Node, alive, ping, running_cluster
 from live_server import Api, Viewer, bash_template
+
+from semaphore.alerts.testing import WebhookRecorder
 
 pytestmark = pytest.mark.xdist_group("cluster")
 
@@ -27,11 +30,28 @@ ORPHAN_TIMEOUT = 100
 MINUTES = 3  # the schedule test watches this many minute boundaries
 MARGIN = 8  # seconds after a minute boundary by which its scheduled task must be queued
 STOP_WITHIN = 2.0  # seconds from a stop request through one node to the end of the process on another
+NODE_NOTICE = 6  # seconds until a node noticed it was drained or resumed (its heartbeat reads its row)
+ALERT_TIMEOUT = 120  # seconds until another node sends the alert a dead node was sending (its claim expires)
+LIVE_TIMEOUT = 20  # seconds a viewer waits for a short task's lines and final update
+
+NEEDS_BUS = pytest.mark.xfail(strict=True, reason="needs the cluster bus: live output and updates between nodes")
+NEEDS_NODES = pytest.mark.xfail(strict=True, reason="needs the node table and drain (/api/nodes)")
+NEEDS_OUTBOX = pytest.mark.xfail(strict=True, reason="needs the alert outbox")
+SLACK_PATH = "/services/T000/B000/cluster-alerts"
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[WebhookRecorder]:
+    """Where every node sends Slack alerts (only projects with alerts on send any)."""
+    with WebhookRecorder() as recorder:
+        yield recorder
 
 
 @pytest.fixture(scope="module", params=list(BACKENDS))
-def cluster_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    env = {"SEMAPHORE_SCHEDULE_TICK_SECONDS": "1"}
+def cluster_once(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 slack: WebhookRecorder) -> Iterator[Cluster]:
+    env = {"SEMAPHORE_SCHEDULE_TICK_SECONDS": "1", "SEMAPHORE_SLACK_ALERT": "true",
+           "SEMAPHORE_SLACK_URL": slack.url + SLACK_PATH}
     with running_cluster(request.param, tmp_path_factory.mktemp(f"cluster-{request.param}"), env) as cluster:
         yield cluster
 
@@ -119,7 +139,8 @@ def test_a_schedule_fires_exactly_once_a_minute_across_three_nodes(cluster, tmp_
     tasks: list[dict] = []
     for boundary in range(MINUTES):
         time.sleep(seconds_to_next_minute() + MARGIN)
-        status, listed = cluster.direct(cluster.nodes[boundary % len(cluster.nodes)])("GET", f"/api/project/{pid}/tasks")
+        reader = cluster.direct(cluster.nodes[boundary % len(cluster.nodes)])  # each node in turn
+        status, listed = reader("GET", f"/api/project/{pid}/tasks")
         assert status == 200, listed
         tasks = [task for task in listed if task["template_id"] == template_id]
         assert len(tasks) == boundary + 1, tasks
@@ -188,3 +209,139 @@ def test_a_stop_through_one_node_ends_the_process_on_the_node_running_it(cluster
     assert not alive(process)
     assert took <= STOP_WITHIN, f"the script ran {took:.2f} s after the stop request"
     assert cluster.api.wait_for_status(pid, task_id, {"stopped", "error"})["status"] == "stopped"
+
+
+def drain(cluster: Cluster, node: Node, draining: bool) -> None:
+    status, answer = cluster.api("POST", f"/api/nodes/{node.node_id}/drain", {"draining": draining})
+    assert status in (200, 204), (status, answer)
+
+
+def nodes_listed(cluster: Cluster) -> dict[str, dict[str, Any]]:
+    status, listed = cluster.api("GET", "/api/nodes")
+    assert status == 200, listed
+    return {node["id"]: node for node in listed}
+
+
+def log_lines(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(message["seq"], message["output"]) for message in messages if message["type"] == "log"]
+
+
+@NEEDS_BUS
+def test_every_node_streams_a_task_live_in_order(cluster, tmp_path):
+    """A viewer on each node directly: every one sees every line of the task, in order, and its end."""
+    script = 'for i in $(seq 1 200); do echo "line $i"; sleep 0.005; done\n'
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "lines.sh", script,
+                                     project={"name": "Live everywhere"}, template="lines")
+    viewers = {node.node_id: Viewer(node.url, cluster.api.token) for node in cluster.nodes}
+    try:
+        task_id = create(cluster.api, pid, template_id)
+        seen = {node_id: viewer.until_finished(task_id, timeout=LIVE_TIMEOUT) for node_id, viewer in viewers.items()}
+    finally:
+        for viewer in viewers.values():
+            viewer.close()
+    stored = cluster.api("GET", f"/api/project/{pid}/tasks/{task_id}/output?limit=100000")[1]
+    expected = [(line["seq"], line["output"]) for line in stored]
+    for node_id, messages in seen.items():
+        assert log_lines(messages) == expected, node_id
+        assert messages[-1]["status"] == "success", node_id
+
+
+@NEEDS_BUS
+@NEEDS_NODES
+def test_a_task_created_on_a_and_run_by_b_is_watched_live_on_c(cluster, tmp_path):
+    """A and C drained, so B runs what A queues; a viewer of C sees every line in order as it is written."""
+    node_a, node_b, node_c = cluster.nodes
+    script = 'for i in $(seq 1 100); do echo "line $i"; sleep 0.02; done\n'
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "lines.sh", script,
+                                     project={"name": "A B C"}, template="lines")
+    drain(cluster, node_a, True)
+    drain(cluster, node_c, True)
+    try:
+        time.sleep(NODE_NOTICE)
+        viewer = Viewer(node_c.url, cluster.api.token)
+        try:
+            task_id = create(cluster.direct(node_a), pid, template_id)
+            assert cluster.node_running(task_id) is node_b
+            messages = viewer.until_finished(task_id, timeout=LIVE_TIMEOUT)
+        finally:
+            viewer.close()
+    finally:
+        drain(cluster, node_a, False)
+        drain(cluster, node_c, False)
+    lines = log_lines(messages)
+    assert [text for _, text in lines if text.startswith("line ")] == [f"line {i}" for i in range(1, 101)]
+    stored = cluster.direct(node_c)("GET", f"/api/project/{pid}/tasks/{task_id}/output?limit=100000")[1]
+    assert lines == [(line["seq"], line["output"]) for line in stored]
+    assert [m["status"] for m in messages if m["type"] == "update"][-1] == "success"
+
+
+@NEEDS_NODES
+def test_a_drained_node_finishes_its_task_takes_no_new_one_and_says_so(cluster, tmp_path):
+    gate = tmp_path / "gate"
+    gate.touch()
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "gated.sh",
+                                     f"echo started\nwhile [ -e {gate} ]; do sleep 0.1; done\necho finished\n",
+                                     project={"name": "Drain"}, template="gated")
+    quick_pid, quick_template = bash_template(cluster.api, tmp_path / "quick", "quick.sh", "echo quick\n",
+                                              project={"name": "Elsewhere"}, template="quick")
+    task_id = create(cluster.api, pid, template_id)
+    cluster.api.wait_for_output(pid, task_id, "started")
+    node = cluster.node_running(task_id)
+    drain(cluster, node, True)
+    try:
+        listed = nodes_listed(cluster)[node.node_id]
+        assert (listed["draining"], listed["drained"], listed["running_tasks"]) == (True, None, 1), listed
+        assert all(row["online"] for row in nodes_listed(cluster).values())
+        time.sleep(NODE_NOTICE)
+        for _ in range(2 * len(cluster.nodes)):
+            quick = create(cluster.api, quick_pid, quick_template)
+            assert cluster.api.wait_for_status(quick_pid, quick, {"success", "error"})["status"] == "success"
+            assert cluster.node_running(quick) is not node
+
+        gate.unlink()
+        assert cluster.api.wait_for_status(pid, task_id, {"success", "error"})["status"] == "success"
+        deadline = time.monotonic() + NODE_NOTICE
+        while nodes_listed(cluster)[node.node_id]["drained"] is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listed = nodes_listed(cluster)[node.node_id]
+        assert listed["drained"] is not None and listed["running_tasks"] == 0, listed
+        assert "drained" in node.server.stderr
+    finally:
+        drain(cluster, node, False)
+    listed = nodes_listed(cluster)[node.node_id]
+    assert (listed["draining"], listed["drained"]) == (False, None), listed
+
+
+@NEEDS_OUTBOX
+def test_an_alert_whose_sending_node_dies_is_sent_by_another_once(cluster, slack, tmp_path):
+    """The receiver holds the first delivery; the node sending it is killed; another node sends it after
+    the claim expired, and the receiver answers that one: two attempts arrived, one completed."""
+    pid, template_id = bash_template(cluster.api, tmp_path / "scripts", "fail.sh", "echo failing\nexit 1\n",
+                                     project={"name": "Alerting", "alert": True}, template="failing")
+    already = len(slack.received)
+    slack.answer_delay = 3600  # hold the first delivery: its sender dies waiting
+    try:
+        task_id = create(cluster.api, pid, template_id)
+        assert cluster.api.wait_for_status(pid, task_id, {"error", "success"})["status"] == "error"
+        slack.wait_for(already + 1)
+        rows = cluster.query("SELECT claimed_by, finished FROM alert_outbox WHERE task_id = :id", id=task_id)
+        assert len(rows) == 1, f"the alert being sent is not in the outbox: {rows}"
+        ((claimed_by, finished),) = rows
+        assert claimed_by and finished is None
+        sender = cluster.node(claimed_by)
+        sender.kill()
+        slack.answer_delay = 0
+        first, second = slack.wait_for(already + 2, timeout=ALERT_TIMEOUT)[already:]
+    finally:
+        slack.answer_delay = 0
+    assert first.path == second.path == SLACK_PATH and first.json == second.json
+    deadline = time.monotonic() + 30
+    while not (rows := cluster.query("SELECT claimed_by, finished FROM alert_outbox WHERE task_id = :id",
+                                     id=task_id))[0][1] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ((claimed_by, finished),) = rows
+    assert finished is not None and claimed_by != sender.node_id
+    time.sleep(3)
+    assert len(slack.received) == already + 2  # sent once more, never again
+    lines = cluster.api.output(pid, task_id)
+    assert lines.count("slack alert sent") == 1, lines
