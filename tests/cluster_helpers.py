@@ -267,16 +267,17 @@ def redis_listening() -> bool:
 
 @contextlib.contextmanager
 def running_cluster(backend: str, directory: Path, env: dict[str, str] | None = None,
-                    nodes: int = NODES) -> Iterator[Cluster]:
+                    nodes: int = NODES, purpose: str = "cluster") -> Iterator[Cluster]:
     """``nodes`` servers on a fresh database of ``backend`` (a key of ``BACKENDS``) behind nginx;
-    ``env`` is added to every node's environment."""
+    ``env`` is added to every node's environment. Clusters running at once need distinct ``purpose``s
+    (their databases are named after it)."""
     dialect, backend_env = BACKENDS[backend]
     server_url = os.environ.get(URL_VARS[dialect])
     if not server_url:
         skip_or_fail(f"{URL_VARS[dialect]} is not set")
     if backend_env.get("SEMAPHORE_HA_REDIS_ADDR") and not redis_listening():
         skip_or_fail(f"no Redis listening on {REDIS_ADDR}")
-    database = ServerDatabase(dialect, str(server_url), purpose="cluster")
+    database = ServerDatabase(dialect, str(server_url), purpose=purpose)
     started: list[Node] = []
     nginx: Nginx | None = None
     engine: Engine | None = None

@@ -11,13 +11,24 @@ Timing constants at the top are what today's code needs; the node heartbeat shor
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from cluster_helpers import BACKENDS, Cluster, Node, alive, ping, running_cluster
+from cluster_helpers import (
+    BACKENDS,
+    Cluster,
+    Node,
+    alive,
+    documented_site_config,
+    nginx_config,
+    ping,
+    running_cluster,
+    site_config,
+)
 from live_server import Api, Viewer, bash_template
 
 from semaphore.alerts.testing import WebhookRecorder
@@ -71,6 +82,22 @@ def postgres_only(cluster: Cluster) -> None:
 
 def create(api: Api, pid: int, template_id: int) -> int:
     return int(api.created(f"/api/project/{pid}/tasks", {"template_id": template_id})["id"])
+
+
+def test_the_documented_nginx_example_is_a_valid_configuration(tmp_path):
+    """docs/high-availability.md's example, with the test's addresses, passes `nginx -t`; it passes
+    websocket upgrades and waits longer than the server's ping interval for a quiet websocket."""
+    documented = documented_site_config()
+    for line in ("proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $connection_upgrade;",
+                 "proxy_set_header Host $http_host;", "proxy_read_timeout 1h;"):
+        assert line in documented
+    config = tmp_path / "nginx.conf"
+    config.write_text(nginx_config(tmp_path, site_config(documented, ["127.0.0.1:1", "127.0.0.1:2"], 8080)))
+    checked = subprocess.run(["nginx", "-t", "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    assert "server 127.0.0.1:1;\n        server 127.0.0.1:2;\n    }" in config.read_text()
+    assert "listen 127.0.0.1:8080;" in config.read_text() and "10.0.0.11" not in config.read_text()
 
 
 def test_nginx_spreads_requests_over_every_node_and_passes_websockets(cluster, tmp_path):
