@@ -126,7 +126,8 @@ def measure_latency(report: Report, cluster: Cluster, directory: Path) -> None:
 class Run:
     seconds: float  # create request -> final status
     stored_in_order: bool
-    viewed: dict[str, int]  # node id -> log lines its viewer received live (engine lines included)
+    on_runner: int  # log lines (engine lines included) the viewer of the node running the task received live
+    elsewhere: list[int]  # the same for each viewer of another node
 
 
 def timed_run(cluster: Cluster, pid: int, template_id: int) -> Run:
@@ -140,6 +141,7 @@ def timed_run(cluster: Cluster, pid: int, template_id: int) -> Run:
         seconds = time.monotonic() - started
         if final["status"] != "success":
             raise SystemExit(f"task {task['id']} ended {final['status']}")
+        runner = cluster.node_running(task["id"])
         for viewer in viewers.values():
             viewer.settle(SETTLE)
     finally:
@@ -147,8 +149,8 @@ def timed_run(cluster: Cluster, pid: int, template_id: int) -> Run:
             viewer.close()
     rows = cluster.query("SELECT output FROM task__output WHERE task_id = :id ORDER BY seq", id=task["id"])
     numbers = [text for (text,) in rows if text.isdigit()]
-    return Run(seconds, numbers == [str(n) for n in range(1, THROUGHPUT_LINES + 1)],
-               {node_id: viewer.lines for node_id, viewer in viewers.items()})
+    return Run(seconds, numbers == [str(n) for n in range(1, THROUGHPUT_LINES + 1)], viewers[runner.node_id].lines,
+               [viewer.lines for node_id, viewer in viewers.items() if node_id != runner.node_id])
 
 
 def measure_throughput(report: Report, clusters: dict[str, Cluster], directory: Path) -> None:
@@ -169,10 +171,12 @@ def measure_throughput(report: Report, clusters: dict[str, Cluster], directory: 
         report.info(f"{name}: create -> final status", ", ".join(f"{run.seconds:.2f} s" for run in measured))
         speed[name] = THROUGHPUT_LINES / min(run.seconds for run in measured)
         report.info(f"{name}: end to end (fastest)", f"{speed[name]:,.0f} lines/s")
-        fewest = {node_id: min(run.viewed[node_id] for run in measured) for node_id in measured[0].viewed}
-        report.check(f"{name}: lines each node's viewer received live (fewest of {RUNS})",
-                     ", ".join(f"{node_id} {lines:,}" for node_id, lines in fewest.items()),
-                     f">= {THROUGHPUT_LINES:,} each", all(lines >= THROUGHPUT_LINES for lines in fewest.values()))
+        viewers = {"the running node's viewer": [run.on_runner for run in measured]}
+        if measured[0].elsewhere:
+            viewers["viewers of other nodes"] = [lines for run in measured for lines in run.elsewhere]
+        for who, counts in viewers.items():
+            report.check(f"{name}: lines {who} received live", ", ".join(f"{lines:,}" for lines in counts),
+                         f">= {THROUGHPUT_LINES:,} each", min(counts) >= THROUGHPUT_LINES)
     share = speed["3 nodes"] / speed["1 node"]
     report.check("3 nodes / 1 node, end to end", f"{share:.0%}", f">= {MIN_SHARE:.0%}", share >= MIN_SHARE)
 

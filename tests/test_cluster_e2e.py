@@ -196,6 +196,7 @@ def test_kill_9_of_the_node_running_a_task_ends_it_in_error_with_its_output(clus
     task_id = create(cluster.api, pid, template_id)
     cluster.api.wait_for_output(pid, task_id, "before 5")
     victim = cluster.node_running(task_id)
+    holder = cluster.claimed_by(task_id)
     victim.kill()
 
     survivors = cluster.others(victim)
@@ -213,7 +214,7 @@ def test_kill_9_of_the_node_running_a_task_ends_it_in_error_with_its_output(clus
         lines = cluster.direct(node).output(pid, task_id)
         assert [line for line in lines if line.startswith("before ")] == [f"before {i}" for i in range(1, 6)]
         assert "never" not in lines
-        assert any("Task interrupted" in line and "stopped before the task finished" in line for line in lines), lines
+        assert any(str(holder) in line for line in lines), lines  # a line says which node died
 
 
 def test_a_stop_through_one_node_ends_the_process_on_the_node_running_it(cluster, tmp_path):
