@@ -36,10 +36,9 @@ $(RUN_INSTALLED): requirements.txt $(PACKAGE_FILES) | $(BIN)/python
 run: $(RUN_INSTALLED)
 	$(BIN)/semaphore server
 
-# pytest-xdist spreads the tests over the CPUs (-n auto); each worker gets its own databases. A module
-# marked with an xdist_group runs on one worker (the cluster tests share their servers).
+# pytest-xdist spreads the tests over the CPUs (-n auto); each worker gets its own databases.
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The benchmarks of issue 3 (bench/README.md), not part of `test`: each prints its table; the target
 # fails when any benchmark missed a target, after running them all.

@@ -1,9 +1,9 @@
 """Three real `semaphore server` processes on one database behind a real nginx (tests/cluster_helpers.py),
 on PostgreSQL and on MariaDB with Redis (``ha.enabled``): what a team running several servers notices.
 
-The cluster is shared by the tests of a backend (starting it takes a few seconds); a test that
-kills a node starts it again before the next one. All tests of this module run on one pytest-xdist
-worker (``xdist_group``, with ``--dist loadgroup``), so each backend's cluster starts once.
+The cluster is shared by the tests of a backend (module scope: starting it takes about ten
+seconds); a test that kills a node starts it again before the next one. When pytest-xdist spreads
+the tests of this module over several workers, each worker starts the clusters its tests need.
 
 Timing constants at the top are what today's code needs; the node heartbeat shortens some of them.
 """
@@ -32,8 +32,6 @@ from cluster_helpers import (
 from live_server import Api, Viewer, bash_template
 
 from semaphore.alerts.testing import WebhookRecorder
-
-pytestmark = pytest.mark.xdist_group("cluster")
 
 # Seconds until the tasks of a killed node end `error`: the lease (engine/recovery.py LEASE_SECONDS, 60)
 # plus the sweep interval (engine/task_engine.py SWEEP_SECONDS, 30) plus a margin.
