@@ -110,14 +110,15 @@ class Nginx:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"nginx exited with {self.process.returncode}: {self._errors()}")
+                pytest.fail(f"nginx exited with {self.process.returncode}: {self.errors()}")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
                 return self
             time.sleep(0.1)
         self.stop()
-        pytest.fail(f"nginx did not listen on {self.port} within 30 s: {self._errors()}")
+        pytest.fail(f"nginx did not listen on {self.port} within 30 s: {self.errors()}")
 
-    def _errors(self) -> str:
+    def errors(self) -> str:
+        """What nginx said: its output and error log."""
         return "\n".join((self.prefix / name).read_text() for name in ("nginx.out", "error.log")
                          if (self.prefix / name).exists())
 
