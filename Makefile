@@ -45,5 +45,5 @@ test: install
 .PHONY: bench
 bench: install
 	@status=0; for benchmark in log_throughput dispatch parallel_limit task_page output_memory web_pages \
-		runner_dispatch runner_log_throughput; do \
+		runner_dispatch runner_log_throughput cluster_latency; do \
 		$(BIN)/python bench/$$benchmark.py || status=1; done; exit $$status

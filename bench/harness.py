@@ -22,13 +22,14 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
+from cluster_helpers import Cluster, running_cluster  # noqa: E402
 from live_server import ADMIN, Api, Viewer, git_repository  # noqa: E402
 from process_helpers import ServerProcess  # noqa: E402
 from runner_processes import RunnerDir, RunnerProcess  # noqa: E402
 
-__all__ = ["ADMIN", "Api", "Report", "RssSampler", "ServerProcess", "Viewer", "children", "cpu_seconds",
-           "git_repository", "median", "running_runner", "running_server", "running_servers", "script_project",
-           "temporary_directory"]
+__all__ = ["ADMIN", "Api", "Cluster", "Report", "RssSampler", "ServerProcess", "Viewer", "children", "cpu_seconds",
+           "git_repository", "median", "running_cluster", "running_runner", "running_server", "running_servers",
+           "script_project", "temporary_directory"]
 
 
 # -- results -------------------------------------------------------------------------------------

@@ -49,14 +49,15 @@ def _worker_suffix() -> str:
 
 
 class ServerDatabase:
-    """A private database on a PostgreSQL or MySQL server, dropped at the end of the session."""
+    """A private database on a PostgreSQL or MySQL server, dropped at the end of the session
+    (``purpose``: a second one beside the test process's own, e.g. for a cluster of servers)."""
 
-    def __init__(self, dialect: str, server_url: str) -> None:
+    def __init__(self, dialect: str, server_url: str, purpose: str = "test") -> None:
         self.dialect = dialect
         url = make_url(server_url)
         driver = {"postgres": "postgresql+psycopg", "mysql": "mysql+pymysql"}[dialect]
         self.server_url = url.set(drivername=driver)
-        self.name = f"semaphore_test_{_worker_suffix()}"
+        self.name = f"semaphore_{purpose}_{_worker_suffix()}"
         self._admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         with self._admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {self.name}"))
