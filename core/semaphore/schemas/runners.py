@@ -208,6 +208,16 @@ class JobProgressSchema(RequestSchema):
                                 metadata={"description": 'consecutive lines: [{"seq": first, "time": ..., '
                                                          '"lines": [...]}]'})
     commit = fields.Nested(CommitSchema, load_default=None, allow_none=True, data_key="Commit")
+    lost = fields.Boolean(load_default=False, data_key="Lost",
+                          truthy={True}, falsy={False},  # JSON true or false only
+                          metadata={"description": "true: the runner does not run this job (it restarted since it "
+                                                   "took it); the job carries nothing else"})
+
+    @validates_schema
+    def _lost_alone(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("lost") and (data.get("status") or data.get("log_records") or data.get("log_chunks")
+                                 or data.get("commit")):
+            raise ValidationError("a lost job carries no Status, log lines or Commit", "Lost")
 
     @validates_schema
     def _lines_bounded(self, data: dict[str, Any], **_kwargs: Any) -> None:
