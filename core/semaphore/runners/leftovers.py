@@ -56,12 +56,13 @@ class RunRecord:
 
     def __init__(self, private_dir: Path) -> None:
         self.path = private_dir.with_name(private_dir.name + SUFFIX)
-        self._content = {"runner_pid": os.getpid(), "runner": identity(os.getpid()), "groups": []}
+        self._runner = (os.getpid(), identity(os.getpid()))
+        self._groups: list[tuple[int, str | None]] = []
         self._write()
 
     def add_group(self, pgid: int) -> None:
         """A process of the run started, leading its own group ``pgid``."""
-        self._content["groups"].append([pgid, identity(pgid)])  # type: ignore[attr-defined]
+        self._groups.append((pgid, identity(pgid)))
         try:
             self._write()
         except OSError as exc:  # the run goes on; only a clean-up after a crash would miss it
@@ -75,7 +76,7 @@ class RunRecord:
         partial = self.path.with_name(self.path.name + ".new")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as file:
-            json.dump(self._content, file)
+            json.dump({"runner_pid": self._runner[0], "runner": self._runner[1], "groups": self._groups}, file)
         os.replace(partial, self.path)
 
 
