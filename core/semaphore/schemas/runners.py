@@ -196,6 +196,15 @@ class CommitSchema(RequestSchema):
     message = fields.String(load_default="", validate=validate.Length(max=65535))
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only (not 1, "yes" or "on")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise ValidationError("Not a valid boolean.")
+        return value
+
+
 class JobProgressSchema(RequestSchema):
     id = fields.Integer(required=True, data_key="ID", validate=validate.Range(min=1, max=2**31 - 1))
     status = fields.String(load_default=None, allow_none=True, data_key="Status",
@@ -208,10 +217,9 @@ class JobProgressSchema(RequestSchema):
                                 metadata={"description": 'consecutive lines: [{"seq": first, "time": ..., '
                                                          '"lines": [...]}]'})
     commit = fields.Nested(CommitSchema, load_default=None, allow_none=True, data_key="Commit")
-    lost = fields.Boolean(load_default=False, data_key="Lost",
-                          truthy={True}, falsy={False},  # JSON true or false only
-                          metadata={"description": "true: the runner does not run this job (it restarted since it "
-                                                   "took it); the job carries nothing else"})
+    lost = JsonBoolean(load_default=False, data_key="Lost",
+                       metadata={"description": "true: the runner does not run this job (it restarted since it "
+                                                "took it); the job carries nothing else"})
 
     @validates_schema
     def _lost_alone(self, data: dict[str, Any], **_kwargs: Any) -> None:
