@@ -174,7 +174,8 @@ def test_a_lost_job_not_the_runners_or_finished_is_left_alone(app, setup):
     client, headers, ids = setup
     finished = {"Jobs": [{"ID": ids["task_id"], "Status": "success", "LogRecords": _records(1)}]}
     assert client.put(URL, json=finished, headers=headers).status_code == 204
-    assert client.put(URL, json=_lost(ids["task_id"], ids["other_task_id"], 999_999), headers=headers).status_code == 204
+    lost = _lost(ids["task_id"], ids["other_task_id"], 999_999)
+    assert client.put(URL, json=lost, headers=headers).status_code == 204
     assert _task_state(app, ids["task_id"])[:2] == ("success", [(1, "line 1")])
     assert _task_state(app, ids["other_task_id"])[:2] == ("starting", [])
 
