@@ -1,16 +1,19 @@
 """A runner's progress reports (PUT /api/internal/runners) on every database: log records stored
 once each (a report sent again duplicates no line), the commit, status changes through the guard,
-jobs that are not the runner's ignored, and the runner's apps and version."""
+jobs that are not the runner's ignored, the runner's apps and version, and jobs a restarted runner
+reports lost: given back, ended, or left to the next hand-over."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from runner_helpers import registration_body
 from sqlalchemy import select
 
 from semaphore.db.models import Runner, Task, TaskOutput, Template
+from semaphore.db.types import utcnow
 
 URL = "/api/internal/runners"
 GLOBAL = "progress registration token"
@@ -119,7 +122,69 @@ def test_the_runner_reports_its_apps_and_version(app, setup):
         assert (json.loads(runner.apps), runner.version) == (["bash", "terraform"], "2.0")
 
 
+def _set(app, task_id, **values):
+    with app.extensions["semaphore"].db.session() as db:
+        task = db.get(Task, task_id)
+        for name, value in values.items():
+            setattr(task, name, value)
+        db.commit()
+
+
+def _lost(*task_ids):
+    return {"Jobs": [{"ID": task_id, "Lost": True} for task_id in task_ids]}
+
+
+def test_a_lost_job_that_was_starting_waits_again_for_any_runner(app, setup):
+    client, headers, ids = setup  # confirmed: the runner had reported on it (no hand-over time)
+    assert client.put(URL, json=_lost(ids["task_id"]), headers=headers).status_code == 204
+    with app.extensions["semaphore"].db.session() as db:
+        task = db.get(Task, ids["task_id"])
+        assert (task.status, task.runner_id, task.heartbeat) == ("waiting", None, None)
+
+
+def test_a_lost_job_whose_hand_over_is_unconfirmed_is_left_to_be_handed_over_again(app, setup):
+    client, headers, ids = setup
+    handed = utcnow() - timedelta(seconds=1)
+    _set(app, ids["task_id"], heartbeat=handed)
+    assert client.put(URL, json=_lost(ids["task_id"]), headers=headers).status_code == 204
+    with app.extensions["semaphore"].db.session() as db:
+        task = db.get(Task, ids["task_id"])
+        assert (task.status, task.runner_id) == ("starting", ids["runner_id"])
+        assert task.heartbeat is not None  # still unconfirmed: the poll hands it over again
+
+
+@pytest.mark.parametrize(("status", "final"), [("running", "error"), ("waiting_confirmation", "error"),
+                                               ("confirmed", "error"), ("stopping", "stopped")])
+def test_a_lost_job_further_on_ends_naming_the_runner_with_its_output_kept(app, setup, status, final):
+    client, headers, ids = setup
+    report = {"Jobs": [{"ID": ids["task_id"], "Status": "running", "LogRecords": _records(1, 2)}]}
+    assert client.put(URL, json=report, headers=headers).status_code == 204
+    _set(app, ids["task_id"], status=status, secret="sealed secret")
+    assert client.put(URL, json=_lost(ids["task_id"]), headers=headers).status_code == 204
+    state, lines, *_rest, end = _task_state(app, ids["task_id"])
+    assert state == final and end is not None
+    assert lines[:2] == [(1, "line 1"), (2, "line 2")]
+    runner = f"'runner-{ids['runner_id']}' (id {ids['runner_id']})"
+    assert lines[-1][1] == f"Task failed: its runner {runner} restarted and no longer runs it."
+    with app.extensions["semaphore"].db.session() as db:
+        assert db.get(Task, ids["task_id"]).secret is None
+
+
+def test_a_lost_job_not_the_runners_or_finished_is_left_alone(app, setup):
+    client, headers, ids = setup
+    finished = {"Jobs": [{"ID": ids["task_id"], "Status": "success", "LogRecords": _records(1)}]}
+    assert client.put(URL, json=finished, headers=headers).status_code == 204
+    lost = _lost(ids["task_id"], ids["other_task_id"], 999_999)
+    assert client.put(URL, json=lost, headers=headers).status_code == 204
+    assert _task_state(app, ids["task_id"])[:2] == ("success", [(1, "line 1")])
+    assert _task_state(app, ids["other_task_id"])[:2] == ("starting", [])
+
+
 @pytest.mark.parametrize(("job", "field"), [
+    ({"ID": 1, "Lost": "yes"}, "Jobs.0.Lost"),
+    ({"ID": 1, "Lost": 1}, "Jobs.0.Lost"),
+    ({"ID": 1, "Lost": True, "Status": "running"}, "Jobs.0.Lost"),
+    ({"ID": 1, "Lost": True, "LogChunks": [_chunk(1, "x")]}, "Jobs.0.Lost"),
     ({"ID": 1, "Status": "confirmed"}, "Jobs.0.Status"),
     ({"ID": "1"}, "Jobs.0.ID"),
     ({"ID": 1, "LogRecords": [{"seq": 0, "time": "2026-12-07T23:00:00Z", "message": "x"}]}, "Jobs.0.LogRecords.0.seq"),

@@ -18,7 +18,7 @@ from semaphore.api.blueprint import Blueprint
 from semaphore.api.guards import public
 from semaphore.db.models import Runner
 from semaphore.engine.runner_dispatch import answer_poll
-from semaphore.engine.runner_reconcile import release_removed
+from semaphore.engine.runner_reconcile import release_lost, release_removed
 from semaphore.schemas.runners import PollSchema, ProgressSchema, RegisteredSchema, RegistrationSchema
 from semaphore.services import runner_progress, runner_registration
 from semaphore.services.runner_registration import TOKEN_HEADER
@@ -93,6 +93,8 @@ def poll() -> dict[str, Any]:
 def progress(body: dict[str, Any]) -> None:
     """The runner's report on its jobs: log records (a seq stored already is skipped), the commit,
     status changes (through the transition guard); also the apps it has and its version. A job
-    that is not this runner's task is ignored."""
+    that is not this runner's task is ignored. Jobs the runner reports ``Lost`` (it restarted and no
+    longer runs them) wait again, or end ``error``."""
     state = app_state()
     runner_progress.report(context.db(), state.events, state.live, current_runner(), body)
+    release_lost(state, context.db(), current_runner(), runner_progress.lost_jobs(body))

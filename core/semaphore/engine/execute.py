@@ -86,7 +86,8 @@ class RunningJob(Job):
 
     def run_process(self, spec: ProcessSpec) -> int:
         return process.run(spec, self.context.env, self.task_log, self.running.stop,
-                           grace_seconds=self.site.config.task_stop_grace_sec, isolation=self.site.isolation)
+                           grace_seconds=self.site.config.task_stop_grace_sec, isolation=self.site.isolation,
+                           started=self.running.process_started)
 
     def wait_for_confirmation(self) -> None:
         self.task_log.flush()  # what is to be confirmed is stored before anyone is asked

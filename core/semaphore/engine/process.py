@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -65,9 +65,10 @@ class StopSignal:
 
 
 def run(spec: ProcessSpec, env: Mapping[str, str], sink: OutputSink, stop: StopSignal, *,
-        grace_seconds: float, isolation: Isolation) -> int:
+        grace_seconds: float, isolation: Isolation, started: Callable[[int], None] | None = None) -> int:
     """Run ``spec`` to the end and return its exit code; raise TaskStopped when ``stop`` fires
-    (the whole process group gets SIGTERM, then SIGKILL after ``grace_seconds``)."""
+    (the whole process group gets SIGTERM, then SIGKILL after ``grace_seconds``). ``started`` is
+    told the new process group's id (a runner records it, to end it after a crash)."""
     argv, cwd, full_env = isolation.wrap(spec.argv, spec.cwd, {**env, **spec.env})
     if stop.is_set():
         raise TaskStopped(_reason(stop))
@@ -84,6 +85,8 @@ def run(spec: ProcessSpec, env: Mapping[str, str], sink: OutputSink, stop: StopS
         sink.write(f"Cannot start {argv[0]}: {exc.strerror or exc}")
         return 127
     os.close(child_out)
+    if started is not None:
+        started(process.pid)
     try:
         return _pump(process, reader_fd, sink, stop, grace_seconds, spec.answers)
     finally:

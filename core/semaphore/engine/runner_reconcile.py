@@ -13,6 +13,13 @@ timeouts count from the server's start at the earliest, as runners cannot poll a
 A runner that is removed (an admin or project manager deletes it, or it unregisters) can never
 report again: its token stops working. :func:`release_removed` decides its tasks at once, the
 same way, before its row goes.
+
+A runner killed (a crash, a reboot) and started again within ``runners.offline_timeout_sec`` never
+looked offline, but the new process knows nothing of the old one's jobs: it reports each task the
+poll answer lists as active and it does not run as ``Lost``, and :func:`release_lost` decides it
+the same way at once (``... restarted and no longer runs it``). A ``starting`` task whose job
+was never confirmed (its hand-over may simply not have arrived) is left as it is: the poll hands
+its job over again after three seconds, to the runner that now polls.
 """
 
 from __future__ import annotations
@@ -72,6 +79,23 @@ def release_removed(state: AppState, db: DbSession, runner: Runner) -> None:
             _wait_again(state, db, task, f"its runner {runner.id} was removed before running it")
         else:
             end_abandoned(state, db, task, f"Task failed: its runner {_named(runner)} was removed.")
+
+
+def release_lost(state: AppState, db: DbSession, runner: Runner, task_ids: Collection[int]) -> None:
+    """Decide the tasks ``runner`` reported lost: a confirmed ``starting`` one waits again, a later
+    one ends with a log line saying the runner restarted; an unconfirmed ``starting`` one is
+    handed over again by the poll. Tasks not the runner's, or finished meanwhile, are left alone."""
+    if not task_ids:
+        return
+    tasks = list(db.scalars(select(Task).where(Task.id.in_(list(task_ids)), Task.runner_id == runner.id,
+                                               Task.status.in_(ACTIVE_VALUES)).order_by(Task.id)))
+    for task in tasks:
+        if task.status != TaskStatus.STARTING:
+            end_abandoned(state, db, task, f"Task failed: its runner {_named(runner)} restarted and no longer "
+                                           "runs it.")
+        elif task.heartbeat is None:
+            _wait_again(state, db, task, f"its runner {runner.id} restarted before running it")
+    db.rollback()
 
 
 def _wait_again(state: AppState, db: DbSession, task: Task, why: str) -> None:

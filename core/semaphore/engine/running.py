@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from semaphore.engine.process import StopRequest, StopSignal
@@ -25,6 +26,8 @@ class RunningTask:
     status: str = TaskStatus.STARTING.value
     started: float = field(default_factory=time.monotonic)
     thread: threading.Thread | None = None
+    #: Told the group id of each process the run starts (a runner records them: see runners/leftovers.py).
+    process_started: Callable[[int], None] | None = None
 
     def see_status(self, status: str) -> None:
         with self.status_seen:

@@ -14,6 +14,13 @@ local run: ``stopping`` stops the process group (SIGTERM, SIGKILL after ``task_s
 ``stopped`` kills it at once, ``confirmed`` lets a run waiting for confirmation go on (only once
 the server has acknowledged the wait, so an old answer never confirms a new question),
 ``rejected`` ends it.
+
+Each run has a record beside its private directory naming its process groups, so that a runner
+started again after a crash ends what the old process left running (:mod:`semaphore.runners.leftovers`).
+
+A current job the server counts as active that this process does not have (:meth:`JobRunner.lost`)
+was an earlier process's: the runner was killed and started again. The poll loop reports it
+``Lost`` so that the server does not wait for it forever.
 """
 
 from __future__ import annotations
@@ -40,10 +47,11 @@ from semaphore.execution import HostResult
 from semaphore.plugins import build_plugins
 from semaphore.registry import Registry
 from semaphore.runners.job_log import OutboxLog
+from semaphore.runners.leftovers import RunRecord
 from semaphore.runners.outbox import JobOutbox, Outbox
 from semaphore.runners.sealed import SealedBoxError, open_job
 from semaphore.services import host_results
-from semaphore.services.task_status import FINISHED, TaskStatus
+from semaphore.services.task_status import ACTIVE, FINISHED, TaskStatus
 
 __all__ = ["JobRunner", "OutboxReports", "installed_registry"]
 
@@ -84,6 +92,7 @@ class _Job:
     spec: JobSpec
     running: RunningTask
     outbox: JobOutbox
+    record: RunRecord | None = None  # beside its private directory, while it runs
 
 
 class JobRunner:
@@ -121,13 +130,17 @@ class JobRunner:
                 log.error("a new job in the poll answer has no task_id or job: skipped")
                 continue
             self.start_sealed(task_id, sealed, private_key)
-        for item in _items(answer, "CurrentJobs"):
-            try:
-                task_id, status = int(item["id"]), str(item["status"])
-            except (KeyError, TypeError, ValueError):
-                log.error("a current job in the poll answer has no id or status: skipped")
-                continue
+        for task_id, status in _current(answer, complain=True):
             self.want(task_id, status)
+
+    def lost(self, answer: Mapping[str, Any]) -> list[int]:
+        """The answer's current jobs that are active on the server and that this process does not
+        have: not running, no report of theirs unacknowledged, not handed over in this very answer.
+        Call it before anything of this process is acknowledged after the poll that got ``answer``:
+        a job that finished is then either still in the outbox or finished on the server too."""
+        known = {*self.outbox.task_ids(), *self.running_ids(), *_ids(answer, "new_jobs", "task_id")}
+        active = [task_id for task_id, status in _current(answer) if status in ACTIVE]
+        return [task_id for task_id in active if task_id not in known]
 
     def start_sealed(self, task_id: int, sealed: str, private_key: X25519PrivateKey) -> None:
         """Open the job and start it; a job that does not open ends as ``error`` with a line
@@ -226,12 +239,16 @@ class JobRunner:
             if not job.outbox.finished:
                 job.outbox.finish(TaskStatus.ERROR.value)
         finally:
+            if job.record is not None:
+                job.record.remove()  # after the private directory went
             with self._lock:
                 self._jobs.pop(task_id, None)
 
     def _execute(self, job: _Job, task_log: OutboxLog, reports: OutboxReports, private_dir: Path,
                  checkouts: list[Checkout]) -> TaskStatus:
         spec, running = job.spec, job.running
+        job.record = RunRecord(private_dir)
+        running.process_started = job.record.add_group
         if running.stop.is_set():  # stopped before it started
             return TaskStatus(running.stop.request.status) if running.stop.request else TaskStatus.STOPPED
         task_log.write(started_line(spec.task.id, str(spec.template.get("name", "")), spec.app_id))
@@ -240,6 +257,28 @@ class JobRunner:
             task_log.write(f"No executor for app {spec.app_id!r} is installed on this runner.")
             return TaskStatus.ERROR
         return execute_job(spec, executor, self.site, running, task_log, reports, private_dir, checkouts)
+
+
+def _current(answer: Mapping[str, Any], *, complain: bool = False) -> list[tuple[int, str]]:
+    """The answer's ``CurrentJobs`` as (task id, status); malformed items skipped (and logged)."""
+    found = []
+    for item in _items(answer, "CurrentJobs"):
+        try:
+            found.append((int(item["id"]), str(item["status"])))
+        except (KeyError, TypeError, ValueError):
+            if complain:
+                log.error("a current job in the poll answer has no id or status: skipped")
+    return found
+
+
+def _ids(answer: Mapping[str, Any], name: str, key: str) -> set[int]:
+    found = set()
+    for item in _items(answer, name):
+        try:
+            found.add(int(item[key]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
 
 
 def _items(answer: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:

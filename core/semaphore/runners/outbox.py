@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Batch", "JobOutbox", "LogChunk", "Outbox", "rfc3339_now"]
+__all__ = ["Batch", "JobOutbox", "LogChunk", "Outbox", "lost_report", "rfc3339_now"]
 
 MAX_BATCH_LINES = 50_000  # log lines in one PUT (all jobs)...
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # ...and characters of them; a batch holds at least one line
@@ -44,6 +44,7 @@ MAX_PENDING_BYTES = 16 * 1024 * 1024
 WAIT_SLICE = 0.5  # seconds between looks at ``give_way`` while a log waits for room
 
 STATUS, COMMIT, HOST_RESULTS = "Status", "Commit", "HostResults"  # the PUT's field names
+LOST = "Lost"  # true: a job this runner process does not have (an earlier process of it took it)
 
 
 def rfc3339_now() -> str:
@@ -247,6 +248,12 @@ class Batch:
 
     def body(self) -> dict[str, Any]:
         return {"Jobs": self.jobs}
+
+
+def lost_report(task_ids: Sequence[int]) -> dict[str, Any]:
+    """The PUT body saying this runner does not run ``task_ids`` (nothing to acknowledge: a lost
+    job is listed again by the next poll answer while the server has not heard of it)."""
+    return {"Jobs": [{"ID": task_id, LOST: True} for task_id in task_ids]}
 
 
 class Outbox:

@@ -10,6 +10,11 @@ same sequence numbers (nothing lost, nothing stored twice). A cache clean the se
 removes the cached repository clones once no job runs. With ``runner.one_off`` the runner
 takes one job, and exits once it finished and the server has every report of it.
 
+A runner killed and started again within the server's offline timeout polls with the same token,
+and the poll answer lists the old process's jobs: each that is active on the server and that this
+process does not have is reported ``Lost`` right after the answer, before any report is
+acknowledged (see :meth:`JobRunner.lost`), and the server waits for it no more.
+
 The log says what changes, never each attempt: "polling", "server away (why)", "server back".
 A refusal ends the loop with an error (a revoked token or a wrong registration token does not
 mend by trying again); a stop request (``stop`` set, e.g. by SIGTERM) ends it cleanly, the
@@ -33,7 +38,8 @@ from semaphore.errors import SemaphoreError
 from semaphore.runners.backoff import Backoff
 from semaphore.runners.client import RunnerClient, ServerAway, ServerRefused
 from semaphore.runners.job_runner import JobRunner, installed_registry
-from semaphore.runners.outbox import Outbox
+from semaphore.runners.leftovers import clean_leftovers
+from semaphore.runners.outbox import Outbox, lost_report
 from semaphore.runners.registration import installed_apps, read_token, register, runner_files
 from semaphore.runners.sealed import read_private_key
 from semaphore.version import __version__
@@ -60,12 +66,15 @@ class RunnerLoop:
         self._told_apps = False  # the first report tells the server the apps and version
         self._key: X25519PrivateKey | None = None
         self._clean_wanted = False  # the server asked for a cache clean: done once no job runs
+        self._lost: list[int] = []  # the last answer's jobs this process does not have: to report
+        self._told_lost: set[int] = set()  # logged once each
 
     def run(self) -> None:
         token = read_token(self.config.runner) or self._register()
         if not token:
             return  # stopped while registering
         jobs = JobRunner(self.config, installed_registry(self.config), Outbox())
+        clean_leftovers(jobs.runs_dir)  # an earlier process's runs, if it was killed
         log.info("polling %s every %.0f s", self.client.url, POLL_INTERVAL)
         try:
             while not self.stop.is_set():
@@ -73,6 +82,8 @@ class RunnerLoop:
                 if answer is None:
                     return
                 self.handle_poll_answer(answer, jobs)
+                if self._lost and self._while_away(functools.partial(self._report_lost, token)) is None:
+                    return
                 if not self._report_until(time.monotonic() + POLL_INTERVAL, token, jobs):
                     return
                 if self.config.runner.one_off and self._took_a_job and not jobs.outbox.task_ids():
@@ -85,15 +96,25 @@ class RunnerLoop:
     def handle_poll_answer(self, answer: dict[str, Any], jobs: JobRunner) -> None:
         """What the server wants of this runner: new jobs to start, and the wanted status of the
         jobs it runs. A one-off runner takes one job only."""
+        taken = answer
         if self.config.runner.one_off:
             new_jobs = answer.get("new_jobs") or []
-            answer = {**answer, "new_jobs": [] if self._took_a_job else new_jobs[:1]}
-            self._took_a_job = self._took_a_job or bool(answer["new_jobs"])
-        jobs.handle_poll_answer(answer, self._private_key())
+            taken = {**answer, "new_jobs": [] if self._took_a_job else new_jobs[:1]}
+            self._took_a_job = self._took_a_job or bool(taken["new_jobs"])
+        jobs.handle_poll_answer(taken, self._private_key())
+        self._lost = jobs.lost(answer)  # a job the answer handed over is never lost, taken or not
         self._clean_wanted = self._clean_wanted or answer.get("cleaning_requested") is True
         if self._clean_wanted and not jobs.running_ids():
             jobs.clean_repository_cache()
             self._clean_wanted = False
+
+    def _report_lost(self, token: str) -> bool:
+        for task_id in self._lost:
+            if task_id not in self._told_lost:
+                log.warning("task %s: the server counts it as this runner's, but this process does not run it "
+                            "(the runner restarted): reported lost", task_id)
+                self._told_lost.add(task_id)
+        return self._report(token, lost_report(self._lost))
 
     def _private_key(self) -> X25519PrivateKey:
         """The key jobs are sealed to, read once (when the first answer comes: a runner can poll,

@@ -196,6 +196,15 @@ class CommitSchema(RequestSchema):
     message = fields.String(load_default="", validate=validate.Length(max=65535))
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only (not 1, "yes" or "on")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise ValidationError("Not a valid boolean.")
+        return value
+
+
 class JobProgressSchema(RequestSchema):
     id = fields.Integer(required=True, data_key="ID", validate=validate.Range(min=1, max=2**31 - 1))
     status = fields.String(load_default=None, allow_none=True, data_key="Status",
@@ -208,6 +217,15 @@ class JobProgressSchema(RequestSchema):
                                 metadata={"description": 'consecutive lines: [{"seq": first, "time": ..., '
                                                          '"lines": [...]}]'})
     commit = fields.Nested(CommitSchema, load_default=None, allow_none=True, data_key="Commit")
+    lost = JsonBoolean(load_default=False, data_key="Lost",
+                       metadata={"description": "true: the runner does not run this job (it restarted since it "
+                                                "took it); the job carries nothing else"})
+
+    @validates_schema
+    def _lost_alone(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("lost") and (data.get("status") or data.get("log_records") or data.get("log_chunks")
+                                 or data.get("commit")):
+            raise ValidationError("a lost job carries no Status, log lines or Commit", "Lost")
 
     @validates_schema
     def _lines_bounded(self, data: dict[str, Any], **_kwargs: Any) -> None:

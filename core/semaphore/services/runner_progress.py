@@ -7,7 +7,9 @@ stores no line twice: lines whose seq is stored already are skipped. Lines
 are stored and committed before the status changes, so a viewer never sees a task finish before
 its last lines. A status goes through :func:`~semaphore.services.task_status.change_status` and its
 guard (a late "running" never undoes a stop). A job that is not this runner's task is ignored and
-logged, never an error for the whole report.
+logged, never an error for the whole report. A job reported ``Lost`` (the runner restarted and no
+longer runs it) is not applied here: the API layer hands those to
+:func:`semaphore.engine.runner_reconcile.release_lost`.
 
 The first report on a task also confirms that the runner has its job (the runner reports
 ``starting`` as soon as it opened it): the task's ``heartbeat``, the time of its last hand-over, is
@@ -45,6 +47,8 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
         runner.version = data["version"]
     db.commit()  # the runner's own news (and touched) stand whatever its jobs hold
     for job in data.get("jobs") or ():
+        if job.get("lost"):
+            continue
         task = db.get(Task, job["id"])
         if task is None or task.runner_id != runner.id:
             log.warning("runner %s (%s) reported on task %s, which is not its own: ignored",
@@ -61,6 +65,11 @@ def report(db: DbSession, events: TaskEvents, live: LiveHub, runner: Runner, dat
             # A finished task's secret variables are forgotten, as after a local run.
             forget = {"secret": None} if is_finished(job["status"]) else None
             change_status(db, events, task, job["status"], also=forget)
+
+
+def lost_jobs(data: dict[str, Any]) -> list[int]:
+    """The ids of the jobs the report says the runner lost."""
+    return [job["id"] for job in data.get("jobs") or () if job.get("lost")]
 
 
 def _confirm_receipt(db: DbSession, task: Task) -> None:
