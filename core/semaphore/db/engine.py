@@ -70,6 +70,10 @@ def _sqlite_engine(path: Path, setting: str = "sqlite.host", **pool: int) -> Eng
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # The driver opens a transaction right before the first write; IMMEDIATE takes the write lock
+        # there (waiting up to busy_timeout). A deferred one reads first and fails at once with
+        # "database is locked" when another connection commits between its read and its write.
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
     return engine
 
