@@ -29,6 +29,8 @@ def append_lines(state: AppState, task_id: int, project_id: int, lines: list[str
         stamp = utcnow()
         try:
             with engine.begin() as conn:
+                if conn.dialect.name == "sqlite":  # no row locks: hold the database's write lock instead
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 if conn.scalar(select(Task.id).where(Task.id == task_id).with_for_update()) is None:
                     return False
                 first = rows.last_seq(conn) + 1
